@@ -1,0 +1,52 @@
+"""Make RecBole 1.2.1 and Ray 2.6.3 run on numpy 2.x and torch >= 2.6.
+
+Imported by ``recbole_ganrs/__init__.py`` before recbole or ray, and run in every
+Ray worker through ``RAY_RUNTIME_ENV`` (see :func:`ray_runtime_env`).
+
+What it fixes (measured, see ../shared/DESIGN.md):
+- numpy 2 removed ``np.float_``, ``np.bool8`` and friends that RecBole's Config and
+  Ray Tune's loggers still use: restore them as aliases of the real types.
+- torch >= 2.6 loads with ``weights_only=True`` by default; RecBole checkpoints
+  pickle a Config. We do *not* lower that default process-wide: the plugin's
+  trainer (``recbole_ganrs.trainer``) writes plain state dicts instead.
+"""
+import warnings
+
+import numpy as np
+
+_NUMPY_ALIASES = {
+    "float_": "float64",
+    "complex_": "complex128",
+    "unicode_": "str_",
+    "string_": "bytes_",
+    "bool8": "bool_",
+    "int0": "intp",
+    "uint0": "uintp",
+    "object0": "object_",
+}
+
+
+def patch_numpy():
+    """Add back the removed numpy aliases that RecBole 1.2.1 and Ray 2.6.3 reference."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for alias, target in _NUMPY_ALIASES.items():
+            try:
+                getattr(np, alias)
+            except AttributeError:
+                setattr(np, alias, getattr(np, target))
+
+
+def quiet_known_warnings():
+    """Deprecation notices from inside RecBole 1.2.1 and Ray 2.6.3: not our users' concern."""
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
+    warnings.filterwarnings("ignore", message=r"`torch.cuda.amp.GradScaler\(args...\)` is deprecated")
+
+
+def ray_runtime_env():
+    """Runtime env that applies the same patches inside Ray worker processes."""
+    return {"worker_process_setup_hook": "recbole_ganrs.compat.patch_numpy"}
+
+
+patch_numpy()
+quiet_known_warnings()

@@ -1,0 +1,73 @@
+"""RecBole Config that knows the plugin's models and property files.
+
+Load order (later wins): RecBole's defaults, RecBole's model/dataset files,
+``properties/overall.yaml``, ``properties/rating.yaml`` (the plugin's rating
+models only), ``properties/model/<Model>.yaml``,
+``properties/dataset/<dataset>.yaml``, then the user's files, dict and command line.
+"""
+import os
+import sys
+from pathlib import Path
+
+from recbole.config import Config as RecBoleConfig
+
+from recbole_ganrs.registry import get_model
+
+
+def properties_dir():
+    """Folder of the plugin's YAML files: ``properties/`` beside the package, or installed inside it."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "properties", here / "properties"):
+        if (candidate / "overall.yaml").is_file():
+            return candidate
+    raise FileNotFoundError("recbole_ganrs: properties/overall.yaml not found; reinstall the package")
+
+
+class Config(RecBoleConfig):
+    """``recbole.config.Config`` that resolves plugin model names and loads plugin defaults.
+
+    RecBole reads ``--key=value`` pairs from ``sys.argv`` whoever the caller is
+    (pytest, Ray workers...); this Config reads only the ``cmd_args`` it is given.
+    """
+
+    def __init__(self, model=None, dataset=None, config_file_list=None, config_dict=None, cmd_args=()):
+        self.cmd_args = list(cmd_args)
+        super().__init__(model, dataset, config_file_list, config_dict)
+
+    def _load_cmd_line(self):
+        argv = sys.argv
+        sys.argv = [argv[0], *self.cmd_args]
+        try:
+            return super()._load_cmd_line()
+        finally:
+            sys.argv = argv
+
+    def _get_model_and_dataset(self, model, dataset):
+        if model is None:
+            model = self.external_config_dict.get("model")
+            if model is None:
+                raise KeyError("model must be given: argument, config file, config dict or command line")
+        if isinstance(model, str):
+            model_name, model_class = model, get_model(model)
+        else:
+            model_name, model_class = model.__name__, model
+        if dataset is None:
+            dataset = self.external_config_dict.get("dataset")
+            if dataset is None:
+                raise KeyError("dataset must be given: argument, config file, config dict or command line")
+        return model_name, model_class, dataset
+
+    def _load_internal_config_dict(self, model, model_class, dataset):
+        super()._load_internal_config_dict(model, model_class, dataset)
+        props = properties_dir()
+        from recbole_ganrs.models.base import RatingRecommender
+
+        is_rating_model = isinstance(model_class, type) and issubclass(model_class, RatingRecommender)
+        for path in (
+            props / "overall.yaml",
+            props / "rating.yaml" if is_rating_model else None,
+            props / "model" / f"{model}.yaml",
+            props / "dataset" / f"{dataset}.yaml",
+        ):
+            if path is not None and path.is_file():
+                self._update_internal_config_dict(os.fspath(path))

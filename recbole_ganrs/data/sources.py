@@ -1,0 +1,120 @@
+"""Dataset sources: the bundled MovieLens-100k or any RecBole atomic folder.
+
+A source is what GANRS learns and what the benchmark trains on. ``ml-100k``
+resolves to the copy RecBole ships in ``recbole/dataset_example`` (nothing is
+downloaded); any other value is a folder holding ``<folder-name>.inter`` (or a
+path to an ``.inter`` file) with token ``user_id``, token ``item_id`` and float
+``rating`` columns.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from recbole_ganrs.errors import SourceError
+
+BUNDLED = "ml-100k"
+ID_COLUMNS = ("user_id", "item_id")
+RATING = "rating"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a dataset lives, in RecBole's terms: ``data_path/name/name.inter``."""
+
+    name: str
+    inter_path: Path
+
+    @property
+    def data_path(self):
+        """The folder RecBole's ``data_path`` must point to (parent of the dataset folder)."""
+        return self.inter_path.parent.parent
+
+    def recbole_config(self):
+        """Config entries that make RecBole load this source (``ml-100k`` is found by name)."""
+        if self.name == BUNDLED and self.inter_path == bundled_inter_path():
+            return {"dataset": self.name}
+        return {"dataset": self.name, "data_path": str(self.data_path)}
+
+
+def bundled_inter_path():
+    import recbole
+
+    return Path(recbole.__file__).resolve().parent / "dataset_example" / BUNDLED / f"{BUNDLED}.inter"
+
+
+def resolve_source(source):
+    """The :class:`Source` for ``ml-100k``, a dataset folder or an ``.inter`` file."""
+    if isinstance(source, Source):
+        return source
+    if str(source) == BUNDLED and not Path(source).exists():
+        return Source(BUNDLED, bundled_inter_path())
+    path = Path(source).expanduser()
+    try:
+        path = path.resolve(strict=True)
+    except FileNotFoundError:
+        raise SourceError(f"source '{source}' does not exist (expected 'ml-100k' or a RecBole atomic folder)") from None
+    except RuntimeError as exc:  # symlink loop
+        raise SourceError(f"source '{source}' cannot be resolved: {exc}") from None
+    if path.is_file():
+        if path.suffix != ".inter":
+            raise SourceError(f"source '{source}' is a file but not an .inter file")
+        if path.stem != path.parent.name:
+            raise SourceError(f"RecBole needs the file to be <folder>/<folder>.inter, got '{path}'")
+        return Source(path.stem, path)
+    inter = path / f"{path.name}.inter"
+    if not inter.is_file():
+        raise SourceError(f"source folder '{source}' has no {path.name}.inter file")
+    return Source(path.name, inter)
+
+
+def read_header(inter_path):
+    """Field names and RecBole types of an atomic file's header line."""
+    with open(inter_path, encoding="utf-8") as f:
+        line = f.readline().rstrip("\r\n")
+    if not line:
+        raise SourceError(f"{inter_path} is empty")
+    fields = {}
+    for column in line.split("\t"):
+        name, sep, ftype = column.partition(":")
+        if not sep:
+            raise SourceError(f"{inter_path}: header column '{column}' has no ':type' (RecBole atomic header)")
+        fields[name] = ftype
+    return fields
+
+
+def load_ratings(source):
+    """The source's ratings as a DataFrame: ``user_id`` and ``item_id`` (str), ``rating`` (float).
+
+    Raises :class:`SourceError` with a one-line reason for anything RecBole could
+    not learn ratings from.
+    """
+    src = resolve_source(source)
+    fields = read_header(src.inter_path)
+    missing = [c for c in (*ID_COLUMNS, RATING) if c not in fields]
+    if missing:
+        raise SourceError(f"{src.inter_path}: missing column(s) {', '.join(missing)} in header")
+    names = list(fields)
+    try:
+        frame = pd.read_csv(
+            src.inter_path, sep="\t", skiprows=1, header=None, names=names,
+            usecols=[*ID_COLUMNS, RATING], dtype={"user_id": str, "item_id": str, RATING: str},
+            keep_default_na=False, engine="c",
+        )
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SourceError(f"{src.inter_path}: not a tab-separated atomic file ({first})") from None
+    if frame.empty:
+        raise SourceError(f"{src.inter_path} has a header but no ratings")
+    ratings = pd.to_numeric(frame[RATING], errors="coerce")
+    bad = ratings.isna() | ~np.isfinite(ratings)
+    if bad.any():
+        row = int(np.argmax(bad.to_numpy()))
+        raise SourceError(
+            f"{src.inter_path}: non-numeric rating '{frame[RATING].iloc[row]}' on data line {row + 1}"
+        )
+    if (frame["user_id"] == "").any() or (frame["item_id"] == "").any():
+        raise SourceError(f"{src.inter_path}: empty user_id or item_id")
+    frame[RATING] = ratings.astype(np.float64)
+    return frame

@@ -1,0 +1,63 @@
+"""Train and evaluate one model on one dataset with RecBole's flow (like ``run_recbole``)."""
+import logging
+import os
+from logging import getLogger
+
+from recbole.data import create_dataset, data_preparation
+from recbole.utils import init_logger, init_seed
+
+from recbole_ganrs.config import Config
+from recbole_ganrs.data import load_ratings
+from recbole_ganrs.errors import SourceError
+from recbole_ganrs.models.base import RatingRecommender
+from recbole_ganrs.registry import get_model, get_trainer
+
+
+def prepare(model=None, dataset=None, config_file_list=None, config_dict=None, cmd_args=()):
+    """Config, dataset and the three RecBole dataloaders for one run."""
+    config = Config(model, dataset, config_file_list, config_dict, cmd_args)
+    inter = os.path.join(config["data_path"], f"{config['dataset']}.inter")
+    if not os.path.isfile(inter):
+        raise SourceError(f"dataset '{config['dataset']}' not found: no file {inter} (check data_path)")
+    if issubclass(config.model_class, RatingRecommender):
+        load_ratings(inter)  # refuses, in one line, what RecBole would fail on deep inside
+    init_seed(config["seed"], config["reproducibility"])
+    init_logger(config)
+    data = create_dataset(config)
+    train_data, valid_data, test_data = data_preparation(config, data)
+    return config, data, train_data, valid_data, test_data
+
+
+def run(model=None, dataset=None, config_file_list=None, config_dict=None, cmd_args=(), saved=True, verbose=True):
+    """Train ``model`` on ``dataset`` and evaluate it; returns RecBole's result dict
+    (best_valid_score, valid_score_bigger, best_valid_result, test_result), plus the
+    fitted ``model``, ``config`` and ``test_data`` for further evaluation.
+
+    ``cmd_args`` are RecBole-style ``--key=value`` overrides."""
+    config, data, train_data, valid_data, test_data = prepare(
+        model, dataset, config_file_list, config_dict, cmd_args
+    )
+    logger = getLogger()
+    if not verbose:
+        logger.setLevel(logging.WARNING)
+    logger.info(config)
+    logger.info(data)
+    init_seed(config["seed"], config["reproducibility"])
+    recommender = get_model(config["model"])(config, train_data._dataset).to(config["device"])
+    logger.info(recommender)
+    trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, recommender)
+    best_valid_score, best_valid_result = trainer.fit(
+        train_data, valid_data, saved=saved, show_progress=config["show_progress"]
+    )
+    test_result = trainer.evaluate(test_data, load_best_model=saved, show_progress=config["show_progress"])
+    logger.info(f"best valid: {best_valid_result}")
+    logger.info(f"test result: {test_result}")
+    return {
+        "best_valid_score": best_valid_score,
+        "valid_score_bigger": config["valid_metric_bigger"],
+        "best_valid_result": best_valid_result,
+        "test_result": test_result,
+        "model": recommender,
+        "config": config,
+        "test_data": test_data,
+    }
