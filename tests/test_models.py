@@ -1,0 +1,83 @@
+"""Each baseline trains through RecBole's Trainer on a tiny dataset and predicts sensibly."""
+import pytest
+import torch
+
+from recbole_ganrs.quick_start import run
+
+RATING_MODELS = ["DeepMF", "VDeepMF", "NCF", "NCFClassification", "NCFImprovedClassification"]
+
+
+def _trained(model, config, **extra):
+    fast = {"epochs": 10, "train_batch_size": 64, "learning_rate": 0.01}
+    result = run(model, config_dict={**config, **fast, **extra})
+    return result["model"].eval(), result
+
+
+def _pairs(model, n=64):
+    g = torch.Generator().manual_seed(0)
+    users = torch.randint(1, model.n_users, (n,), generator=g)
+    items = torch.randint(1, model.n_items, (n,), generator=g)
+    return users, items
+
+
+@pytest.mark.parametrize("name", RATING_MODELS)
+def test_rating_model_trains_and_predicts_on_the_scale(name, tiny_config):
+    model, result = _trained(name, tiny_config)
+    assert result["test_result"]["rmse"] < 1.6  # untrained (all ~0) would be ~3
+    users, items = _pairs(model)
+    with torch.no_grad():
+        scores = model.score(users, items)
+        full = model.full_sort_predict({model.USER_ID: users[:3]}).view(3, model.n_items)
+    assert scores.shape == (64,) and torch.isfinite(scores).all()
+    # the full-sort scores of a user are its per-pair scores (vectorised path agrees)
+    expected = torch.stack([model.score(u.repeat(model.n_items), torch.arange(model.n_items)) for u in users[:3]])
+    torch.testing.assert_close(full, expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["NCFClassification", "NCFImprovedClassification"])
+def test_classifiers_learn_the_rating_values_of_the_data(name, tiny_config, tmp_path):
+    from tests.conftest import make_ratings, write_dataset
+
+    write_dataset(tmp_path, "ten", make_ratings(scale=(1, 10)))
+    model, _ = _trained(name, {**tiny_config, "dataset": "ten"})
+    assert model.rating_values.tolist() == [float(v) for v in range(1, 11)]
+    users, items = _pairs(model)
+    with torch.no_grad():
+        probs = model.probabilities(users, items)
+        scores = model.score(users, items)
+    assert probs.shape == (64, 10)
+    torch.testing.assert_close(probs.sum(dim=1), torch.ones(64))
+    assert ((scores >= 1) & (scores <= 10)).all()
+
+
+def test_classification_votes_argmax_and_improved_votes_the_expectation(tiny_config):
+    model, _ = _trained("NCFImprovedClassification", tiny_config)
+    users, items = _pairs(model)
+    with torch.no_grad():
+        probs = model.probabilities(users, items)
+        torch.testing.assert_close(model.score(users, items), probs @ model.rating_values)
+        argmax_vote = super(type(model), model).score(users, items)
+    assert torch.equal(argmax_vote, model.rating_values[probs.argmax(dim=1)])
+    assert set(argmax_vote.tolist()) <= set(model.rating_values.tolist())
+
+
+def test_binary_regression_learns_relevance_at_q(tiny_config):
+    model, result = _trained("BinaryRegression", tiny_config, threshold={"rating": 4})
+    assert model.relevance_threshold == 4.0
+    assert set(result["test_result"]) == {"auc", "logloss"}
+    users, items = _pairs(model)
+    with torch.no_grad():
+        p = model.score(users, items)
+    assert ((p > 0) & (p < 1)).all()
+    assert model.prediction_threshold(4) == 0.5
+    with pytest.raises(ValueError, match="trained for q=4"):
+        model.prediction_threshold(5)
+
+
+def test_vdeepmf_predicts_deterministically_but_trains_stochastically(tiny_config):
+    model, _ = _trained("VDeepMF", tiny_config)
+    users, items = _pairs(model)
+    with torch.no_grad():
+        assert torch.equal(model.score(users, items), model.score(users, items))
+        model.train()
+        assert not torch.equal(model.score(users, items), model.score(users, items))
