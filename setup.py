@@ -3,11 +3,13 @@ from pathlib import Path
 
 from setuptools import find_packages, setup
 
+README = Path(__file__).with_name("README.md")
+
 setup(
     name="recbole-ganrs",
     version="0.1.0",
     description="GANRS synthetic recommender datasets and deep CF baselines as a RecBole plugin",
-    long_description=Path(__file__).with_name("README.md").read_text(encoding="utf-8"),
+    long_description=README.read_text(encoding="utf-8") if README.exists() else "",
     long_description_content_type="text/markdown",
     python_requires=">=3.9",
     packages=find_packages(include=["recbole_ganrs", "recbole_ganrs.*"]) + ["recbole_ganrs.properties"],
