@@ -1,0 +1,59 @@
+"""Generator benchmark: fit time, then sampling time and throughput per size.
+
+    python benchmarks/generate.py                      # ml-100k -> 2,000 and 8,000 users, 4,000 items, 800K draws
+    python benchmarks/generate.py --sizes 8000x4000x3000000
+
+Prints one row per size: draws/s, kept ratings/s, and the process's peak memory
+(ru_maxrss, which only grows: run one size per process for per-size peaks).
+"""
+import argparse
+import resource
+import time
+
+from tabulate import tabulate
+
+import recbole_ganrs  # noqa: F401
+from recbole_ganrs.data import load_ratings
+from recbole_ganrs.generator import GANRS
+from recbole_ganrs.stats import fidelity
+
+
+def peak_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def parse_size(text):
+    users, items, samples = (int(x) for x in text.lower().split("x"))
+    return users, items, samples
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", default="ml-100k")
+    parser.add_argument("--sizes", nargs="+", type=parse_size, default=[(2000, 4000, 800_000), (8000, 4000, 800_000)],
+                        help="USERSxITEMSxDRAWS")
+    parser.add_argument("--std", type=float, default=2.5)
+    parser.add_argument("--gan", default="gan", choices=["gan", "wgan"])
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    source = load_ratings(args.source)
+    start = time.perf_counter()
+    generator = GANRS(gan=args.gan, seed=args.seed, progress=False).fit(source)
+    fit_s = time.perf_counter() - start
+    print(f"fit {args.source} ({len(source)} ratings, {args.gan}): {fit_s:.1f} s, "
+          f"embedding holdout RMSE {generator.summary.embedding_holdout_rmse:.3f}, peak {peak_mib():.0f} MiB")
+    rows = []
+    for users, items, samples in args.sizes:
+        start = time.perf_counter()
+        out = generator.sample(users, items, samples, std=args.std, seed=args.seed)
+        seconds = time.perf_counter() - start
+        rows.append({"users": users, "items": items, "draws": samples, "ratings kept": len(out),
+                     "sample s": round(seconds, 1), "draws/s": int(samples / seconds),
+                     "kept ratings/s": int(len(out) / seconds), "peak MiB": int(peak_mib()),
+                     **{k: v for k, v in fidelity("", out, source).items() if k != "dataset"}})
+    print(tabulate(rows, headers="keys", tablefmt="github"))
+
+
+if __name__ == "__main__":
+    main()

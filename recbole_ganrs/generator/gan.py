@@ -1,0 +1,84 @@
+"""Stage 2 of GANRS: a GAN over dense <user emb, item emb, normalised rating> vectors.
+
+Architectures follow the reference notebooks: generator noise(100) -> Dense(10)
+LeakyReLU(0.2) BatchNorm -> Dense(20) LeakyReLU(0.2) Dropout(0.2) -> Dense(d)
+linear; discriminator Dense(4) LeakyReLU(0.2) -> Dense(1). ``kind="gan"`` trains
+with BCE and Adam(2e-4, beta1 0.5); ``kind="wgan"`` is a Wasserstein GAN with
+gradient penalty (5 critic steps per generator step, Adam(1e-4, betas 0.5/0.9)).
+"""
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+NOISE_SIZE = 100
+
+
+class Generator(nn.Module):
+    def __init__(self, out_size, noise_size=NOISE_SIZE):
+        super().__init__()
+        self.noise_size = noise_size
+        self.net = nn.Sequential(
+            nn.Linear(noise_size, 10), nn.LeakyReLU(0.2), nn.BatchNorm1d(10),
+            nn.Linear(10, 20), nn.LeakyReLU(0.2), nn.Dropout(0.2),
+            nn.Linear(20, out_size),
+        )
+
+    def forward(self, noise):
+        return self.net(noise)
+
+
+class Discriminator(nn.Module):
+    """Outputs a logit (GAN) or a critic score (WGAN): the sigmoid lives in the loss."""
+
+    def __init__(self, in_size):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(in_size, 4), nn.LeakyReLU(0.2), nn.Linear(4, 1))
+
+    def forward(self, x):
+        return self.net(x).squeeze(-1)
+
+
+def _gradient_penalty(critic, real, fake):
+    alpha = torch.rand(len(real), 1)
+    mix = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(mix).sum(), mix, create_graph=True)
+    return ((grad.norm(2, dim=1) - 1) ** 2).mean()
+
+
+def train_gan(data, kind="gan", steps=20000, batch_size=32, seed=0, progress=True):
+    """Train a generator on the rows of ``data`` (float tensor [n, d]); returns it in eval mode."""
+    if kind not in ("gan", "wgan"):
+        raise ValueError(f"gan kind must be 'gan' or 'wgan', not '{kind}'")
+    torch.manual_seed(seed)
+    gen, disc = Generator(data.shape[1]), Discriminator(data.shape[1])
+    if kind == "gan":
+        opt_g = torch.optim.Adam(gen.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        opt_d = torch.optim.Adam(disc.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        bce, critic_steps = nn.BCEWithLogitsLoss(), 1
+        ones, zeros = torch.ones(batch_size), torch.zeros(batch_size)
+    else:
+        opt_g = torch.optim.Adam(gen.parameters(), lr=1e-4, betas=(0.5, 0.9))
+        opt_d = torch.optim.Adam(disc.parameters(), lr=1e-4, betas=(0.5, 0.9))
+        critic_steps = 5
+    sampler = torch.Generator().manual_seed(seed)
+    bar = tqdm(range(steps), desc=f"{kind.upper()} training", disable=not progress, leave=False)
+    for step in bar:
+        for _ in range(critic_steps):
+            real = data[torch.randint(len(data), (batch_size,), generator=sampler)]
+            with torch.no_grad():
+                fake = gen(torch.randn(batch_size, gen.noise_size))
+            if kind == "gan":
+                d_loss = bce(disc(real), ones) + bce(disc(fake), zeros)
+            else:
+                d_loss = disc(fake).mean() - disc(real).mean() + 10 * _gradient_penalty(disc, real, fake)
+            opt_d.zero_grad()
+            d_loss.backward()
+            opt_d.step()
+        fake = gen(torch.randn(batch_size, gen.noise_size))
+        g_loss = bce(disc(fake), ones) if kind == "gan" else -disc(fake).mean()
+        opt_g.zero_grad()
+        g_loss.backward()
+        opt_g.step()
+        if step % 500 == 0:
+            bar.set_postfix(d_loss=f"{d_loss.item():.3f}", g_loss=f"{g_loss.item():.3f}")
+    return gen.eval()

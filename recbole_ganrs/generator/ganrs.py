@@ -1,0 +1,197 @@
+"""GANRS: learn a ratings dataset, then sample synthetic ones of any size.
+
+    gen = GANRS(seed=0).fit("ml-100k")
+    ratings = gen.sample(users=2000, items=4000, samples=800_000, std=2.5, seed=0)
+    gen.save("ml-100k.ganrs.pt"); gen = GANRS.load("ml-100k.ganrs.pt")
+
+``fit`` trains the DeepMF embedding stage then the GAN on the dense
+<user emb, item emb, normalised rating> vectors; ``sample`` draws noise, runs the
+generator, clusters the user and item parts into the requested numbers of users
+and items, and cleans the ratings (see ``ratings.py``).
+"""
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from recbole_ganrs.data import load_ratings
+from recbole_ganrs.errors import GanrsError
+from recbole_ganrs.generator.clustering import cluster_ids
+from recbole_ganrs.generator.embedding import fit_embeddings
+from recbole_ganrs.generator.gan import Generator, train_gan
+from recbole_ganrs.generator.ratings import MATCHES, resolve_pairs, to_scale
+
+MIN_RATINGS, MIN_USERS, MIN_ITEMS = 100, 5, 5
+SAMPLE_CHUNK = 1 << 18  # generator rows per forward pass
+REAL_SAMPLE = 5000  # real dense vectors kept for diagnostics plots
+
+
+@dataclass
+class SourceSummary:
+    """What ``fit`` learnt about the source, beyond the networks."""
+
+    name: str
+    n_users: int
+    n_items: int
+    n_ratings: int
+    rating_values: list
+    rating_shares: list
+    rating_mean: float
+    embedding_holdout_rmse: float
+    embedding_train_rmse: float
+    user_activity: list  # ratings per user, sorted: the shape synthetic users follow
+    item_popularity: list  # ratings per item, sorted
+
+
+@dataclass
+class GANRS:
+    """The GANRS generator (scikit-learn style: parameters here, learnt state after ``fit``)."""
+
+    embedding_size: int = 5
+    gan: str = "gan"
+    gan_steps: int = 20000
+    gan_batch_size: int = 32
+    embedding_epochs: int = 20
+    rating_match: str = "distribution"
+    match_shapes: bool = True
+    seed: int = 0
+    progress: bool = True
+    _state: dict = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if self.gan not in ("gan", "wgan"):
+            raise GanrsError(f"gan must be 'gan' or 'wgan', not '{self.gan}'")
+        if self.rating_match not in MATCHES:
+            raise GanrsError(f"rating_match must be one of {MATCHES}, not '{self.rating_match}'")
+        if self.embedding_size < 1 or self.gan_steps < 1 or self.gan_batch_size < 2:
+            raise GanrsError("embedding_size and gan_steps must be >= 1, gan_batch_size >= 2")
+
+    # ----------------------------------------------------------------- fit
+    def fit(self, source):
+        """Learn ``source``: 'ml-100k', an atomic folder, or a DataFrame (user_id, item_id, rating)."""
+        ratings = source if isinstance(source, pd.DataFrame) else load_ratings(source)
+        name = getattr(source, "name", None) if not isinstance(source, (str, bytes)) else None
+        name = str(source) if isinstance(source, str) else (name or "dataframe")
+        user_idx, users = pd.factorize(ratings["user_id"])
+        item_idx, items = pd.factorize(ratings["item_id"])
+        r = ratings["rating"].to_numpy(np.float64)
+        if len(r) < MIN_RATINGS or len(users) < MIN_USERS or len(items) < MIN_ITEMS:
+            raise GanrsError(
+                f"source too small to learn: {len(r)} ratings, {len(users)} users, {len(items)} items "
+                f"(need at least {MIN_RATINGS}, {MIN_USERS}, {MIN_ITEMS})"
+            )
+        values, counts = np.unique(r, return_counts=True)
+        if len(values) < 2:
+            raise GanrsError("source has a single rating value: nothing to learn")
+        emb = fit_embeddings(user_idx, item_idx, r, len(users), len(items), size=self.embedding_size,
+                             epochs=self.embedding_epochs, seed=self.seed, progress=self.progress)
+        lo, hi = values[0], values[-1]
+        mid, span = (lo + hi) / 2, hi - lo + 1  # reference: (r - 3) / 5 on 1..5
+        dense = np.hstack([emb.users[user_idx], emb.items[item_idx], ((r - mid) / span)[:, None]])
+        dense = torch.as_tensor(dense, dtype=torch.float32)
+        # the GAN sees standardised columns; sample() maps its output back
+        mean, std = dense.mean(0), dense.std(0).clamp_min(1e-6)
+        generator = train_gan((dense - mean) / std, kind=self.gan, steps=self.gan_steps,
+                              batch_size=self.gan_batch_size, seed=self.seed, progress=self.progress)
+        keep = torch.randperm(len(dense), generator=torch.Generator().manual_seed(self.seed))[:REAL_SAMPLE]
+        summary = SourceSummary(
+            name=name, n_users=len(users), n_items=len(items), n_ratings=len(r),
+            rating_values=values.tolist(), rating_shares=(counts / counts.sum()).tolist(),
+            rating_mean=float(r.mean()), embedding_holdout_rmse=emb.holdout_rmse,
+            embedding_train_rmse=emb.train_rmse,
+            user_activity=np.sort(np.bincount(user_idx)).tolist(),
+            item_popularity=np.sort(np.bincount(item_idx)).tolist(),
+        )
+        self._state = {
+            "generator": generator.state_dict(), "column_mean": mean, "column_std": std,
+            "rating_mid": float(mid), "rating_span": float(span), "real_sample": dense[keep],
+            "summary": asdict(summary),
+        }
+        return self
+
+    @property
+    def summary(self):
+        """:class:`SourceSummary` of the fitted source."""
+        self._check_fitted()
+        return SourceSummary(**self._state["summary"])
+
+    def _check_fitted(self):
+        if self._state is None:
+            raise GanrsError("GANRS is not fitted: call fit(source) or GANRS.load(path) first")
+
+    def _generator(self):
+        gen = Generator(self._state["column_mean"].numel())
+        gen.load_state_dict(self._state["generator"])
+        return gen.eval()
+
+    # -------------------------------------------------------------- sample
+    def generate_dense(self, n, std=2.5, seed=0):
+        """``n`` generated <user emb, item emb, rating> rows (de-standardised), in chunks."""
+        self._check_fitted()
+        gen, noise_gen = self._generator(), torch.Generator().manual_seed(seed)
+        mean, scale = self._state["column_mean"], self._state["column_std"]
+        out = np.empty((n, mean.numel()), dtype=np.float32)
+        with torch.no_grad():
+            for start in tqdm(range(0, n, SAMPLE_CHUNK), desc="generating", disable=not self.progress, leave=False):
+                rows = min(SAMPLE_CHUNK, n - start)
+                noise = torch.randn(rows, gen.noise_size, generator=noise_gen) * std
+                out[start : start + rows] = (gen(noise) * scale + mean).numpy()
+        return out
+
+    def sample(self, users, items, samples, std=2.5, seed=0):
+        """A synthetic ratings DataFrame (user_id, item_id, rating) with at most ``users`` users,
+        ``items`` items and ``samples`` ratings (fewer: repeated pairs are merged)."""
+        self._check_fitted()
+        validate_sample_request(users, items, samples, std)
+        k, s = self.embedding_size, self.summary
+        dense = self.generate_dense(samples, std, seed)
+        with tqdm(total=3, desc="clustering, cleaning", disable=not self.progress, leave=False) as bar:
+            user = cluster_ids(dense[:, :k], users, seed, s.user_activity if self.match_shapes else None)
+            bar.update()
+            item = cluster_ids(dense[:, k : 2 * k], items, seed + 1, s.item_popularity if self.match_shapes else None)
+            bar.update()
+            value = dense[:, -1].astype(np.float64) * self._state["rating_span"] + self._state["rating_mid"]
+            user, item, value = resolve_pairs(user, item, value, items)
+            rating = to_scale(value, s.rating_values, s.rating_shares, s.rating_mean, self.rating_match)
+            bar.update()
+        # contiguous ids 1..n over the users and items that received ratings
+        user = np.unique(user, return_inverse=True)[1] + 1
+        item = np.unique(item, return_inverse=True)[1] + 1
+        return pd.DataFrame({"user_id": user.astype(str), "item_id": item.astype(str), "rating": rating})
+
+    # ----------------------------------------------------------- save/load
+    def save(self, path):
+        """Write the fitted generator (tensors and plain values only) to ``path``."""
+        from recbole_ganrs.data.atomic import atomic_path
+
+        self._check_fitted()
+        params = {k: v for k, v in asdict(self).items() if k != "_state"}
+        with atomic_path(path) as tmp:
+            torch.save({"params": params, "state": self._state}, tmp)
+
+    @classmethod
+    def load(cls, path, progress=True):
+        """A fitted generator from ``save``; loaded weights-only (no code runs from the file)."""
+        try:
+            saved = torch.load(path, weights_only=True)
+        except FileNotFoundError:
+            raise GanrsError(f"no saved GANRS fit at {path}") from None
+        except Exception as exc:
+            raise GanrsError(f"{path} is not a saved GANRS fit ({type(exc).__name__})") from None
+        params = {**saved["params"], "progress": progress}
+        gen = cls(**params)
+        gen._state = saved["state"]
+        return gen
+
+
+def validate_sample_request(users, items, samples, std):
+    """Refuse impossible sampling requests with a one-line reason."""
+    for label, value in (("users", users), ("items", items), ("samples", samples)):
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            raise GanrsError(f"{label} must be a positive integer, got {value!r}")
+    if samples < max(users, items):
+        raise GanrsError(f"samples ({samples}) must be at least the number of users ({users}) and items ({items})")
+    if not std > 0:
+        raise GanrsError(f"std must be > 0, got {std!r}")

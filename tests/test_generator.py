@@ -1,0 +1,108 @@
+"""GANRS: fit a tiny source, sample, save/load, refuse impossible requests."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from recbole_ganrs.errors import GanrsError
+from recbole_ganrs.generator import GANRS
+from recbole_ganrs.generator.clustering import cluster_ids
+from recbole_ganrs.generator.ratings import resolve_pairs, to_scale
+from recbole_ganrs.stats import fidelity
+from tests.conftest import make_ratings
+
+FAST = dict(gan_steps=300, embedding_epochs=3, progress=False)
+
+
+@pytest.fixture(scope="module")
+def source():
+    return make_ratings(n_users=80, n_items=60, per_user=20, seed=1)
+
+
+@pytest.fixture(scope="module")
+def fitted(source):
+    return GANRS(seed=0, **FAST).fit(source)
+
+
+def test_sample_is_a_clean_ratings_table(fitted, source):
+    out = fitted.sample(users=50, items=40, samples=5000, std=2.5, seed=0)
+    assert list(out.columns) == ["user_id", "item_id", "rating"]
+    assert not out.duplicated(["user_id", "item_id"]).any()
+    users, items = out["user_id"].astype(int), out["item_id"].astype(int)
+    assert sorted(users.unique()) == list(range(1, users.nunique() + 1))  # contiguous ids
+    assert sorted(items.unique()) == list(range(1, items.nunique() + 1))
+    assert users.max() <= 50 and items.max() <= 40
+    assert set(out["rating"].unique()) <= set(source["rating"].unique())
+
+
+def test_sample_matches_the_source_rating_shares(fitted, source):
+    out = fitted.sample(users=50, items=40, samples=5000, seed=0)
+    assert fidelity("s", out, source)["rating TVD"] < 0.02
+
+
+def test_same_seed_same_sample_and_save_load_round_trip(fitted, tmp_path):
+    a = fitted.sample(30, 30, 3000, seed=3)
+    pd.testing.assert_frame_equal(a, fitted.sample(30, 30, 3000, seed=3))
+    assert not a.equals(fitted.sample(30, 30, 3000, seed=4))
+    fitted.save(tmp_path / "fit.pt")
+    pd.testing.assert_frame_equal(a, GANRS.load(tmp_path / "fit.pt", progress=False).sample(30, 30, 3000, seed=3))
+
+
+def test_fit_reads_a_one_to_ten_scale():
+    source = make_ratings(n_users=60, n_items=50, per_user=20, scale=(1, 10), seed=2)
+    gen = GANRS(gan="wgan", **{**FAST, "gan_steps": 60}).fit(source)
+    out = gen.sample(40, 30, 4000)
+    assert gen.summary.rating_values[-1] == 10.0
+    assert out["rating"].max() == 10.0 and out["rating"].min() >= 1.0
+
+
+@pytest.mark.parametrize("request_args, message", [
+    (dict(users=0, items=5, samples=100), "users must be a positive integer"),
+    (dict(users=5, items=-1, samples=100), "items must be a positive integer"),
+    (dict(users=50, items=5, samples=10), "samples (10) must be at least"),
+    (dict(users=5, items=5, samples=100, std=0), "std must be > 0"),
+])
+def test_impossible_requests_are_refused(fitted, request_args, message):
+    with pytest.raises(GanrsError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        fitted.sample(**request_args)
+
+
+def test_too_small_source_and_unfitted_use_are_refused():
+    with pytest.raises(GanrsError, match="too small"):
+        GANRS(**FAST).fit(make_ratings(n_users=4, n_items=10, per_user=5))
+    with pytest.raises(GanrsError, match="not fitted"):
+        GANRS(**FAST).sample(10, 10, 100)
+    with pytest.raises(GanrsError, match="gan must be"):
+        GANRS(gan="vae")
+
+
+def test_load_refuses_a_file_that_is_not_a_fit(tmp_path):
+    bad = tmp_path / "x.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(GanrsError, match="not a saved GANRS fit"):
+        GANRS.load(bad)
+
+
+def test_conflicting_draws_of_a_pair_are_merged_to_their_mean():
+    user, item, value = resolve_pairs(np.array([0, 0, 1]), np.array([2, 2, 2]), np.array([1.0, 4.0, 5.0]), 3)
+    assert user.tolist() == [0, 1] and item.tolist() == [2, 2] and value.tolist() == [2.5, 5.0]
+
+
+def test_distribution_match_reproduces_shares_and_keeps_order():
+    value = np.linspace(-1, 1, 1000)
+    rating = to_scale(value, [1, 2, 3], [0.2, 0.5, 0.3], 2.1)
+    assert np.bincount(rating.astype(int))[1:].tolist() == [200, 500, 300]
+    assert np.all(np.diff(rating) >= 0)  # a higher generated value never gets a lower rating
+    mean_rule = to_scale(value, [1, 2, 3], [0.2, 0.5, 0.3], 2.5, match="mean")
+    assert abs(mean_rule.mean() - 2.5) < 0.1
+
+
+def test_shape_matching_clusters_follow_a_long_tail():
+    points = np.random.default_rng(0).normal(size=(20000, 3)).astype(np.float32)
+    tail = np.random.default_rng(1).pareto(1.5, 500) + 1
+    plain = np.bincount(cluster_ids(points, 100, seed=0))
+    matched = np.bincount(cluster_ids(points, 100, seed=0, sizes=tail))
+    share_of_top10 = lambda counts: np.sort(counts)[-10:].sum() / counts.sum()  # noqa: E731
+    expected = np.sort(np.quantile(tail, (np.arange(100) + 0.5) / 100))[-10:].sum() / np.quantile(
+        tail, (np.arange(100) + 0.5) / 100).sum()
+    assert share_of_top10(plain) < 0.2
+    assert abs(share_of_top10(matched) - expected) < 0.05
