@@ -62,25 +62,11 @@ def check_output_dir(out):
 
 
 def print_stats(datasets):
-    """Table IV for every dataset and, for synthetic ones, their fidelity to their source."""
-    from tabulate import tabulate
+    from recbole_ganrs.stats import stats_tables
 
-    from recbole_ganrs.data import load_ratings, resolve_source
-    from recbole_ganrs.generator.dataset import source_of
-    from recbole_ganrs.stats import dataset_row, fidelity
-
-    rows, fidelity_rows = [], []
-    for dataset in datasets:
-        src = resolve_source(dataset)
-        ratings = load_ratings(src)
-        rows.append(dataset_row(src.name, ratings))
-        origin = source_of(src.inter_path.parent)
-        if origin:
-            fidelity_rows.append({**fidelity(src.name, ratings, load_ratings(origin)), "source": origin})
-    print(tabulate(rows, headers="keys", tablefmt="github", floatfmt="g"))
-    if fidelity_rows:
+    for table in stats_tables(datasets):
+        print(table)
         print()
-        print(tabulate(fidelity_rows, headers="keys", tablefmt="github", floatfmt="g"))
 
 
 def cmd_stats(args, extra):

@@ -41,11 +41,19 @@ def quiet_known_warnings():
     """Deprecation notices from inside RecBole 1.2.1 and Ray 2.6.3: not our users' concern."""
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
     warnings.filterwarnings("ignore", message=r"`torch.cuda.amp.GradScaler\(args...\)` is deprecated")
+    # RecBole's fillna(inplace=True) on a column: works on pandas 2 (the reason pandas < 3 is pinned)
+    warnings.filterwarnings("ignore", message="A value is trying to be set on a copy", category=FutureWarning)
+
+
+def setup_worker():
+    """Ray worker setup hook: the same patches and filters as the driver."""
+    patch_numpy()
+    quiet_known_warnings()
 
 
 def ray_runtime_env():
     """Runtime env that applies the same patches inside Ray worker processes."""
-    return {"worker_process_setup_hook": "recbole_ganrs.compat.patch_numpy"}
+    return {"worker_process_setup_hook": setup_worker}
 
 
 patch_numpy()

@@ -53,7 +53,7 @@ def fit_embeddings(user_idx, item_idx, ratings, n_users, n_items, size=5, epochs
     torch.manual_seed(seed)
     model = DotProductMF(n_users, n_items, size, init_scale)
     opt = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    bar = tqdm(range(epochs), desc="embedding (DeepMF)", disable=not progress, leave=False)
+    bar = tqdm(range(epochs), desc="embedding (DeepMF)", disable=None if progress else True, leave=False)
     for _ in bar:
         perm = train[torch.randperm(len(train), generator=gen)]
         for start in range(0, len(perm), batch_size):

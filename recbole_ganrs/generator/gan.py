@@ -61,7 +61,7 @@ def train_gan(data, kind="gan", steps=20000, batch_size=32, seed=0, progress=Tru
         opt_d = torch.optim.Adam(disc.parameters(), lr=1e-4, betas=(0.5, 0.9))
         critic_steps = 5
     sampler = torch.Generator().manual_seed(seed)
-    bar = tqdm(range(steps), desc=f"{kind.upper()} training", disable=not progress, leave=False)
+    bar = tqdm(range(steps), desc=f"{kind.upper()} training", disable=None if progress else True, leave=False)
     for step in bar:
         for _ in range(critic_steps):
             real = data[torch.randint(len(data), (batch_size,), generator=sampler)]

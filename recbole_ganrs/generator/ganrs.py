@@ -134,7 +134,7 @@ class GANRS:
         mean, scale = self._state["column_mean"], self._state["column_std"]
         out = np.empty((n, mean.numel()), dtype=np.float32)
         with torch.no_grad():
-            for start in tqdm(range(0, n, SAMPLE_CHUNK), desc="generating", disable=not self.progress, leave=False):
+            for start in tqdm(range(0, n, SAMPLE_CHUNK), desc="generating", disable=None if self.progress else True, leave=False):
                 rows = min(SAMPLE_CHUNK, n - start)
                 noise = torch.randn(rows, gen.noise_size, generator=noise_gen) * std
                 out[start : start + rows] = (gen(noise) * scale + mean).numpy()
@@ -147,7 +147,7 @@ class GANRS:
         validate_sample_request(users, items, samples, std)
         k, s = self.embedding_size, self.summary
         dense = self.generate_dense(samples, std, seed)
-        with tqdm(total=3, desc="clustering, cleaning", disable=not self.progress, leave=False) as bar:
+        with tqdm(total=3, desc="clustering, cleaning", disable=None if self.progress else True, leave=False) as bar:
             user = cluster_ids(dense[:, :k], users, seed, s.user_activity if self.match_shapes else None)
             bar.update()
             item = cluster_ids(dense[:, k : 2 * k], items, seed + 1, s.item_popularity if self.match_shapes else None)

@@ -1,0 +1,148 @@
+"""Tables (tabulate), model-ranking agreement (Kendall tau) and plots of a benchmark's results."""
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from scipy.stats import kendalltau  # noqa: E402
+from tabulate import tabulate  # noqa: E402
+
+from recbole_ganrs.data.atomic import atomic_path  # noqa: E402
+
+METRICS = ("precision", "recall", "f1")
+
+
+def summarise(results):
+    """Mean and std over seeds of each (dataset, model, protocol, q, N)."""
+    keys = ["dataset", "model", "protocol", "q", "N"]
+    frame = results.assign(q=results["q"].fillna(-1))
+    out = frame.groupby(keys, sort=False)[list(METRICS)].agg(["mean", "std"])
+    out.columns = [f"{m}_{s}" for m, s in out.columns]
+    out = out.reset_index()
+    out["seeds"] = frame.groupby(keys, sort=False).size().to_numpy()
+    return out
+
+
+def _q_label(q):
+    return "all test items" if q < 0 else f"q={q:g}"
+
+
+def _cell(row, metric):
+    mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
+    return f"{mean:.3f}" if row["seeds"] < 2 or np.isnan(std) else f"{mean:.3f}±{std:.3f}"
+
+
+def metric_tables(summary, datasets, models):
+    """One table per dataset and q: rows model, columns N, cells precision / recall / F1."""
+    tables = []
+    for dataset in datasets:
+        for (protocol, q), group in summary[summary["dataset"] == dataset].groupby(["protocol", "q"], sort=False):
+            ns = sorted(group["N"].unique())
+            rows = []
+            for model in models:
+                by_n = group[group["model"] == model].set_index("N")
+                if len(by_n):
+                    rows.append([model] + [" / ".join(_cell(by_n.loc[n], m) for m in METRICS)
+                                           if n in by_n.index else "-" for n in ns])
+            title = f"{dataset}, {_q_label(q)} ({protocol} protocol): precision / recall / F1"
+            tables.append((title, tabulate(rows, headers=["model"] + [f"N={n}" for n in ns], tablefmt="github")))
+    return tables
+
+
+def f1_side_by_side(summary, datasets, models):
+    """Per q: rows model, columns F1@N_max of each dataset (real first)."""
+    tables = []
+    for (protocol, q), group in summary.groupby(["protocol", "q"], sort=False):
+        n = group["N"].max()
+        at_n = group[group["N"] == n].set_index(["model", "dataset"])["f1_mean"]
+        rows = [[m] + [f"{at_n[(m, d)]:.3f}" if (m, d) in at_n.index else "-" for d in datasets] for m in models]
+        tables.append((f"F1@{n}, {_q_label(q)}: real vs synthetic",
+                       tabulate(rows, headers=["model", *datasets], tablefmt="github")))
+    return tables
+
+
+def ranking_agreement(summary, source, synthetic):
+    """Kendall tau of the models' F1 on each synthetic dataset against the source, per q and N."""
+    rows = []
+    for (protocol, q, n), group in summary.groupby(["protocol", "q", "N"], sort=False):
+        f1 = group.pivot_table(index="model", columns="dataset", values="f1_mean")
+        if source not in f1:
+            continue
+        for dataset in synthetic:
+            if dataset in f1:
+                both = f1[[source, dataset]].dropna()
+                tau = kendalltau(both[source], both[dataset]).statistic if len(both) >= 2 else np.nan
+                rows.append({"dataset": dataset, "q": q, "N": n, "kendall_tau": float(tau), "models": len(both)})
+    return pd.DataFrame(rows, columns=["dataset", "q", "N", "kendall_tau", "models"])
+
+
+def ranking_table(agreement):
+    if agreement.empty:
+        return []
+    agreement = agreement.assign(row=[f"{d}, {_q_label(q)}" for d, q in zip(agreement["dataset"], agreement["q"])])
+    pivot = agreement.pivot_table(index="row", columns="N", values="kendall_tau", sort=False)
+    rows = [[r] + [f"{v:.2f}" for v in pivot.loc[r]] for r in pivot.index]
+    return [("Kendall tau of the model ranking (F1) vs the source",
+             tabulate(rows, headers=["dataset"] + [f"N={n}" for n in pivot.columns], tablefmt="github"))]
+
+
+def failed_table(failed):
+    if failed.empty:
+        return []
+    return [("Failed trials (re-run the same command to retry them)",
+             tabulate(failed.values.tolist(), headers=list(failed.columns), tablefmt="github"))]
+
+
+def plot_curves(summary, datasets, models, path):
+    """Figures 4-7 of the paper: one row per dataset; columns F1, precision and recall at each q;
+    x = N, one line per model."""
+    qs = sorted(summary["q"].unique())
+    panels = [(metric, q) for q in qs for metric in ("f1", "precision", "recall")]
+    fig, axes = plt.subplots(len(datasets), len(panels), figsize=(3.2 * len(panels), 2.8 * len(datasets)),
+                             squeeze=False, sharex=True)
+    for r, dataset in enumerate(datasets):
+        for c, (metric, q) in enumerate(panels):
+            ax = axes[r][c]
+            sel = summary[(summary["dataset"] == dataset) & (summary["q"] == q)]
+            for model in models:
+                line = sel[sel["model"] == model].sort_values("N")
+                if len(line):
+                    ax.plot(line["N"], line[f"{metric}_mean"], marker="o", ms=3, label=model)
+            ax.set_title(f"{metric} {_q_label(q)}" if r == 0 else "", fontsize=9)
+            if c == 0:
+                ax.set_ylabel(dataset, fontsize=8)
+            if r == len(datasets) - 1:
+                ax.set_xlabel("N")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6) or 1, fontsize=8)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+    return Path(path)
+
+
+def build_report(results, failed, datasets, models, source, stats_tables=()):
+    """All tables as (title, text) pairs, and the Kendall tau frame."""
+    summary = summarise(results) if len(results) else None
+    tables = [("Datasets (Table IV) and fidelity", "\n\n".join(stats_tables))] if stats_tables else []
+    agreement = pd.DataFrame()
+    if summary is not None:
+        present = [d for d in datasets if d in set(summary["dataset"])]
+        model_order = [m for m in models if m in set(summary["model"])]
+        tables += metric_tables(summary, present, model_order)
+        tables += f1_side_by_side(summary, present, model_order)
+        agreement = ranking_agreement(summary, source, [d for d in present if d != source])
+        tables += ranking_table(agreement)
+    tables += failed_table(failed)
+    return tables, summary, agreement
+
+
+def write_markdown(tables, path, header=""):
+    text = header + "".join(f"## {title}\n\n{table}\n\n" for title, table in tables)
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+    return Path(path)

@@ -1,0 +1,117 @@
+"""Running the trials with Ray Tune: local Ray by default, an existing cluster with --address.
+
+One trial per model x dataset x seed. A callback stores each trial's rows (or its
+error) in the output folder as soon as it ends, so a failure loses nothing else
+and a re-run resumes: trials already in results.csv are not run again.
+"""
+import logging
+import os
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+# Ray 2.6's new console output ignores verbose=0; the legacy reporter honours it
+os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+
+from recbole_ganrs.benchmark.store import ResultStore, trial_key
+from recbole_ganrs.compat import ray_runtime_env
+
+
+
+def trial_specs(opts, datasets, qs):
+    """The trials of the run, in a stable order."""
+    return [
+        {"dataset": d.name, "dataset_config": d.recbole_config(), "model": model, "seed": seed,
+         "protocol": opts.protocol, "ns": list(opts.ns), "qs": list(qs), "epochs": opts.epochs,
+         "recbole": dict(opts.recbole), "threads": opts.cpus_per_trial}
+        for d in datasets for model in opts.models for seed in opts.seeds
+    ]
+
+
+def trial_name(spec):
+    return f"{spec['model']}-{spec['dataset']}-seed{spec['seed']}"
+
+
+def start_ray(address=None, cpus=None):
+    """Connect to ``address`` or start a local Ray with ``cpus`` CPUs (workers get the compat patches)."""
+    import ray
+
+    if ray.is_initialized():
+        return
+    kwargs = dict(include_dashboard=False, runtime_env=ray_runtime_env(), logging_level=logging.WARNING,
+                  log_to_driver=False)
+    if address:
+        ray.init(address=address, **kwargs)
+    else:
+        ray.init(num_cpus=cpus, **kwargs)
+
+
+def make_callback(store, specs, progress):
+    from ray import tune
+
+    by_name = {trial_name(s): s for s in specs}
+
+    class StoreResults(tune.Callback):
+        """Write each trial's rows, or its error, the moment it ends."""
+
+        def __init__(self):
+            self.bar = tqdm(total=len(specs), desc="trials", disable=None if progress else True)
+            self.failed, self.errors = [], {}
+
+        def on_trial_result(self, iteration, trials, trial, result, **info):
+            import json
+
+            if result.get("error"):
+                self.errors[str(trial)] = result["error"]
+            else:
+                store.add_rows(by_name[str(trial)], json.loads(result["rows"]))
+
+        def on_trial_complete(self, iteration, trials, trial, **info):
+            self.bar.update()
+
+        def on_trial_error(self, iteration, trials, trial, **info):
+            error = self.errors.get(str(trial)) or last_error_line(trial)
+            store.add_failure(by_name[str(trial)], error)
+            self.failed.append((str(trial), error))
+            self.bar.update()
+            self.bar.write(f"trial {trial} failed: {error}")
+
+    return StoreResults()
+
+
+def last_error_line(trial):
+    """The last line of a failed trial's traceback (Ray writes it to error.txt)."""
+    path = getattr(trial, "error_file", None)
+    try:
+        lines = [line for line in Path(path).read_text().splitlines() if line.strip()]
+        return lines[-1].strip() if lines else "unknown error"
+    except (OSError, TypeError):
+        return "trial process failed (killed or crashed before reporting)"
+
+
+def run_trials(opts, datasets, qs, output_dir):
+    """Run every trial not yet in ``output_dir``; returns (n run, n skipped, [(trial, error)])."""
+    from ray import air, tune
+
+    from recbole_ganrs.benchmark.trial import tune_trainable
+
+    store = ResultStore(output_dir)
+    all_specs = trial_specs(opts, datasets, qs)
+    done = store.done()
+    specs = [s for s in all_specs if trial_key(s) not in done]
+    if not specs:
+        return 0, len(all_specs), []
+    start_ray(opts.address, opts.cpus)
+    callback = make_callback(store, specs, opts.progress)
+    tuner = tune.Tuner(
+        tune.with_resources(tune_trainable, {"cpu": opts.cpus_per_trial}),
+        param_space={"spec": tune.grid_search(specs)},
+        tune_config=tune.TuneConfig(trial_name_creator=lambda t: trial_name(t.config["spec"]),
+                                    trial_dirname_creator=lambda t: trial_name(t.config["spec"])),
+        run_config=air.RunConfig(name="trials", storage_path=str(Path(output_dir).resolve() / "ray"),
+                                 callbacks=[callback], verbose=0,
+                                 failure_config=air.FailureConfig(max_failures=0)),
+    )
+    tuner.fit()
+    callback.bar.close()
+    return len(specs), len(all_specs) - len(specs), callback.failed

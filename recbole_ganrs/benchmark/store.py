@@ -1,0 +1,75 @@
+"""Results on disk, written as each trial ends: ``results.csv`` and ``failed.csv``.
+
+A finished trial's rows are in results.csv; a re-run with the same output skips
+its (dataset, model, seed, protocol). A failed trial is in failed.csv with its
+error and is tried again by a re-run. Both files are rewritten atomically.
+"""
+from pathlib import Path
+
+import pandas as pd
+
+from recbole_ganrs.data.atomic import atomic_path
+
+RESULT_COLUMNS = ["dataset", "model", "seed", "protocol", "q", "N", "precision", "recall", "f1"]
+FAILED_COLUMNS = ["dataset", "model", "seed", "protocol", "error"]
+TRIAL_KEY = ["dataset", "model", "seed", "protocol"]
+
+
+def _read(path, columns):
+    path = Path(path)
+    if not path.is_file():
+        return pd.DataFrame(columns=columns)
+    frame = pd.read_csv(path, keep_default_na=True)
+    missing = set(columns) - set(frame.columns)
+    if missing:
+        from recbole_ganrs.errors import GanrsError
+
+        raise GanrsError(f"{path} is not a results file of this tool (missing {sorted(missing)})")
+    return frame[columns]
+
+
+def _write(frame, path):
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False)
+
+
+def trial_key(spec):
+    return tuple(spec[k] for k in TRIAL_KEY)
+
+
+class ResultStore:
+    """results.csv and failed.csv of one output folder."""
+
+    def __init__(self, output_dir):
+        self.dir = Path(output_dir)
+        self.results_path, self.failed_path = self.dir / "results.csv", self.dir / "failed.csv"
+
+    def results(self):
+        return _read(self.results_path, RESULT_COLUMNS)
+
+    def failed(self):
+        return _read(self.failed_path, FAILED_COLUMNS)
+
+    def done(self):
+        """Keys (dataset, model, seed, protocol) of the trials with results."""
+        return set(self.results()[TRIAL_KEY].itertuples(index=False, name=None))
+
+    def add_rows(self, spec, rows):
+        new = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+        old = self.results()
+        old = old[[k != trial_key(spec) for k in old[TRIAL_KEY].itertuples(index=False, name=None)]]
+        _write(pd.concat([old, new], ignore_index=True) if len(old) else new, self.results_path)
+        self._drop_failure(spec)
+
+    def add_failure(self, spec, error):
+        self._drop_failure(spec)
+        failed = self.failed()
+        entry = pd.DataFrame([{**{k: spec[k] for k in TRIAL_KEY}, "error": error}], columns=FAILED_COLUMNS)
+        _write(pd.concat([failed, entry], ignore_index=True) if len(failed) else entry, self.failed_path)
+
+    def _drop_failure(self, spec):
+        failed = self.failed()
+        if len(failed):
+            keep = [k != trial_key(spec) for k in failed[TRIAL_KEY].itertuples(index=False, name=None)]
+            if not all(keep):
+                _write(failed[keep], self.failed_path)

@@ -1,0 +1,111 @@
+"""One benchmark trial: train one model on one dataset with one seed, evaluate, return rows.
+
+Rows are ``{dataset, model, seed, protocol, q, N, precision, recall, f1}``. Under
+the paper protocol a rating model trains once and is evaluated at every q; the
+binary model learns relevance at a given q, so it trains once per q. A RecBole
+model without a rating scale (BPR, NeuMF...) recommends its top N with no threshold.
+"""
+import json
+import math
+import shutil
+import tempfile
+
+import torch
+
+from recbole_ganrs.evaluation import paper_metrics, test_predictions
+from recbole_ganrs.models.base import RatingRecommender
+from recbole_ganrs.quick_start import run
+from recbole_ganrs.registry import get_model
+
+#: what RecBole's split needs to be the same for every model of a run
+SPLIT = {"eval_args": {"split": {"RS": [0.8, 0.1, 0.1]}, "group_by": "user", "order": "RO", "mode": "labeled"}}
+
+
+def learns_relevance(model_class):
+    return getattr(model_class, "target_field", None) == "LABEL_FIELD"
+
+
+def base_config(spec, workdir):
+    config = {**spec["dataset_config"], **spec.get("recbole", {}), "seed": spec["seed"], "reproducibility": True,
+              "checkpoint_dir": str(workdir), "state": "WARNING", "show_progress": False}
+    if spec.get("epochs"):
+        config["epochs"] = spec["epochs"]
+    return config
+
+
+def model_config(model_class, spec, config):
+    """Settings that make every model see the same split with the test ratings kept."""
+    if spec["protocol"] == "recbole":
+        return {**config, "eval_args": {**SPLIT["eval_args"], "mode": "full"}, "metrics": ["Precision", "Recall"],
+                "topk": spec["ns"], "valid_metric": f"recall@{max(spec['ns'])}"}
+    config = {**config, **SPLIT}
+    if not issubclass(model_class, RatingRecommender):  # RecBole implicit model: keep ratings for the protocol
+        config.update({"load_col": {"inter": ["user_id", "item_id", "rating"]}, "metrics": ["Recall"],
+                       "normalize_all": False, "normalize_field": None, "threshold": None,
+                       "valid_metric": "recall@10", "eval_args": {**SPLIT["eval_args"], "mode": "full"}})
+    return config
+
+
+def row(spec, q, metric):
+    return {"dataset": spec["dataset"], "model": spec["model"], "seed": spec["seed"], "protocol": spec["protocol"],
+            "q": q, "N": metric["N"], "precision": metric["precision"], "recall": metric["recall"], "f1": metric["f1"]}
+
+
+def paper_rows(result, spec, q_values):
+    """Rows of the paper protocol for a trained model, at each q in ``q_values``."""
+    model = result["model"]
+    rating_field = result["config"]["RATING_FIELD"]
+    label_field = result["config"]["LABEL_FIELD"]
+    users, scores, fields = test_predictions(model, result["test_data"], [rating_field, label_field])
+    rows = []
+    for q in q_values:
+        relevant = fields[label_field] > 0.5 if rating_field not in fields else fields[rating_field] >= q
+        threshold = model.prediction_threshold(q) if isinstance(model, RatingRecommender) else -math.inf
+        rows += [row(spec, q, m) for m in paper_metrics(users, scores, relevant, spec["ns"], threshold)]
+    return rows
+
+
+def recbole_rows(result, spec):
+    """Rows from RecBole's own full-sort precision@N / recall@N (every test item counts as relevant)."""
+    test = result["test_result"]
+    rows = []
+    for n in spec["ns"]:
+        p, r = float(test[f"precision@{n}"]), float(test[f"recall@{n}"])
+        f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0
+        rows.append(row(spec, math.nan, {"N": n, "precision": p, "recall": r, "f1": f1}))
+    return rows
+
+
+def run_trial(spec):
+    """Train and evaluate ``spec['model']`` on ``spec['dataset']``; returns the result rows."""
+    torch.set_num_threads(spec.get("threads", 1))
+    model_class = get_model(spec["model"])
+    workdir = tempfile.mkdtemp(prefix="ganrs-trial-")
+    try:
+        config = model_config(model_class, spec, base_config(spec, workdir))
+        if spec["protocol"] == "recbole":
+            return recbole_rows(run(spec["model"], config_dict=config, verbose=False), spec)
+        if learns_relevance(model_class):
+            rows = []
+            for q in spec["qs"]:
+                result = run(spec["model"], config_dict={**config, "threshold": {"rating": q}}, verbose=False)
+                rows += paper_rows(result, spec, [q])
+            return rows
+        return paper_rows(run(spec["model"], config_dict=config, verbose=False), spec, spec["qs"])
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def tune_trainable(config):
+    """Ray Tune function trainable: runs the trial and reports its rows."""
+    import recbole_ganrs  # noqa: F401  (compat patches inside the Ray worker)
+    from ray.air import session
+
+    try:
+        rows = run_trial(config["spec"])
+    except Exception as exc:
+        # the driver's callback gets the reason now; raising marks the trial failed in Tune
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        session.report({"rows": "[]", "error": f"{type(exc).__name__}: {message}"[:500]})
+        raise
+    session.report({"rows": json.dumps(rows), "n_rows": len(rows)})
