@@ -37,6 +37,10 @@ def _folder(tmp_path, text, name="bad"):
         ("user_id:token\titem_id:token\n1\t2\n", "missing column"),
         ("user_id:token\titem_id:token\trating:float\n1\t2\tgood\n", "non-numeric rating 'good'"),
         ("user_id\titem_id\trating\n1\t2\t3\n", "has no ':type'"),
+        ("user_id:token\titem_id:token\trating:token\n1\t2\t3\n", "header has rating:token"),
+        ("user_id:token\titem_id:token\trating:float\n1\t2\t3\n1\t3\t-1\n", "rating -1 on data line 2 is below 0"),
+        ("user_id:token\titem_id:token\trating:float\n" + "".join(f"1\t{i}\t{i / 7}\n" for i in range(25)),
+         "25 distinct ratings"),
     ],
 )
 def test_bad_inter_files_are_refused_with_a_reason(tmp_path, text, message):
@@ -60,3 +64,30 @@ def test_cli_reports_a_bad_source_in_one_line(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("error:") and len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("text, message", [
+    ("1\t2\t3\n1\t3\t4\n1\t2\t5\n2\t2\t1\n2\t3\t1\n", r"pair \(user 1, item 2\) is rated more than once \(data lines 1 and 3\)"),
+    ("1\t2\t3\n1\t3\t4\n2\t2\t1\n", "1 user\\(s\\) with a single rating \\(e.g. user 2\\)"),
+])
+def test_a_source_to_learn_from_is_checked_strictly(tmp_path, text, message):
+    folder = _folder(tmp_path, "user_id:token\titem_id:token\trating:float\n" + text)
+    load_ratings(folder)  # readable as a dataset...
+    with pytest.raises(SourceError, match=message):
+        load_ratings(folder, strict=True)  # ...but not a source GANRS or the benchmark learns from
+
+
+def test_symlink_loop_is_refused(tmp_path):
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    with pytest.raises(SourceError, match="cannot be resolved"):
+        resolve_source(tmp_path / "a")
+
+
+def test_sidecar_source_with_dotdot_is_refused(tmp_path):
+    from recbole_ganrs.errors import GanrsError
+    from recbole_ganrs.generator.dataset import source_of
+
+    (tmp_path / "ganrs.json").write_text('{"source": "../../etc"}')
+    with pytest.raises(GanrsError, match="without '..'"):
+        source_of(tmp_path)

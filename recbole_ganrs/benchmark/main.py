@@ -10,7 +10,7 @@ from recbole_ganrs.benchmark.options import default_cpus, parse_options
 from recbole_ganrs.benchmark.report import build_report, plot_curves, write_markdown
 from recbole_ganrs.benchmark.runner import run_trials
 from recbole_ganrs.benchmark.store import ResultStore
-from recbole_ganrs.data import load_ratings, resolve_source
+from recbole_ganrs.data import load_ratings
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.evaluation import default_thresholds
 from recbole_ganrs.registry import get_model
@@ -75,7 +75,7 @@ def main(argv=None):
     try:
         opts = parse_options(argv)
         check_models(opts.models)
-        resolve_source(opts.source)
+        load_ratings(opts.source, strict=True)
         synthetic_requests(opts)  # refuse a bad source or impossible sizes before any work
         failed, _ = run_benchmark(opts)
     except GanrsError as exc:

@@ -1,4 +1,5 @@
 """Tables (tabulate), model-ranking agreement (Kendall tau) and plots of a benchmark's results."""
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -113,7 +114,7 @@ def plot_curves(summary, datasets, models, path):
                     ax.plot(line["N"], line[f"{metric}_mean"], marker="o", ms=3, label=model)
             ax.set_title(f"{metric} {_q_label(q)}" if r == 0 else "", fontsize=9)
             if c == 0:
-                ax.set_ylabel(dataset, fontsize=8)
+                ax.set_ylabel(textwrap.fill(dataset, 24), fontsize=7)
             if r == len(datasets) - 1:
                 ax.set_xlabel("N")
     handles, labels = axes[0][0].get_legend_handles_labels()

@@ -17,6 +17,8 @@ from recbole_ganrs.errors import SourceError
 BUNDLED = "ml-100k"
 ID_COLUMNS = ("user_id", "item_id")
 RATING = "rating"
+EXPECTED_TYPES = {"user_id": "token", "item_id": "token", RATING: "float"}
+MAX_RATING_VALUES = 20
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def resolve_source(source):
         path = path.resolve(strict=True)
     except FileNotFoundError:
         raise SourceError(f"source '{source}' does not exist (expected 'ml-100k' or a RecBole atomic folder)") from None
-    except RuntimeError as exc:  # symlink loop
+    except (RuntimeError, OSError) as exc:  # symlink loop (RuntimeError before Python 3.13)
         raise SourceError(f"source '{source}' cannot be resolved: {exc}") from None
     if path.is_file():
         if path.suffix != ".inter":
@@ -84,17 +86,22 @@ def read_header(inter_path):
     return fields
 
 
-def load_ratings(source):
+def load_ratings(source, strict=False):
     """The source's ratings as a DataFrame: ``user_id`` and ``item_id`` (str), ``rating`` (float).
 
     Raises :class:`SourceError` with a one-line reason for anything RecBole could
-    not learn ratings from.
+    not learn ratings from. ``strict`` (for a source to learn from) also refuses
+    repeated (user, item) pairs and users with a single rating.
     """
     src = resolve_source(source)
     fields = read_header(src.inter_path)
     missing = [c for c in (*ID_COLUMNS, RATING) if c not in fields]
     if missing:
         raise SourceError(f"{src.inter_path}: missing column(s) {', '.join(missing)} in header")
+    wrong = [f"{c}:{fields[c]}" for c, t in EXPECTED_TYPES.items() if fields[c] != t]
+    if wrong:
+        raise SourceError(f"{src.inter_path}: header has {', '.join(wrong)}; expected "
+                          + ", ".join(f"{c}:{t}" for c, t in EXPECTED_TYPES.items()))
     names = list(fields)
     try:
         frame = pd.read_csv(
@@ -117,4 +124,38 @@ def load_ratings(source):
     if (frame["user_id"] == "").any() or (frame["item_id"] == "").any():
         raise SourceError(f"{src.inter_path}: empty user_id or item_id")
     frame[RATING] = ratings.astype(np.float64)
+    check_scale(frame, src.inter_path)
+    if strict:
+        check_pairs(frame, src.inter_path)
     return frame
+
+
+def _line(index):
+    return int(index) + 1  # data line number (the header is line 0)
+
+
+def check_scale(frame, path):
+    """Ratings must be on a discrete, non-negative scale (the classification models learn its values)."""
+    negative = frame[RATING] < 0
+    if negative.any():
+        row = int(np.argmax(negative.to_numpy()))
+        raise SourceError(f"{path}: rating {frame[RATING].iloc[row]:g} on data line {_line(row)} is below 0")
+    n_values = frame[RATING].nunique()
+    if n_values > MAX_RATING_VALUES:
+        raise SourceError(f"{path}: {n_values} distinct ratings; a rating scale has at most "
+                          f"{MAX_RATING_VALUES} values (e.g. 1..5 or 1..10)")
+
+
+def check_pairs(frame, path):
+    """A source to learn from: each (user, item) once, each user with at least two ratings."""
+    repeated = frame.duplicated(list(ID_COLUMNS), keep=False)
+    if repeated.any():
+        first, second = np.flatnonzero(repeated.to_numpy())[:2]
+        user, item = frame["user_id"].iloc[first], frame["item_id"].iloc[first]
+        raise SourceError(f"{path}: pair (user {user}, item {item}) is rated more than once "
+                          f"(data lines {_line(first)} and {_line(second)}); keep one rating per pair")
+    counts = frame["user_id"].value_counts()
+    if (counts < 2).any():
+        lonely = counts.index[counts < 2]
+        raise SourceError(f"{path}: {len(lonely)} user(s) with a single rating (e.g. user {lonely[0]}); "
+                          "keep users with at least 2 ratings")

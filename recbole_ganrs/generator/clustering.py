@@ -5,8 +5,13 @@ hundreds of thousands of points and thousands of clusters, and k-means makes
 clusters of similar size, so every synthetic user rates about as much as every
 other (the source's long tail is lost). Here:
 
-- scikit-learn's KMeans is fitted on a random subsample (``points_per_cluster``
-  points per cluster) and all points are assigned to the nearest centre (KD-tree);
+- the centres are fitted on a sample of the draws (``points_per_cluster`` points
+  per cluster): scikit-learn's KMeans up to ``SKLEARN_MAX_CLUSTERS`` clusters;
+  beyond, Lloyd iterations whose assignment step is a KD-tree query (sklearn's
+  KMeans compares every point with every centre, hours at 100,000 clusters,
+  while the embeddings have only a few dimensions);
+- every draw is then assigned with a KD-tree, chunk by chunk, so the draws
+  never need to be in memory together;
 - with ``sizes`` (the default in GANRS), each centre gets a bias so that the
   cluster sizes follow a target shape, e.g. the source's user activity: a point
   goes to argmin_j ||x - c_j||^2 - b_j (a power diagram) over its few nearest
@@ -18,23 +23,39 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.neighbors import KDTree
 
-
-def fit_centres(points, n_clusters, seed=0, points_per_cluster=10, max_iter=20):
-    """k-means centres [n_clusters, d] from a random subsample of ``points``."""
-    subset = subsample(points, n_clusters * points_per_cluster, seed)
-    kmeans = KMeans(n_clusters, init="random", n_init=1, max_iter=max_iter, random_state=seed)
-    return kmeans.fit(subset).cluster_centers_.astype(np.float32)
+SKLEARN_MAX_CLUSTERS = 10_000
 
 
 def subsample(points, n, seed):
     rng = np.random.default_rng(seed)
-    return points[rng.choice(len(points), n, replace=False)] if n < len(points) else points
+    return points[np.sort(rng.choice(len(points), n, replace=False))] if n < len(points) else points
 
 
-def nearest_centres(points, centres, k):
-    """The ``k`` nearest centres of each row and their squared distances (KD-tree: low dimension)."""
-    dist, idx = KDTree(centres).query(points, k=min(k, len(centres)))
-    return idx, (dist**2).astype(np.float32)
+def kdtree_lloyd(points, n_clusters, seed=0, max_iter=20):
+    """k-means (random init, Lloyd) with a KD-tree for the assignment step: for many clusters in few dimensions."""
+    rng = np.random.default_rng(seed)
+    centres = points[rng.choice(len(points), n_clusters, replace=False)].astype(np.float64)
+    for _ in range(max_iter):
+        nearest = KDTree(centres).query(points, k=1, return_distance=False)[:, 0]
+        counts = np.bincount(nearest, minlength=n_clusters)
+        sums = np.stack([np.bincount(nearest, weights=points[:, d], minlength=n_clusters)
+                         for d in range(points.shape[1])], axis=1)
+        moved = counts > 0  # an empty cluster keeps its centre
+        updated = centres.copy()
+        updated[moved] = sums[moved] / counts[moved, None]
+        if np.allclose(updated, centres, atol=1e-6):
+            break
+        centres = updated
+    return centres.astype(np.float32)
+
+
+def fit_centres(points, n_clusters, seed=0, points_per_cluster=10, max_iter=20):
+    """k-means centres [n_clusters, d] from a random subsample of ``points``."""
+    subset = subsample(points, n_clusters * points_per_cluster, seed)
+    if n_clusters > SKLEARN_MAX_CLUSTERS:
+        return kdtree_lloyd(subset, n_clusters, seed, max_iter)
+    kmeans = KMeans(n_clusters, init="random", n_init=1, max_iter=max_iter, random_state=seed)
+    return kmeans.fit(subset).cluster_centers_.astype(np.float32)
 
 
 def biased_choice(idx, d2, bias):
@@ -61,19 +82,38 @@ def target_shares(shape, n_clusters):
     return sizes / sizes.sum()
 
 
-def cluster_ids(points, n_clusters, seed=0, sizes=None, points_per_cluster=10, candidates=8):
-    """Cluster index (0..n_clusters-1) of each row of ``points``.
+class Clusters:
+    """Fitted centres (and biases) that assign any number of points, chunk by chunk."""
 
-    ``sizes``: optional empirical distribution of cluster sizes to follow (any
-    scale; its shape is used); without it, plain nearest-centre k-means. A point
-    may only move to one of its ``candidates`` nearest centres.
-    """
-    points = np.ascontiguousarray(points, dtype=np.float32)
-    centres = fit_centres(points, n_clusters, seed, points_per_cluster)
-    idx, d2 = nearest_centres(points, centres, 1 if sizes is None else candidates)
-    if sizes is None:
-        return idx[:, 0]
-    natural = np.bincount(idx[:, 0], minlength=n_clusters)
-    shares = np.empty(n_clusters)
-    shares[np.argsort(natural, kind="stable")] = target_shares(sizes, n_clusters)
-    return biased_choice(idx, d2, fit_biases(idx, d2, shares))
+    def __init__(self, centres, bias=None, candidates=8):
+        self.tree, self.bias = KDTree(centres), bias
+        self.k = 1 if bias is None else min(candidates, len(centres))
+
+    @classmethod
+    def fit(cls, points, n_clusters, seed=0, sizes=None, points_per_cluster=10, candidates=8):
+        """Centres from ``points``; with ``sizes`` (an empirical distribution of cluster sizes,
+        any scale) biases that make the cluster sizes follow its shape."""
+        points = np.ascontiguousarray(points, dtype=np.float32)
+        plain = cls(fit_centres(points, n_clusters, seed, points_per_cluster))
+        if sizes is None:
+            return plain
+        idx, d2 = cls._candidates(plain.tree, points, min(candidates, n_clusters))
+        shares = np.empty(n_clusters)
+        shares[np.argsort(np.bincount(idx[:, 0], minlength=n_clusters), kind="stable")] = target_shares(
+            sizes, n_clusters)
+        return cls(np.asarray(plain.tree.data), fit_biases(idx, d2, shares), candidates)
+
+    @staticmethod
+    def _candidates(tree, points, k):
+        dist, idx = tree.query(points, k=k)
+        return idx, (dist**2).astype(np.float32)
+
+    def assign(self, points):
+        """Cluster index of each row of ``points``."""
+        idx, d2 = self._candidates(self.tree, np.ascontiguousarray(points, dtype=np.float32), self.k)
+        return idx[:, 0] if self.bias is None else biased_choice(idx, d2, self.bias)
+
+
+def cluster_ids(points, n_clusters, seed=0, sizes=None, points_per_cluster=10, candidates=8):
+    """Cluster index (0..n_clusters-1) of each row of ``points`` (fit and assign in one go)."""
+    return Clusters.fit(points, n_clusters, seed, sizes, points_per_cluster, candidates).assign(points)

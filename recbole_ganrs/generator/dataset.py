@@ -107,13 +107,10 @@ def generate_dataset(generator, source, request, out_dir):
 def source_of(folder):
     """The real source a synthetic folder was made from (from its sidecar), else None."""
     meta = read_sidecar(folder)
-    return None if meta is None else meta.get("source")
-
-
-def load_pair(folder):
-    """(synthetic ratings, source ratings or None) for a dataset folder."""
-    src = source_of(folder)
-    return load_ratings(folder), (load_ratings(src) if src else None)
+    source = None if meta is None else meta.get("source")
+    if source is not None and (not isinstance(source, str) or ".." in Path(source).parts):
+        raise GanrsError(f"{Path(folder) / SIDECAR}: source {source!r} must be ml-100k or a path without '..'")
+    return source
 
 
 def write_diagnostics(generator, source, ratings, folder, request):

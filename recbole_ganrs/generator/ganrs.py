@@ -18,13 +18,14 @@ from tqdm.auto import tqdm
 
 from recbole_ganrs.data import load_ratings
 from recbole_ganrs.errors import GanrsError
-from recbole_ganrs.generator.clustering import cluster_ids
+from recbole_ganrs.generator.clustering import Clusters
 from recbole_ganrs.generator.embedding import fit_embeddings
 from recbole_ganrs.generator.gan import Generator, train_gan
-from recbole_ganrs.generator.ratings import MATCHES, resolve_pairs, to_scale
+from recbole_ganrs.generator.ratings import MATCHES, PairAccumulator, to_scale
 
 MIN_RATINGS, MIN_USERS, MIN_ITEMS = 100, 5, 5
-SAMPLE_CHUNK = 1 << 18  # generator rows per forward pass
+SAMPLE_CHUNK = 1 << 18  # draws generated, assigned and merged at a time
+FIT_DRAWS, FIT_DRAWS_PER_CLUSTER = 500_000, 20  # draws the clusters are fitted on
 REAL_SAMPLE = 5000  # real dense vectors kept for diagnostics plots
 
 
@@ -71,7 +72,7 @@ class GANRS:
     # ----------------------------------------------------------------- fit
     def fit(self, source):
         """Learn ``source``: 'ml-100k', an atomic folder, or a DataFrame (user_id, item_id, rating)."""
-        ratings = source if isinstance(source, pd.DataFrame) else load_ratings(source)
+        ratings = source if isinstance(source, pd.DataFrame) else load_ratings(source, strict=True)
         name = getattr(source, "name", None) if not isinstance(source, (str, bytes)) else None
         name = str(source) if isinstance(source, str) else (name or "dataframe")
         user_idx, users = pd.factorize(ratings["user_id"])
@@ -127,35 +128,55 @@ class GANRS:
         return gen.eval()
 
     # -------------------------------------------------------------- sample
-    def generate_dense(self, n, std=2.5, seed=0):
-        """``n`` generated <user emb, item emb, rating> rows (de-standardised), in chunks."""
+    def iter_dense(self, n, std=2.5, seed=0):
+        """``n`` generated <user emb, item emb, rating> rows (de-standardised), chunk by chunk."""
         self._check_fitted()
         gen, noise_gen = self._generator(), torch.Generator().manual_seed(seed)
         mean, scale = self._state["column_mean"], self._state["column_std"]
-        out = np.empty((n, mean.numel()), dtype=np.float32)
         with torch.no_grad():
-            for start in tqdm(range(0, n, SAMPLE_CHUNK), desc="generating", disable=None if self.progress else True, leave=False):
-                rows = min(SAMPLE_CHUNK, n - start)
-                noise = torch.randn(rows, gen.noise_size, generator=noise_gen) * std
-                out[start : start + rows] = (gen(noise) * scale + mean).numpy()
-        return out
+            for start in range(0, n, SAMPLE_CHUNK):
+                noise = torch.randn(min(SAMPLE_CHUNK, n - start), gen.noise_size, generator=noise_gen) * std
+                yield (gen(noise) * scale + mean).numpy()
+
+    def generate_dense(self, n, std=2.5, seed=0):
+        """``n`` generated rows at once (for diagnostics; ``sample`` streams them)."""
+        return np.concatenate(list(self.iter_dense(n, std, seed)))
+
+    def fit_clusters(self, users, items, samples, std, seed):
+        """User and item :class:`Clusters` fitted on the first draws of the stream."""
+        k, s = self.embedding_size, self.summary
+        rows = min(samples, max(FIT_DRAWS, FIT_DRAWS_PER_CLUSTER * max(users, items)))
+        chunks, taken = [], 0
+        for chunk in self.iter_dense(samples, std, seed):
+            chunks.append(chunk[: rows - taken])
+            taken += len(chunks[-1])
+            if taken >= rows:
+                break
+        dense = np.concatenate(chunks)
+        user_clusters = Clusters.fit(dense[:, :k], users, seed, s.user_activity if self.match_shapes else None)
+        item_clusters = Clusters.fit(dense[:, k : 2 * k], items, seed + 1,
+                                     s.item_popularity if self.match_shapes else None)
+        return user_clusters, item_clusters
 
     def sample(self, users, items, samples, std=2.5, seed=0):
         """A synthetic ratings DataFrame (user_id, item_id, rating) with at most ``users`` users,
-        ``items`` items and ``samples`` ratings (fewer: repeated pairs are merged)."""
+        ``items`` items and ``samples`` ratings (fewer: repeated pairs are merged).
+
+        The draws are generated, assigned and merged chunk by chunk: memory grows
+        with the output, not with ``samples``."""
         self._check_fitted()
         validate_sample_request(users, items, samples, std)
         k, s = self.embedding_size, self.summary
-        dense = self.generate_dense(samples, std, seed)
-        with tqdm(total=3, desc="clustering, cleaning", disable=None if self.progress else True, leave=False) as bar:
-            user = cluster_ids(dense[:, :k], users, seed, s.user_activity if self.match_shapes else None)
-            bar.update()
-            item = cluster_ids(dense[:, k : 2 * k], items, seed + 1, s.item_popularity if self.match_shapes else None)
-            bar.update()
-            value = dense[:, -1].astype(np.float64) * self._state["rating_span"] + self._state["rating_mid"]
-            user, item, value = resolve_pairs(user, item, value, items)
-            rating = to_scale(value, s.rating_values, s.rating_shares, s.rating_mean, self.rating_match)
-            bar.update()
+        with tqdm(total=samples, desc="sampling", unit="draw", unit_scale=True,
+                  disable=None if self.progress else True, leave=False) as bar:
+            user_clusters, item_clusters = self.fit_clusters(users, items, samples, std, seed)
+            pairs = PairAccumulator(items)
+            for dense in self.iter_dense(samples, std, seed):
+                value = dense[:, -1].astype(np.float64) * self._state["rating_span"] + self._state["rating_mid"]
+                pairs.add(user_clusters.assign(dense[:, :k]), item_clusters.assign(dense[:, k : 2 * k]), value)
+                bar.update(len(dense))
+        user, item, value = pairs.result()
+        rating = to_scale(value, s.rating_values, s.rating_shares, s.rating_mean, self.rating_match)
         # contiguous ids 1..n over the users and items that received ratings
         user = np.unique(user, return_inverse=True)[1] + 1
         item = np.unique(item, return_inverse=True)[1] + 1

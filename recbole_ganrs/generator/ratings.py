@@ -11,6 +11,44 @@ import numpy as np
 MATCHES = ("distribution", "mean")
 
 
+def _reduce(keys, sums, counts):
+    """Sum ``sums`` and ``counts`` over equal ``keys``; returns sorted unique keys."""
+    unique, inverse = np.unique(keys, return_inverse=True)
+    return unique, np.bincount(inverse, weights=sums), np.bincount(inverse, weights=counts)
+
+
+class PairAccumulator:
+    """Running sum and count of the generated values of each (user, item) pair.
+
+    Chunks are reduced on arrival and merged into the running totals once the
+    pending ones are as large as the totals (amortised n log n), so memory stays
+    within about twice the output, whatever the number of draws.
+    """
+
+    def __init__(self, n_items):
+        self.n_items = n_items
+        self.keys, self.sums, self.counts = np.empty(0, np.int64), np.empty(0), np.empty(0)
+        self.pending, self.pending_rows = [], 0
+
+    def add(self, user, item, value):
+        key = user.astype(np.int64) * self.n_items + item
+        self.pending.append(_reduce(key, value.astype(np.float64), np.ones(len(key))))
+        self.pending_rows += len(self.pending[-1][0])
+        if self.pending_rows >= max(len(self.keys), 1 << 20):
+            self._merge()
+
+    def _merge(self):
+        if self.pending:
+            parts = [(self.keys, self.sums, self.counts), *self.pending]
+            self.keys, self.sums, self.counts = _reduce(*(np.concatenate(p) for p in zip(*parts)))
+            self.pending, self.pending_rows = [], 0
+
+    def result(self):
+        """(user, item, mean value) of every distinct pair, sorted by user then item."""
+        self._merge()
+        return self.keys // self.n_items, self.keys % self.n_items, self.sums / self.counts
+
+
 def resolve_pairs(user, item, value, n_items):
     """One value per distinct (user, item) pair: the mean of that pair's draws.
 
@@ -18,11 +56,9 @@ def resolve_pairs(user, item, value, n_items):
     clean-up rule: duplicate <u, i, r> are dropped and conflicting ratings of a
     pair are merged, so the output has no duplicate pair.
     """
-    key = user.astype(np.int64) * n_items + item
-    pairs, inverse = np.unique(key, return_inverse=True)
-    counts = np.bincount(inverse)
-    mean = np.bincount(inverse, weights=value) / counts
-    return pairs // n_items, pairs % n_items, mean
+    acc = PairAccumulator(n_items)
+    acc.add(np.asarray(user), np.asarray(item), np.asarray(value, dtype=np.float64))
+    return acc.result()
 
 
 def to_scale(value, rating_values, rating_shares, rating_mean, match="distribution"):
