@@ -108,3 +108,21 @@ def test_bad_benchmark_input_exits_2_with_one_line(tmp_path):
         assert done.returncode == 2 and done.stderr.startswith("error: ") and message in done.stderr
         assert done.stderr.count("\n") == 1
     assert not (tmp_path / "o").exists()
+
+
+def test_a_trial_process_that_dies_is_recorded_as_failed(tmp_path):
+    from recbole_ganrs.benchmark.runner import make_callback
+
+    spec = {"dataset": "d", "model": "M", "seed": 0, "protocol": "paper"}
+    store = ResultStore(tmp_path)
+    callback = make_callback(store, [spec], progress=False)
+
+    class DeadTrial:  # a worker killed before it reported anything: no error file either
+        error_file = None
+
+        def __str__(self):
+            return "M-d-seed0"
+
+    callback.on_trial_error(0, [], DeadTrial())
+    assert store.failed()["error"].tolist() == ["trial process failed (killed or crashed before reporting)"]
+    assert callback.failed == [("M-d-seed0", "trial process failed (killed or crashed before reporting)")]

@@ -21,7 +21,8 @@ def test_generate_writes_loadable_datasets_and_stats_reports_fidelity(source, tm
     name = "ganrs-small-u40-i30-s3000-std2.5-seed0"
     folder = out / name
     assert (folder / f"{name}.inter").read_text().startswith("user_id:token\titem_id:token\trating:float\n")
-    assert json.loads((folder / "ganrs.json").read_text())["request"]["users"] == 40
+    meta = json.loads((folder / "ganrs.json").read_text())
+    assert meta["request"]["users"] == 40 and 0 <= meta["privacy"]["copies"] <= 1
     assert (folder / "embeddings.png").stat().st_size > 0 and (folder / "ratings.png").stat().st_size > 0
     assert (out / "ganrs-small-u20-i30-s3000-std2.5-seed0").is_dir()
     assert len(list((out / ".fits").glob("small-*.pt"))) == 1  # one fit served both sizes
@@ -30,7 +31,7 @@ def test_generate_writes_loadable_datasets_and_stats_reports_fidelity(source, tm
 
     assert main(["stats", str(source), str(folder)]) == 0
     printed = capsys.readouterr().out
-    assert "sparsity %" in printed and "activity KS" in printed and str(source) in printed
+    assert "sparsity %" in printed and "activity KS" in printed and "DCR median" in printed and str(source) in printed
 
     result = run("DeepMF", name, config_dict={"data_path": str(out), "epochs": 1, "state": "WARNING",
                                               "checkpoint_dir": str(tmp_path / "saved")})

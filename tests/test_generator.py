@@ -106,3 +106,16 @@ def test_shape_matching_clusters_follow_a_long_tail():
         tail, (np.arange(100) + 0.5) / 100).sum()
     assert share_of_top10(plain) < 0.2
     assert abs(share_of_top10(matched) - expected) < 0.05
+
+
+def test_kdtree_lloyd_for_many_clusters_matches_sklearn_quality(monkeypatch):
+    from recbole_ganrs.generator import clustering
+
+    points = np.random.default_rng(2).normal(size=(5000, 5)).astype(np.float32)
+    inertia = lambda centres: ((points[:, None, :] - centres[None]) ** 2).sum(-1).min(1).mean()  # noqa: E731
+    by_sklearn = clustering.fit_centres(points, 50, seed=0)
+    monkeypatch.setattr(clustering, "SKLEARN_MAX_CLUSTERS", 10)
+    by_kdtree = clustering.fit_centres(points, 50, seed=0)
+    assert by_kdtree.shape == (50, 5)
+    assert inertia(by_kdtree) < 1.1 * inertia(by_sklearn)
+    assert inertia(by_kdtree) < 0.8 * inertia(points[:50])  # better than the random start

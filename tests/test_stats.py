@@ -24,3 +24,16 @@ def test_fidelity_is_zero_for_a_copy_and_sees_differences():
     assert same["rating TVD"] == 0 and same["activity KS"] == 0 and same["popularity KS"] == 0
     b = a.assign(rating=[4.0, 4.0, 4.0, 4.0])
     assert fidelity("b", b, a)["rating TVD"] == pytest.approx(0.75)
+
+
+def test_dcr_sees_copies_and_distance():
+    import numpy as np
+
+    from recbole_ganrs.stats.privacy import dcr_report
+
+    real = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])  # nearest other real user: 1.0
+    far = dcr_report(real + 0.5, real)  # every synthetic user sits between real ones
+    assert far["real NN median"] == 1.0 and far["DCR median"] == pytest.approx(np.sqrt(0.5), abs=1e-4)
+    assert far["copies"] == 0
+    copied = dcr_report(np.vstack([real[:2], real[:2] + [0.0, 3.0]]), real)  # two copies, two far away
+    assert copied["copies"] == 0.5 and copied["share DCR < real 5%"] == 0.5

@@ -21,9 +21,14 @@ other (the source's long tail is lost). Here:
 """
 import numpy as np
 from sklearn.cluster import KMeans
-from sklearn.neighbors import KDTree
+from sklearn.neighbors import NearestNeighbors
 
 SKLEARN_MAX_CLUSTERS = 10_000
+
+
+def neighbour_index(centres):
+    """A KD-tree over the centres whose queries run on all cores (few dimensions, many centres)."""
+    return NearestNeighbors(algorithm="kd_tree", n_jobs=-1).fit(centres)
 
 
 def subsample(points, n, seed):
@@ -36,7 +41,7 @@ def kdtree_lloyd(points, n_clusters, seed=0, max_iter=20):
     rng = np.random.default_rng(seed)
     centres = points[rng.choice(len(points), n_clusters, replace=False)].astype(np.float64)
     for _ in range(max_iter):
-        nearest = KDTree(centres).query(points, k=1, return_distance=False)[:, 0]
+        nearest = neighbour_index(centres).kneighbors(points, n_neighbors=1, return_distance=False)[:, 0]
         counts = np.bincount(nearest, minlength=n_clusters)
         sums = np.stack([np.bincount(nearest, weights=points[:, d], minlength=n_clusters)
                          for d in range(points.shape[1])], axis=1)
@@ -86,7 +91,8 @@ class Clusters:
     """Fitted centres (and biases) that assign any number of points, chunk by chunk."""
 
     def __init__(self, centres, bias=None, candidates=8):
-        self.tree, self.bias = KDTree(centres), bias
+        self.centres, self.bias = np.asarray(centres, dtype=np.float32), bias
+        self.index = neighbour_index(self.centres)
         self.k = 1 if bias is None else min(candidates, len(centres))
 
     @classmethod
@@ -97,20 +103,20 @@ class Clusters:
         plain = cls(fit_centres(points, n_clusters, seed, points_per_cluster))
         if sizes is None:
             return plain
-        idx, d2 = cls._candidates(plain.tree, points, min(candidates, n_clusters))
+        idx, d2 = cls._candidates(plain.index, points, min(candidates, n_clusters))
         shares = np.empty(n_clusters)
         shares[np.argsort(np.bincount(idx[:, 0], minlength=n_clusters), kind="stable")] = target_shares(
             sizes, n_clusters)
-        return cls(np.asarray(plain.tree.data), fit_biases(idx, d2, shares), candidates)
+        return cls(plain.centres, fit_biases(idx, d2, shares), candidates)
 
     @staticmethod
-    def _candidates(tree, points, k):
-        dist, idx = tree.query(points, k=k)
+    def _candidates(index, points, k):
+        dist, idx = index.kneighbors(points, n_neighbors=k)
         return idx, (dist**2).astype(np.float32)
 
     def assign(self, points):
         """Cluster index of each row of ``points``."""
-        idx, d2 = self._candidates(self.tree, np.ascontiguousarray(points, dtype=np.float32), self.k)
+        idx, d2 = self._candidates(self.index, np.ascontiguousarray(points, dtype=np.float32), self.k)
         return idx[:, 0] if self.bias is None else biased_choice(idx, d2, self.bias)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from recbole_ganrs.data import load_ratings, resolve_source, write_atomic
 from recbole_ganrs.data.atomic import atomic_path
 from recbole_ganrs.errors import GanrsError
-from recbole_ganrs.generator.ganrs import GANRS
+from recbole_ganrs.generator.ganrs import FIT_FORMAT, GANRS
 
 SIDECAR = "ganrs.json"
 FIT_PARAMS = ("embedding_size", "gan", "gan_steps", "gan_batch_size", "embedding_epochs", "seed")
@@ -50,7 +50,7 @@ def file_digest(path):
 def fit_path(cache_dir, source, generator):
     """Where the fit of ``source`` with ``generator``'s parameters is cached."""
     src = resolve_source(source)
-    key = json.dumps({"source": file_digest(src.inter_path),
+    key = json.dumps({"source": file_digest(src.inter_path), "format": FIT_FORMAT,
                       **{p: getattr(generator, p) for p in FIT_PARAMS}}, sort_keys=True)
     return Path(cache_dir) / f"{src.name}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.pt"
 
@@ -95,12 +95,14 @@ def read_sidecar(folder):
 
 def generate_dataset(generator, source, request, out_dir):
     """Sample ``request`` from a fitted ``generator`` and write it; returns (.inter path, ratings)."""
-    ratings = generator.sample(request.users, request.items, request.samples, request.std, request.seed)
+    ratings, user_embeddings = generator.sample_with_users(
+        request.users, request.items, request.samples, request.std, request.seed)
     src = resolve_source(source)
     name = dataset_name(src.name, request, generator.gan)
     meta = {"generator": "ganrs", "source": str(source) if str(source) == "ml-100k" else str(src.inter_path.parent),
             "request": asdict(request),
-            "params": {p: getattr(generator, p) for p in (*FIT_PARAMS, "rating_match", "match_shapes")}}
+            "params": {p: getattr(generator, p) for p in (*FIT_PARAMS, "rating_match", "match_shapes")},
+            "privacy": generator.privacy(user_embeddings)}
     return write_synthetic(ratings, out_dir, name, meta), ratings
 
 

@@ -27,6 +27,7 @@ MIN_RATINGS, MIN_USERS, MIN_ITEMS = 100, 5, 5
 SAMPLE_CHUNK = 1 << 18  # draws generated, assigned and merged at a time
 FIT_DRAWS, FIT_DRAWS_PER_CLUSTER = 500_000, 20  # draws the clusters are fitted on
 REAL_SAMPLE = 5000  # real dense vectors kept for diagnostics plots
+FIT_FORMAT = 2  # bumped when the saved state changes; older fits are refitted
 
 
 @dataclass
@@ -108,6 +109,7 @@ class GANRS:
         self._state = {
             "generator": generator.state_dict(), "column_mean": mean, "column_std": std,
             "rating_mid": float(mid), "rating_span": float(span), "real_sample": dense[keep],
+            "real_users": torch.as_tensor(emb.users),
             "summary": asdict(summary),
         }
         return self
@@ -159,8 +161,20 @@ class GANRS:
         return user_clusters, item_clusters
 
     def sample(self, users, items, samples, std=2.5, seed=0):
-        """A synthetic ratings DataFrame (user_id, item_id, rating) with at most ``users`` users,
-        ``items`` items and ``samples`` ratings (fewer: repeated pairs are merged).
+        """A synthetic ratings DataFrame (user_id, item_id, rating); see :meth:`sample_with_users`."""
+        return self.sample_with_users(users, items, samples, std, seed)[0]
+
+    def privacy(self, user_embeddings):
+        """DCR report of synthetic user embeddings against the source's users (stats/privacy.py)."""
+        from recbole_ganrs.stats.privacy import dcr_report
+
+        self._check_fitted()
+        return dcr_report(user_embeddings, self._state["real_users"].numpy())
+
+    def sample_with_users(self, users, items, samples, std=2.5, seed=0):
+        """(ratings, user embeddings): a synthetic ratings DataFrame (user_id, item_id, rating)
+        with at most ``users`` users, ``items`` items and ``samples`` ratings (fewer: repeated pairs are merged), and the
+        embedding (cluster centre) of each synthetic user, row k for user id k + 1.
 
         The draws are generated, assigned and merged chunk by chunk: memory grows
         with the output, not with ``samples``."""
@@ -178,9 +192,10 @@ class GANRS:
         user, item, value = pairs.result()
         rating = to_scale(value, s.rating_values, s.rating_shares, s.rating_mean, self.rating_match)
         # contiguous ids 1..n over the users and items that received ratings
-        user = np.unique(user, return_inverse=True)[1] + 1
+        used_users, user = np.unique(user, return_inverse=True)
         item = np.unique(item, return_inverse=True)[1] + 1
-        return pd.DataFrame({"user_id": user.astype(str), "item_id": item.astype(str), "rating": rating})
+        ratings = pd.DataFrame({"user_id": (user + 1).astype(str), "item_id": item.astype(str), "rating": rating})
+        return ratings, user_clusters.centres[used_users]
 
     # ----------------------------------------------------------- save/load
     def save(self, path):
@@ -190,7 +205,7 @@ class GANRS:
         self._check_fitted()
         params = {k: v for k, v in asdict(self).items() if k != "_state"}
         with atomic_path(path) as tmp:
-            torch.save({"params": params, "state": self._state}, tmp)
+            torch.save({"format": FIT_FORMAT, "params": params, "state": self._state}, tmp)
 
     @classmethod
     def load(cls, path, progress=True):
@@ -201,6 +216,8 @@ class GANRS:
             raise GanrsError(f"no saved GANRS fit at {path}") from None
         except Exception as exc:
             raise GanrsError(f"{path} is not a saved GANRS fit ({type(exc).__name__})") from None
+        if not isinstance(saved, dict) or saved.get("format") != FIT_FORMAT:
+            raise GanrsError(f"{path} is a GANRS fit of another format: fit the source again")
         params = {**saved["params"], "progress": progress}
         gen = cls(**params)
         gen._state = saved["state"]

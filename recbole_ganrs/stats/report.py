@@ -1,4 +1,4 @@
-"""Table IV and fidelity tables of datasets on disk."""
+"""Table IV, fidelity and privacy (DCR, from the sidecar) tables of datasets on disk."""
 from tabulate import tabulate
 
 from recbole_ganrs.data import load_ratings, resolve_source
@@ -9,7 +9,7 @@ from recbole_ganrs.stats.table import dataset_row
 def stats_rows(datasets):
     """(Table IV rows, fidelity rows) of ``datasets`` (sources or folders); fidelity only for
     synthetic folders, against the source named in their sidecar."""
-    from recbole_ganrs.generator.dataset import source_of
+    from recbole_ganrs.generator.dataset import read_sidecar, source_of
 
     rows, fidelity_rows, sources = [], [], {}
     for dataset in datasets:
@@ -20,7 +20,8 @@ def stats_rows(datasets):
         if origin:
             if origin not in sources:
                 sources[origin] = load_ratings(origin)
-            fidelity_rows.append({**fidelity(src.name, ratings, sources[origin]), "source": origin})
+            privacy = (read_sidecar(src.inter_path.parent) or {}).get("privacy", {})
+            fidelity_rows.append({**fidelity(src.name, ratings, sources[origin]), **privacy, "source": origin})
     return rows, fidelity_rows
 
 
