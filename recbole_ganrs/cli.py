@@ -30,23 +30,30 @@ def cmd_train(args, extra):
     print(f"test result: {dict(result['test_result'])}")
 
 
+def generator_settings(args):
+    """Generator settings given on the command line (a setting the chosen generator lacks is an error)."""
+    flags = {"gan": args.gan, "embedding_size": args.embedding_size, "gan_steps": args.gan_steps,
+             "rating_match": args.rating_match, "match_shapes": False if args.no_match_shapes else None}
+    return {"seed": args.seed, "progress": not args.quiet, **{k: v for k, v in flags.items() if v is not None}}
+
+
 def cmd_generate(args, extra):
-    """Fit GANRS on a source (or reuse a cached fit) and write one synthetic dataset per --users."""
-    from recbole_ganrs.generator import GANRS
+    """Fit a generator on a source (or reuse a cached fit) and write one synthetic dataset per --users."""
+    from recbole_ganrs.data.atomic import check_output_folder
+    from recbole_ganrs.generator import SyntheticGenerator
+    from recbole_ganrs.generator.base import check_request
     from recbole_ganrs.generator.dataset import SampleRequest, fit_or_load, generate_dataset, write_diagnostics
-    from recbole_ganrs.generator.ganrs import validate_sample_request
 
     requests = [SampleRequest(u, args.items, args.samples, args.std, args.seed) for u in args.users]
     for r in requests:
-        validate_sample_request(r.users, r.items, r.samples, r.std)
-    check_output_dir(args.out)
-    params = dict(gan=args.gan, embedding_size=args.embedding_size, gan_steps=args.gan_steps,
-                  rating_match=args.rating_match, match_shapes=not args.no_match_shapes,
-                  seed=args.seed, progress=not args.quiet)
+        check_request(r.users, r.items, r.samples, r.std)
+    check_output_folder(args.out)
     if args.fit:
-        generator = GANRS.load(args.fit, progress=not args.quiet)
+        generator = SyntheticGenerator.load(args.fit, progress=not args.quiet)
     else:
-        generator = fit_or_load(args.source, Path(args.out) / ".fits", **params)
+        generator = fit_or_load(args.source, Path(args.out) / ".fits", args.generator, **generator_settings(args))
+    if args.plots and generator.kind != "ganrs":
+        raise GanrsError("--plots draws GANRS embeddings: it needs --generator ganrs")
     for request in requests:
         inter, ratings = generate_dataset(generator, args.source, request, args.out)
         print(f"wrote {inter} ({len(ratings)} ratings)")
@@ -54,11 +61,6 @@ def cmd_generate(args, extra):
             for png in write_diagnostics(generator, args.source, ratings, inter.parent, request):
                 print(f"wrote {png}")
         print_stats([inter.parent])
-
-
-def check_output_dir(out):
-    if Path(out).exists() and not Path(out).is_dir():
-        raise GanrsError(f"output path '{out}' is a file, not a folder")
 
 
 def print_stats(datasets):
@@ -84,22 +86,25 @@ def build_parser():
     train.add_argument("--epochs", type=int, default=None)
     train.set_defaults(func=cmd_train)
 
-    gen = sub.add_parser("generate", help="learn a source with GANRS and write synthetic atomic datasets")
+    gen = sub.add_parser("generate", help="learn a source with GANRS (or a comparison generator) and write "
+                                          "synthetic atomic datasets")
     gen.add_argument("--source", default="ml-100k", help="ml-100k (bundled) or a RecBole atomic folder")
+    gen.add_argument("--generator", choices=["ganrs", "cfgan", "statistical"], default="ganrs",
+                     help="ganrs (default); cfgan: a GAN on raw rating vectors; statistical: the source's marginals")
     gen.add_argument("--users", type=int, nargs="+", default=[2000], help="one dataset per value")
     gen.add_argument("--items", type=int, default=4000)
     gen.add_argument("--samples", type=int, default=800_000, help="generator draws (ratings kept are fewer)")
     gen.add_argument("--std", type=float, default=2.5, help="std of the generator's input noise")
     gen.add_argument("--seed", type=int, default=0, help="seeds the fit and the sampling")
     gen.add_argument("--out", default="dataset_atomic", help="data_path to write <name>/<name>.inter under")
-    gen.add_argument("--gan", choices=["gan", "wgan"], default="gan")
-    gen.add_argument("--embedding-size", type=int, default=5)
-    gen.add_argument("--gan-steps", type=int, default=20000)
-    gen.add_argument("--rating-match", choices=["distribution", "mean"], default="distribution",
-                     help="match the source's rating shares, or only its mean (the reference)")
+    gen.add_argument("--gan", choices=["gan", "wgan"], help="ganrs: GAN (default) or WGAN-GP")
+    gen.add_argument("--embedding-size", type=int, help="ganrs: DeepMF embedding size (default 5)")
+    gen.add_argument("--gan-steps", type=int, help="GAN training steps (default: ganrs 20000, cfgan 5000)")
+    gen.add_argument("--rating-match", choices=["distribution", "mean"],
+                     help="ganrs: match the source's rating shares (default), or only its mean (the reference)")
     gen.add_argument("--no-match-shapes", action="store_true",
-                     help="plain k-means ids (the reference) instead of the source's activity/popularity shapes")
-    gen.add_argument("--fit", help="a saved fit (GANRS.save) to sample from instead of fitting")
+                     help="ganrs: plain k-means ids (the reference) instead of the source's activity/popularity shapes")
+    gen.add_argument("--fit", help="a saved fit (save()) to sample from instead of fitting")
     gen.add_argument("--plots", action="store_true", help="write embeddings.png and ratings.png beside the data")
     gen.add_argument("--quiet", action="store_true", help="no progress bars")
     gen.set_defaults(func=cmd_generate)

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from recbole_ganrs.benchmark.options import parse_options
-from recbole_ganrs.benchmark.report import build_report, ranking_agreement, summarise
+from recbole_ganrs.benchmark.analysis import ranking_agreement
+from recbole_ganrs.benchmark.report import build_report, summarise
 from recbole_ganrs.benchmark.store import ResultStore
 from recbole_ganrs.data import load_ratings
 from recbole_ganrs.errors import GanrsError
@@ -26,8 +27,8 @@ def test_options_from_yaml_with_flags_winning(tmp_path):
     cfg = tmp_path / "b.yaml"
     cfg.write_text("users: [100, 200]\nmodels: [DeepMF]\nstd: 2\nepochs: 3\n")
     opts = parse_options(["--config", str(cfg), "--epochs", "5", "--quick"])
-    assert opts.users == [100, 200] and opts.models == ["DeepMF"] and opts.std == 2.0
-    assert opts.epochs == 5 and opts.samples == 100_000  # --quick lowers draws, not the explicit epochs
+    assert opts.users == [100, 200] and opts.models == ["DeepMF"] and opts.std == [2.0]
+    assert opts.epochs == 5 and opts.samples == [100_000]  # --quick lowers draws, not the explicit epochs
 
 
 def test_yaml_unknown_key_warns_and_wrong_type_fails(tmp_path):
@@ -60,7 +61,7 @@ def test_kendall_tau_of_model_rankings():
 
 def test_report_shows_mean_and_std_over_seeds():
     frame = pd.DataFrame(rows("real", "A", [0.1, 0.3], seed=0) + rows("real", "A", [0.3, 0.5], seed=1))
-    tables, summary, _ = build_report(frame, pd.DataFrame(), ["real"], ["A"], "real")
+    tables, summary, _, _ = build_report(frame, pd.DataFrame(), ["real"], ["A"], "real")
     assert summary["f1_mean"].tolist() == [0.2, 0.4]
     assert "0.200±0.141" in tables[0][1]
 
@@ -89,8 +90,13 @@ def test_end_to_end_cli_with_a_failing_trial_and_resume(ml100k_slice, tmp_path):
     assert results[["precision", "recall", "f1"]].apply(lambda c: c.between(0, 1)).all().all()
     assert set(pd.read_csv(out / "failed.csv")["model"]) == {"SASRec"}
     tables = (out / "tables.md").read_text()
-    assert "Kendall tau" in tables and "Failed trials" in tables and "rating TVD" in tables
-    assert (out / "curves.png").stat().st_size > 0
+    assert "Kendall tau / Spearman rho" in tables and "Failed trials" in tables and "rating TVD" in tables
+    assert "Trends with N" in tables and "paired Wilcoxon" in tables
+    assert (out / "curves-synthetic-datasets.png").stat().st_size > 0
+    assert (out / "f1_real_vs_synthetic.png").stat().st_size > 0
+    tests = pd.read_csv(out / "significance.csv")
+    assert set(tests["model_a"]) | set(tests["model_b"]) == {"DeepMF", "BinaryRegression"}
+    assert tests["p_wilcoxon"].between(0, 1).all() and (tests["users"] > 0).all()
 
     second = subprocess.run(cmd[:cmd.index("SASRec")] + cmd[cmd.index("SASRec") + 1:],
                             capture_output=True, text=True, cwd=tmp_path, timeout=600)
@@ -126,3 +132,69 @@ def test_a_trial_process_that_dies_is_recorded_as_failed(tmp_path):
     callback.on_trial_error(0, [], DeadTrial())
     assert store.failed()["error"].tolist() == ["trial process failed (killed or crashed before reporting)"]
     assert callback.failed == [("M-d-seed0", "trial process failed (killed or crashed before reporting)")]
+
+
+def test_paper_plan_shares_datasets_between_experiments():
+    from recbole_ganrs.benchmark.plan import GROUP_GENERATORS, GROUP_SAMPLES, GROUP_USERS, dataset_plan
+
+    plans = dataset_plan(parse_options(["--paper", "ml-100k"]))
+    by = {(p.generator, p.request.users, p.request.samples): p.groups for p in plans}
+    assert len(plans) == 9  # 2 users + 3 more draws (GANRS), 2 sizes x 2 comparison generators
+    assert set(by[("ganrs", 2000, 800_000)]) == {GROUP_USERS, GROUP_SAMPLES, GROUP_GENERATORS}
+    assert by[("ganrs", 2000, 3_000_000)] == (GROUP_SAMPLES,) and by[("cfgan", 8000, 800_000)] == (GROUP_GENERATORS,)
+    with pytest.raises(GanrsError, match="--paper fixes the datasets: drop --users"):
+        parse_options(["--paper", "ml-100k", "--users", "10"])
+
+
+def test_grid_plan_runs_the_ablations():
+    from recbole_ganrs.benchmark.plan import dataset_plan
+
+    opts = parse_options(["--users", "100", "--gan", "gan", "wgan", "--embedding-size", "5", "8", "--std", "1", "2.5",
+                          "--generators", "ganrs", "statistical"])
+    plans = dataset_plan(opts)
+    assert len(plans) == 2 * 2 * 2 + 2  # GANRS: gan x embedding x std; statistical: std only
+    assert {dict(p.settings).get("embedding_size") for p in plans} == {5, 8, None}
+
+
+def test_trends_and_size_series():
+    from recbole_ganrs.benchmark.analysis import n_trends, size_trends
+
+    def line(dataset, model, precision, recall):
+        return [{"dataset": dataset, "model": model, "seed": 0, "protocol": "paper", "q": 4.0, "N": n,
+                 "precision": p, "recall": r, "f1": 2 * p * r / (p + r)} for n, p, r in zip((2, 10), precision, recall)]
+
+    real = "real"
+    small, large = "ganrs-real-u10-i5-s100-std2.5-seed0", "ganrs-real-u20-i5-s100-std2.5-seed0"
+    frame = pd.DataFrame(line(real, "A", (0.5, 0.4), (0.2, 0.6)) + line(real, "B", (0.3, 0.2), (0.1, 0.3))
+                         + line(small, "A", (0.6, 0.5), (0.3, 0.7)) + line(small, "B", (0.2, 0.3), (0.1, 0.4))
+                         + line(large, "A", (0.7, 0.6), (0.2, 0.6)) + line(large, "B", (0.3, 0.4), (0.05, 0.3)))
+    summary = summarise(frame)
+    trends = n_trends(summary, real, [real, small]).set_index("dataset")
+    assert trends.loc[real, "precision rises with N"] == "fails (0/2)"
+    assert trends.loc[small, "precision rises with N"] == "fails (1/2)"
+    assert trends.loc[small, "same N-trends as source"] == "fails (1/2)"  # B's precision goes the other way
+    sizes = size_trends(summary, {small: 50, large: 80, real: 100})
+    assert sizes["series"].tolist() == [f"users: {small} (50) < {large} (80)"]
+    assert sizes["precision rises with size"].tolist() == ["holds (4/4)"]
+    assert sizes["recall falls with size"].tolist() == ["holds (4/4)"]
+
+
+def test_paired_wilcoxon_ranks_models_by_per_user_f1(tmp_path):
+    from recbole_ganrs.benchmark.analysis import ranking_with_tests, significance
+
+    rng = np.random.default_rng(0)
+    store = ResultStore(tmp_path)
+    base = rng.uniform(0.2, 0.6, 200)
+    for model, shift in (("A", 0.1), ("B", 0.0), ("C", 0.001)):
+        f1 = (base + shift + rng.normal(0, 0.01, 200)).round(5)
+        store.add_user_scores({"dataset": "d", "model": model, "seed": 0},
+                              {"4.0": {"user": list(range(200)), "f1": f1.tolist()}})
+        store.add_rows({"dataset": "d", "model": model, "seed": 0, "protocol": "paper"},
+                       rows("d", model, [f1.mean(), f1.mean()]))
+    summary = summarise(store.results())
+    tests = significance(summary, lambda d: store.user_scores(d, ["A", "B", "C"], [0]), ["d"])
+    p = tests.set_index(["model_a", "model_b"])["p_wilcoxon"]
+    assert p[("A", "B")] < 1e-6 and p[("B", "C")] > 0.05
+    ranked = ranking_with_tests(summary, tests)
+    assert ranked["model"].tolist() == ["A", "C", "B"]
+    assert ranked["vs next"].iloc[0].startswith("beats C") and ranked["vs next"].iloc[1].startswith("not shown")

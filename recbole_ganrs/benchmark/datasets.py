@@ -1,4 +1,4 @@
-"""The benchmark's datasets: the real source and its GANRS versions (made or reused)."""
+"""The benchmark's datasets: the real source and its synthetic versions (made or reused)."""
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -6,11 +6,11 @@ from typing import Optional
 
 from tqdm.auto import tqdm
 
+from recbole_ganrs.benchmark.plan import dataset_plan
 from recbole_ganrs.data import resolve_source
-from recbole_ganrs.generator.dataset import (
-    SampleRequest, dataset_name, fit_or_load, generate_dataset, read_sidecar,
-)
-from recbole_ganrs.generator.ganrs import validate_sample_request
+from recbole_ganrs.generator import make_generator
+from recbole_ganrs.generator.base import check_request
+from recbole_ganrs.generator.dataset import dataset_name, fit_or_load, generate_dataset, read_sidecar
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,8 @@ class BenchmarkDataset:
     data_path: str
     kind: str  # "source" or "synthetic"
     users: Optional[int] = None
+    generator: Optional[str] = None
+    groups: tuple = ()
 
     def recbole_config(self):
         return {"dataset": self.name, "data_path": self.data_path}
@@ -31,20 +33,23 @@ def source_dataset(source):
     return BenchmarkDataset(src.name, str(src.data_path), "source")
 
 
-def synthetic_requests(opts):
-    """One SampleRequest per --users value (seeded by the first seed), checked before any work."""
-    requests = [SampleRequest(u, opts.items, opts.samples, opts.std, opts.seeds[0]) for u in opts.users]
-    for r in requests:
-        validate_sample_request(r.users, r.items, r.samples, r.std)
-    return requests
+def check_plan(opts):
+    """The run's SyntheticPlans, each request checked before any work."""
+    plans = dataset_plan(opts)
+    for p in plans:
+        check_request(p.request.users, p.request.items, p.request.samples, p.request.std)
+    return plans
 
 
-def generator_params(opts):
-    return dict(gan=opts.gan, gan_steps=opts.gan_steps, seed=opts.seeds[0], progress=opts.progress)
+def generator_params(opts, plan):
+    params = dict(plan.settings, seed=opts.seeds[0], progress=opts.progress)
+    if opts.gan_steps is not None:
+        params["gan_steps"] = opts.gan_steps
+    return params
 
 
 def is_current(folder, request, params):
-    """True when ``folder`` holds a dataset made from exactly this request and these fit parameters."""
+    """True when ``folder`` holds a dataset made from exactly this request and these generator settings."""
     meta = read_sidecar(folder)
     if meta is None or not (Path(folder) / f"{Path(folder).name}.inter").is_file():
         return False
@@ -53,19 +58,21 @@ def is_current(folder, request, params):
 
 
 def prepare_datasets(opts, log=print):
-    """The source and one synthetic dataset per --users value; fits GANRS only when needed."""
+    """The source and the plan's synthetic datasets; fits each generator only when a dataset needs it."""
     source = source_dataset(opts.source)
-    datasets, generator = [source], None
+    datasets, fitted = [source], {}
     data_dir = Path(opts.data_dir).resolve()
-    params = generator_params(opts)
-    for request in tqdm(synthetic_requests(opts), desc="synthetic datasets", disable=None if opts.progress else True):
-        name = dataset_name(source.name, request, opts.gan)
-        if is_current(data_dir / name, request, params):
+    for plan in tqdm(check_plan(opts), desc="synthetic datasets", disable=None if opts.progress else True):
+        params = generator_params(opts, plan)
+        name = dataset_name(source.name, plan.request, make_generator(plan.generator, **params))
+        if is_current(data_dir / name, plan.request, params):
             log(f"reusing {data_dir / name}")
         else:
-            if generator is None:
-                generator = fit_or_load(opts.source, data_dir / ".fits", **params)
-            inter, ratings = generate_dataset(generator, opts.source, request, data_dir)
+            key = (plan.generator, plan.settings)
+            if key not in fitted:
+                fitted[key] = fit_or_load(opts.source, data_dir / ".fits", plan.generator, **params)
+            inter, ratings = generate_dataset(fitted[key], opts.source, plan.request, data_dir)
             log(f"wrote {inter} ({len(ratings)} ratings)")
-        datasets.append(BenchmarkDataset(name, str(data_dir), "synthetic", request.users))
+        datasets.append(BenchmarkDataset(name, str(data_dir), "synthetic", plan.request.users, plan.generator,
+                                         plan.groups))
     return datasets

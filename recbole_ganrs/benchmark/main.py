@@ -1,16 +1,18 @@
-"""``run_benchmark.py``: fit GANRS, generate, train and evaluate the models as Ray Tune trials,
-print and write the tables and plots. Re-running with the same output resumes it."""
+"""``run_benchmark.py``: fit the generators, generate, train and evaluate the models as Ray Tune
+trials, print and write the tables and plots. Re-running with the same output resumes it."""
+import re
 import sys
 import time
 
 import numpy as np
 
-from recbole_ganrs.benchmark.datasets import prepare_datasets, synthetic_requests
+from recbole_ganrs.benchmark.datasets import check_plan, prepare_datasets
 from recbole_ganrs.benchmark.options import default_cpus, parse_options
-from recbole_ganrs.benchmark.report import build_report, plot_curves, write_markdown
+from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, write_markdown
 from recbole_ganrs.benchmark.runner import run_trials
 from recbole_ganrs.benchmark.store import ResultStore
 from recbole_ganrs.data import load_ratings
+from recbole_ganrs.data.atomic import atomic_path
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.evaluation import default_thresholds
 from recbole_ganrs.registry import get_model
@@ -30,6 +32,50 @@ def thresholds(opts):
     return default_thresholds(np.unique(load_ratings(opts.source)["rating"]))
 
 
+def report_groups(datasets):
+    """{group: [synthetic dataset names]} in plan order."""
+    groups = {}
+    for d in datasets:
+        for g in d.groups:
+            groups.setdefault(g, []).append(d.name)
+    return groups
+
+
+def write_report(opts, datasets, stats, output):
+    """Tables (printed and tables.md), analysis CSVs and plots from the results on disk."""
+    store = ResultStore(output)
+    names = [d.name for d in datasets]
+    results = store.results()
+    results = results[results["dataset"].isin(names) & results["model"].isin(opts.models)
+                      & results["seed"].isin(opts.seeds) & (results["protocol"] == opts.protocol)]
+    stats_rows, stats_text = stats
+    sizes = {row["dataset"]: row["#ratings"] for row in stats_rows}
+    groups = report_groups(datasets)
+    tables, summary, agreement, tests = build_report(
+        results, store.failed(), names, opts.models, names[0], stats_text, groups=groups, sizes=sizes,
+        scores_of=lambda d: store.user_scores(d, opts.models, opts.seeds))
+    for title, table in tables[1:]:
+        print(f"{title}\n{table}\n")
+    header = f"# Benchmark {output.name}\n\nsource {opts.source}; models {', '.join(opts.models)}; " \
+             f"seeds {', '.join(map(str, opts.seeds))}\n\n"
+    written = [write_markdown(tables, output / "tables.md", header=header), output / "results.csv"]
+    for frame, name in ((agreement, "ranking_agreement.csv"), (tests, "significance.csv")):
+        if len(frame):
+            with atomic_path(output / name) as tmp:
+                frame.to_csv(tmp, index=False)
+            written.append(output / name)
+    if summary is not None:
+        present = set(summary["dataset"])
+        models = [m for m in opts.models if m in set(summary["model"])]
+        for group, members in (groups or {"": []}).items():
+            rows = [n for n in [names[0], *members] if n in present]
+            slug = re.sub(r"[^a-z0-9]+", "-", group.lower()).strip("-")
+            written.append(plot_curves(summary, rows, models, output / (f"curves-{slug}.png" if slug else "curves.png")))
+        written.append(plot_model_curves(summary, names[0], [n for n in names if n in present], models,
+                                         output / "f1_real_vs_synthetic.png"))
+    print("wrote " + ", ".join(str(p) for p in written))
+
+
 def run_benchmark(opts):
     """The whole job; returns (failed trials, {stage: seconds})."""
     timings, start = {}, time.perf_counter()
@@ -40,10 +86,12 @@ def run_benchmark(opts):
     datasets = prepare_datasets(opts)
     timings["datasets (fit + generate)"] = time.perf_counter() - start
 
-    from recbole_ganrs.stats import stats_tables
+    from recbole_ganrs.stats import format_stats, stats_rows
 
-    stats = stats_tables([f"{d.data_path}/{d.name}" if d.kind == "synthetic" else opts.source for d in datasets])
-    for table in stats:
+    paths = [f"{d.data_path}/{d.name}" if d.kind == "synthetic" else opts.source for d in datasets]
+    table_rows, fidelity_rows = stats_rows(paths)
+    stats_text = format_stats(table_rows, fidelity_rows)
+    for table in stats_text:
         print(table, end="\n\n")
 
     t = time.perf_counter()
@@ -51,20 +99,7 @@ def run_benchmark(opts):
     timings[f"trials ({ran} run, {skipped} already done)"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    store = ResultStore(output)
-    names = [d.name for d in datasets]
-    results = store.results()
-    results = results[results["dataset"].isin(names) & results["model"].isin(opts.models)
-                      & results["seed"].isin(opts.seeds) & (results["protocol"] == opts.protocol)]
-    tables, summary, agreement = build_report(results, store.failed(), names, opts.models, names[0], stats)
-    for title, table in tables[1:]:
-        print(f"{title}\n{table}\n")
-    write_markdown(tables, output / "tables.md", header=f"# Benchmark {output.name}\n\n")
-    print(f"wrote {output / 'results.csv'}, {output / 'tables.md'}")
-    if summary is not None:
-        png = plot_curves(summary, [n for n in names if n in set(summary["dataset"])],
-                          [m for m in opts.models if m in set(summary["model"])], output / "curves.png")
-        print(f"wrote {png}")
+    write_report(opts, datasets, (table_rows, stats_text), output)
     timings["report"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - start
     print("wall time: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
@@ -76,7 +111,7 @@ def main(argv=None):
         opts = parse_options(argv)
         check_models(opts.models)
         load_ratings(opts.source, strict=True)
-        synthetic_requests(opts)  # refuse a bad source or impossible sizes before any work
+        check_plan(opts)  # refuse a bad source or impossible sizes before any work
         failed, _ = run_benchmark(opts)
     except GanrsError as exc:
         print(f"error: {exc}", file=sys.stderr)

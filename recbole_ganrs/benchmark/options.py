@@ -7,6 +7,11 @@ A YAML file uses the flag names with underscores, e.g.::
     models: [DeepMF, NCF, BPR]
     seeds: [0, 1, 2]
     recbole: {learning_rate: 0.005}   # passed to every RecBole config
+
+List options make a grid: one synthetic dataset per generator x users x samples x
+std (x gan x embedding size for GANRS), which is how the ablations run, e.g.
+``--gan gan wgan --embedding-size 5 8 --std 1.5 2.5``. ``--paper SOURCE`` runs the
+paper's plan instead (see ``plan.py``).
 """
 import argparse
 import dataclasses
@@ -18,10 +23,12 @@ from typing import Optional
 
 import yaml
 
+from recbole_ganrs.data.atomic import check_output_folder
 from recbole_ganrs.errors import GanrsError
 
 PAPER_MODELS = ["DeepMF", "VDeepMF", "NCF", "NCFClassification", "NCFImprovedClassification", "BinaryRegression"]
 PROTOCOLS = ("paper", "recbole")
+GENERATOR_KINDS = ("ganrs", "cfgan", "statistical")
 
 
 @dataclass
@@ -29,10 +36,13 @@ class BenchmarkOptions:
     source: str = "ml-100k"
     users: list = field(default_factory=lambda: [8000])
     items: int = 4000
-    samples: int = 800_000
-    std: float = 2.5
-    gan: str = "gan"
-    gan_steps: int = 20000
+    samples: list = field(default_factory=lambda: [800_000])
+    std: list = field(default_factory=lambda: [2.5])
+    generators: list = field(default_factory=lambda: ["ganrs"])
+    gan: list = field(default_factory=lambda: ["gan"])
+    embedding_size: list = field(default_factory=lambda: [5])
+    gan_steps: Optional[int] = None  # None: each generator's default (GANRS 20000, CFGAN-style 5000)
+    paper: Optional[str] = None  # a source: run the paper's plan on it
     models: list = field(default_factory=lambda: list(PAPER_MODELS))
     seeds: list = field(default_factory=lambda: [0])
     ns: list = field(default_factory=lambda: [2, 4, 6, 8, 10])
@@ -50,7 +60,7 @@ class BenchmarkOptions:
 
     def run_name(self):
         source = Path(self.source).name if self.source != "ml-100k" else "ml-100k"
-        users = "-".join(f"u{u}" for u in self.users) or "source-only"
+        users = "paper" if self.paper else ("-".join(f"u{u}" for u in self.users) or "source-only")
         return f"{source}-{users}" + ("-quick" if self.quick else "")
 
     @property
@@ -62,7 +72,9 @@ def apply_quick(opts, explicit):
     """--quick: fewer epochs, draws and GAN steps, unless set explicitly."""
     if not opts.quick:
         return opts
-    defaults = {"epochs": 2, "samples": 100_000, "gan_steps": 2000}
+    defaults = {"epochs": 2, "samples": [100_000], "gan_steps": 2000}
+    if opts.paper:  # the paper plan's sizes stay; it only trains less
+        defaults.pop("samples")
     return dataclasses.replace(opts, **{k: v for k, v in defaults.items() if k not in explicit})
 
 
@@ -95,7 +107,7 @@ def check_type(key, value, spec):
         kind = type(default[0]) if default else object
         if not all(isinstance(v, kind) or (kind is float and isinstance(v, int)) for v in value):
             raise GanrsError(f"option '{key}' must be a list of {kind.__name__}, got {value!r}")
-        return value
+        return [float(v) for v in value] if kind is float else value
     if isinstance(default, bool) or isinstance(value, bool):
         if not isinstance(value, bool) or not isinstance(default, bool):
             raise GanrsError(f"option '{key}' must be {type(default).__name__}, got {value!r}")
@@ -116,10 +128,16 @@ def build_parser():
     add("--source", help="ml-100k (bundled, default) or a RecBole atomic folder")
     add("--users", type=int, nargs="*", help="synthetic dataset sizes (default 8000); none: source only")
     add("--items", type=int, help="synthetic items (default 4000)")
-    add("--samples", type=int, help="generator draws (default 800000)")
-    add("--std", type=float, help="generator noise std (default 2.5)")
-    add("--gan", choices=["gan", "wgan"])
-    add("--gan-steps", type=int, help="GAN training steps (default 20000)")
+    add("--samples", type=int, nargs="+", help="generator draws (default 800000)")
+    add("--std", type=float, nargs="+", help="generator noise std (default 2.5)")
+    add("--generators", nargs="+", choices=GENERATOR_KINDS,
+        help="ganrs (default), cfgan (GAN on raw rating vectors), statistical (the source's marginals)")
+    add("--gan", nargs="+", choices=["gan", "wgan"], help="GANRS ablation: GAN (default) and/or WGAN-GP")
+    add("--embedding-size", type=int, nargs="+", help="GANRS ablation: DeepMF embedding size (default 5)")
+    add("--gan-steps", type=int, help="GAN training steps (default: GANRS 20000, CFGAN-style 5000)")
+    add("--paper", metavar="SOURCE",
+        help="the paper's experiments on SOURCE (ml-100k or an atomic folder): Table IV, Experiment 3 "
+             "(2000 and 8000 users), the samples sweep of Experiment 2, and the comparison generators")
     add("--models", nargs="+", help="plugin models (default: the paper's six) or RecBole models, e.g. BPR")
     add("--seeds", type=int, nargs="+", help="one trial per model x dataset x seed (default 0)")
     add("--ns", type=int, nargs="+", help="numbers of recommendations N (default 2 4 6 8 10)")
@@ -146,6 +164,13 @@ def parse_options(argv=None):
         if value is not None:
             values[key] = value
             explicit.add(key)
+    if values.get("paper"):
+        clash = sorted(explicit & {"source", "users", "items", "samples"})
+        if clash:
+            raise GanrsError(f"--paper fixes the datasets: drop --{', --'.join(clash)}")
+        values["source"] = values["paper"]
+        if "generators" not in explicit:
+            values["generators"] = list(GENERATOR_KINDS)
     opts = apply_quick(BenchmarkOptions(**values), explicit)
     validate(opts)
     return opts
@@ -154,17 +179,21 @@ def parse_options(argv=None):
 def validate(opts):
     if opts.protocol not in PROTOCOLS:
         raise GanrsError(f"protocol must be one of {PROTOCOLS}, not '{opts.protocol}'")
-    for key in ("seeds", "ns", "models"):
+    for key in ("seeds", "ns", "models", "samples", "std", "generators", "gan", "embedding_size"):
         if not getattr(opts, key):
-            raise GanrsError(f"--{key} needs at least one value")
+            raise GanrsError(f"--{key.replace('_', '-')} needs at least one value")
+    unknown = sorted(set(opts.generators) - set(GENERATOR_KINDS))
+    if unknown:
+        raise GanrsError(f"unknown generator(s) {unknown} (choose from {', '.join(GENERATOR_KINDS)})")
+    if set(opts.gan) - {"gan", "wgan"} or any(e < 1 for e in opts.embedding_size):
+        raise GanrsError(f"gan must be gan or wgan and embedding sizes >= 1, got {opts.gan} {opts.embedding_size}")
     if any(n < 1 for n in opts.ns):
         raise GanrsError(f"every N must be >= 1, got {opts.ns}")
     if opts.epochs is not None and opts.epochs < 1:
         raise GanrsError(f"epochs must be >= 1, got {opts.epochs}")
     if opts.cpus_per_trial < 1 or (opts.cpus is not None and opts.cpus < 1):
         raise GanrsError("cpus and cpus-per-trial must be >= 1")
-    if opts.output_dir.exists() and not opts.output_dir.is_dir():
-        raise GanrsError(f"output path '{opts.output_dir}' is a file, not a folder")
+    check_output_folder(opts.output_dir)
     if not isinstance(opts.recbole, dict):
         raise GanrsError("option 'recbole' must be a mapping of RecBole settings")
 

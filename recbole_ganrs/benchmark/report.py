@@ -1,4 +1,4 @@
-"""Tables (tabulate), model-ranking agreement (Kendall tau) and plots of a benchmark's results."""
+"""Tables (tabulate) and plots of a benchmark's results; the checks behind them are in analysis.py."""
 import textwrap
 from pathlib import Path
 
@@ -8,9 +8,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy.stats import kendalltau  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
+from recbole_ganrs.benchmark.analysis import (  # noqa: E402
+    n_trends, ranking_agreement, ranking_with_tests, significance, size_trends,
+)
 from recbole_ganrs.data.atomic import atomic_path  # noqa: E402
 
 METRICS = ("precision", "recall", "f1")
@@ -53,41 +55,34 @@ def metric_tables(summary, datasets, models):
     return tables
 
 
-def f1_side_by_side(summary, datasets, models):
+def f1_side_by_side(summary, datasets, models, group=""):
     """Per q: rows model, columns F1@N_max of each dataset (real first)."""
     tables = []
-    for (protocol, q), group in summary.groupby(["protocol", "q"], sort=False):
-        n = group["N"].max()
-        at_n = group[group["N"] == n].set_index(["model", "dataset"])["f1_mean"]
+    for (protocol, q), part in summary[summary["dataset"].isin(datasets)].groupby(["protocol", "q"], sort=False):
+        n = part["N"].max()
+        at_n = part[part["N"] == n].set_index(["model", "dataset"])["f1_mean"]
         rows = [[m] + [f"{at_n[(m, d)]:.3f}" if (m, d) in at_n.index else "-" for d in datasets] for m in models]
-        tables.append((f"F1@{n}, {_q_label(q)}: real vs synthetic",
+        tables.append((f"F1@{n}, {_q_label(q)}: real vs synthetic" + (f" ({group})" if group else ""),
                        tabulate(rows, headers=["model", *datasets], tablefmt="github")))
     return tables
-
-
-def ranking_agreement(summary, source, synthetic):
-    """Kendall tau of the models' F1 on each synthetic dataset against the source, per q and N."""
-    rows = []
-    for (protocol, q, n), group in summary.groupby(["protocol", "q", "N"], sort=False):
-        f1 = group.pivot_table(index="model", columns="dataset", values="f1_mean")
-        if source not in f1:
-            continue
-        for dataset in synthetic:
-            if dataset in f1:
-                both = f1[[source, dataset]].dropna()
-                tau = kendalltau(both[source], both[dataset]).statistic if len(both) >= 2 else np.nan
-                rows.append({"dataset": dataset, "q": q, "N": n, "kendall_tau": float(tau), "models": len(both)})
-    return pd.DataFrame(rows, columns=["dataset", "q", "N", "kendall_tau", "models"])
 
 
 def ranking_table(agreement):
     if agreement.empty:
         return []
     agreement = agreement.assign(row=[f"{d}, {_q_label(q)}" for d, q in zip(agreement["dataset"], agreement["q"])])
-    pivot = agreement.pivot_table(index="row", columns="N", values="kendall_tau", sort=False)
-    rows = [[r] + [f"{v:.2f}" for v in pivot.loc[r]] for r in pivot.index]
-    return [("Kendall tau of the model ranking (F1) vs the source",
-             tabulate(rows, headers=["dataset"] + [f"N={n}" for n in pivot.columns], tablefmt="github"))]
+    tau = agreement.pivot_table(index="row", columns="N", values="kendall_tau", sort=False, dropna=False)
+    rho = agreement.pivot_table(index="row", columns="N", values="spearman_rho", sort=False, dropna=False)
+    rows = [[r] + [f"{t:.2f} / {p:.2f}" for t, p in zip(tau.loc[r], rho.loc[r])] for r in tau.index]
+    return [("Kendall tau / Spearman rho of the model ranking (F1) vs the source",
+             tabulate(rows, headers=["dataset"] + [f"N={n}" for n in tau.columns], tablefmt="github"))]
+
+
+def frame_table(title, frame, floatfmt=".3f"):
+    if frame.empty:
+        return []
+    return [(title, tabulate(frame.values.tolist(), headers=list(frame.columns), tablefmt="github",
+                             floatfmt=floatfmt))]
 
 
 def failed_table(failed):
@@ -126,20 +121,64 @@ def plot_curves(summary, datasets, models, path):
     return Path(path)
 
 
-def build_report(results, failed, datasets, models, source, stats_tables=()):
-    """All tables as (title, text) pairs, and the Kendall tau frame."""
+def plot_model_curves(summary, source, datasets, models, path):
+    """F1@N of each model, real vs synthetic: one panel per model (columns) and q (rows),
+    one line per dataset, the source in black."""
+    qs = sorted(summary["q"].unique())
+    fig, axes = plt.subplots(len(qs), len(models), figsize=(3.0 * len(models), 2.6 * len(qs)),
+                             squeeze=False, sharex=True)
+    for r, q in enumerate(qs):
+        for c, model in enumerate(models):
+            ax = axes[r][c]
+            for dataset in datasets:
+                line = summary[(summary["dataset"] == dataset) & (summary["model"] == model)
+                               & (summary["q"] == q)].sort_values("N")
+                if len(line):
+                    style = dict(color="black", lw=2.2) if dataset == source else dict(lw=1.2)
+                    ax.plot(line["N"], line["f1_mean"], marker="o", ms=3, label=dataset, **style)
+            ax.set_title(f"{model}, {_q_label(q)}", fontsize=8)
+            if c == 0:
+                ax.set_ylabel("F1")
+            if r == len(qs) - 1:
+                ax.set_xlabel("N")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3) or 1, fontsize=7)
+    fig.tight_layout(rect=(0, 0.04 + 0.03 * ((len(labels) + 2) // 3), 1, 1))
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+    return Path(path)
+
+
+def build_report(results, failed, datasets, models, source, stats_tables=(), groups=None, sizes=None,
+                 scores_of=None):
+    """All tables as (title, text) pairs, and the frames behind them: (tables, summary, agreement, tests).
+
+    groups: {group: [dataset names]} for the side-by-side F1 tables (default: all in one);
+    sizes: {dataset: #ratings} for the size trends; scores_of(dataset): per-user F1 frame for the tests.
+    """
     summary = summarise(results) if len(results) else None
     tables = [("Datasets (Table IV) and fidelity", "\n\n".join(stats_tables))] if stats_tables else []
-    agreement = pd.DataFrame()
+    agreement, tests = pd.DataFrame(), pd.DataFrame()
     if summary is not None:
         present = [d for d in datasets if d in set(summary["dataset"])]
         model_order = [m for m in models if m in set(summary["model"])]
         tables += metric_tables(summary, present, model_order)
-        tables += f1_side_by_side(summary, present, model_order)
+        for group, names in (groups or {"": present}).items():
+            tables += f1_side_by_side(summary, [source] + [d for d in names if d in present and d != source],
+                                      model_order, group)
         agreement = ranking_agreement(summary, source, [d for d in present if d != source])
         tables += ranking_table(agreement)
+        tables += frame_table("Trends with N (per model, smallest to largest N)", n_trends(summary, source, present))
+        if sizes:
+            tables += frame_table("Trends with dataset size (every model, q and N)", size_trends(summary, sizes))
+        if scores_of is not None:
+            tests = significance(summary, scores_of, present)
+            n_max = summary["N"].max()
+            tables += frame_table(f"Model ranking by F1@{n_max} with paired Wilcoxon tests of per-user F1@{n_max}",
+                                  ranking_with_tests(summary, tests))
     tables += failed_table(failed)
-    return tables, summary, agreement
+    return tables, summary, agreement, tests
 
 
 def write_markdown(tables, path, header=""):

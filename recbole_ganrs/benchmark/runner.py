@@ -64,7 +64,9 @@ def make_callback(store, specs, progress):
             if result.get("error"):
                 self.errors[str(trial)] = result["error"]
             else:
-                store.add_rows(by_name[str(trial)], json.loads(result["rows"]))
+                spec = by_name[str(trial)]
+                store.add_user_scores(spec, json.loads(result.get("per_user", "{}")))
+                store.add_rows(spec, json.loads(result["rows"]))
 
         def on_trial_complete(self, iteration, trials, trial, **info):
             self.bar.update()

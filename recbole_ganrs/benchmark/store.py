@@ -1,11 +1,14 @@
-"""Results on disk, written as each trial ends: ``results.csv`` and ``failed.csv``.
+"""Results on disk, written as each trial ends: ``results.csv``, ``failed.csv``, ``per_user/``.
 
 A finished trial's rows are in results.csv; a re-run with the same output skips
 its (dataset, model, seed, protocol). A failed trial is in failed.csv with its
-error and is tried again by a re-run. Both files are rewritten atomically.
+error and is tried again by a re-run. Each paper-protocol trial also leaves its
+test users' F1 at the largest N in ``per_user/<dataset>/<model>-seed<k>.npz``
+(for the paired tests). Every file is written atomically.
 """
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from recbole_ganrs.data.atomic import atomic_path
@@ -60,6 +63,35 @@ class ResultStore:
         old = old[[k != trial_key(spec) for k in old[TRIAL_KEY].itertuples(index=False, name=None)]]
         _write(pd.concat([old, new], ignore_index=True) if len(old) else new, self.results_path)
         self._drop_failure(spec)
+
+    def user_scores_path(self, dataset, model, seed):
+        return self.dir / "per_user" / dataset / f"{model}-seed{seed}.npz"
+
+    def add_user_scores(self, spec, per_user):
+        """Store ``{q: {"user": [...], "f1": [...]}}`` of one trial (nothing when empty)."""
+        if not per_user:
+            return
+        qs = np.concatenate([np.full(len(v["user"]), float(q)) for q, v in per_user.items()])
+        users = np.concatenate([np.asarray(v["user"], np.int64) for v in per_user.values()])
+        f1 = np.concatenate([np.asarray(v["f1"], np.float64) for v in per_user.values()])
+        path = self.user_scores_path(spec["dataset"], spec["model"], spec["seed"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as f:
+                np.savez_compressed(f, q=qs, user=users, f1=f1)
+
+    def user_scores(self, dataset, models, seeds):
+        """Per-user F1 of ``dataset``: a frame (model, seed, q, user, f1) of the trials that have them."""
+        frames = []
+        for model in models:
+            for seed in seeds:
+                path = self.user_scores_path(dataset, model, seed)
+                if path.is_file():
+                    with np.load(path, allow_pickle=False) as data:
+                        frames.append(pd.DataFrame({"model": model, "seed": seed, "q": data["q"],
+                                                    "user": data["user"], "f1": data["f1"]}))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+            columns=["model", "seed", "q", "user", "f1"])
 
     def add_failure(self, spec, error):
         self._drop_failure(spec)

@@ -1,6 +1,9 @@
 """One benchmark trial: train one model on one dataset with one seed, evaluate, return rows.
 
-Rows are ``{dataset, model, seed, protocol, q, N, precision, recall, f1}``. Under
+Rows are ``{dataset, model, seed, protocol, q, N, precision, recall, f1}``; under
+the paper protocol a trial also returns each test user's F1 at the largest N for
+every q (``{q: {"user": [...], "f1": [...]}}``), which the report pairs between
+models for its significance tests. Under
 the paper protocol a rating model trains once and is evaluated at every q; the
 binary model learns relevance at a given q, so it trains once per q. A RecBole
 model without a rating scale (BPR, NeuMF...) recommends its top N with no threshold.
@@ -12,7 +15,7 @@ import tempfile
 
 import torch
 
-from recbole_ganrs.evaluation import paper_metrics, test_predictions
+from recbole_ganrs.evaluation import f1_score, paper_metrics, per_user_metrics, test_predictions
 from recbole_ganrs.models.base import RatingRecommender
 from recbole_ganrs.quick_start import run
 from recbole_ganrs.registry import get_model
@@ -52,17 +55,19 @@ def row(spec, q, metric):
 
 
 def paper_rows(result, spec, q_values):
-    """Rows of the paper protocol for a trained model, at each q in ``q_values``."""
+    """(rows, per-user F1 at the largest N) of the paper protocol for a trained model, at each q."""
     model = result["model"]
     rating_field = result["config"]["RATING_FIELD"]
     label_field = result["config"]["LABEL_FIELD"]
     users, scores, fields = test_predictions(model, result["test_data"], [rating_field, label_field])
-    rows = []
+    rows, per_user = [], {}
     for q in q_values:
         relevant = fields[label_field] > 0.5 if rating_field not in fields else fields[rating_field] >= q
         threshold = model.prediction_threshold(q) if isinstance(model, RatingRecommender) else -math.inf
         rows += [row(spec, q, m) for m in paper_metrics(users, scores, relevant, spec["ns"], threshold)]
-    return rows
+        _, user_ids, precision, recall = next(per_user_metrics(users, scores, relevant, [max(spec["ns"])], threshold))
+        per_user[str(q)] = {"user": user_ids.tolist(), "f1": f1_score(precision, recall).round(5).tolist()}
+    return rows, per_user
 
 
 def recbole_rows(result, spec):
@@ -77,20 +82,21 @@ def recbole_rows(result, spec):
 
 
 def run_trial(spec):
-    """Train and evaluate ``spec['model']`` on ``spec['dataset']``; returns the result rows."""
+    """Train and evaluate ``spec['model']`` on ``spec['dataset']``; returns (rows, per-user F1)."""
     torch.set_num_threads(spec.get("threads", 1))
     model_class = get_model(spec["model"])
     workdir = tempfile.mkdtemp(prefix="ganrs-trial-")
     try:
         config = model_config(model_class, spec, base_config(spec, workdir))
         if spec["protocol"] == "recbole":
-            return recbole_rows(run(spec["model"], config_dict=config, verbose=False), spec)
+            return recbole_rows(run(spec["model"], config_dict=config, verbose=False), spec), {}
         if learns_relevance(model_class):
-            rows = []
+            rows, per_user = [], {}
             for q in spec["qs"]:
                 result = run(spec["model"], config_dict={**config, "threshold": {"rating": q}}, verbose=False)
-                rows += paper_rows(result, spec, [q])
-            return rows
+                q_rows, q_users = paper_rows(result, spec, [q])
+                rows, per_user = rows + q_rows, {**per_user, **q_users}
+            return rows, per_user
         return paper_rows(run(spec["model"], config_dict=config, verbose=False), spec, spec["qs"])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -102,10 +108,10 @@ def tune_trainable(config):
     from ray.air import session
 
     try:
-        rows = run_trial(config["spec"])
+        rows, per_user = run_trial(config["spec"])
     except Exception as exc:
         # the driver's callback gets the reason now; raising marks the trial failed in Tune
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         session.report({"rows": "[]", "error": f"{type(exc).__name__}: {message}"[:500]})
         raise
-    session.report({"rows": json.dumps(rows), "n_rows": len(rows)})
+    session.report({"rows": json.dumps(rows), "n_rows": len(rows), "per_user": json.dumps(per_user)})

@@ -10,8 +10,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from recbole_ganrs.errors import GanrsError
+
 #: RecBole field types of the columns the plugin writes
 DEFAULT_FIELD_TYPES = {"user_id": "token", "item_id": "token", "rating": "float", "timestamp": "float"}
+
+
+def check_output_folder(path):
+    """Refuse an output folder path that is an existing file."""
+    if Path(path).exists() and not Path(path).is_dir():
+        raise GanrsError(f"output path '{path}' is a file, not a folder")
 
 
 @contextmanager

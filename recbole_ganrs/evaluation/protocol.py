@@ -27,29 +27,43 @@ def within_user_rank(users, scores):
     return rank
 
 
-def paper_metrics(users, scores, relevant, ns, score_threshold):
-    """Precision, recall and F1 at each N for one q.
+def per_user_metrics(users, scores, relevant, ns, score_threshold):
+    """Per-user precision and recall at each N for one q.
 
     users: test-interaction user ids; scores: predictions; relevant: bool array
     (real rating >= q); score_threshold: what a prediction must reach to be
-    recommended. Returns ``[{"N", "precision", "recall", "f1", "users"}]``.
+    recommended. Yields ``(N, user ids, precision, recall)`` over the users with
+    at least one relevant test item.
     """
     users, scores, relevant = np.asarray(users), np.asarray(scores, dtype=np.float64), np.asarray(relevant, bool)
-    _, uid = np.unique(users, return_inverse=True)
-    n_users = uid.max() + 1 if len(uid) else 0
+    user_ids, uid = np.unique(users, return_inverse=True)
+    n_users = len(user_ids)
     rank = within_user_rank(uid, scores)
     passes = scores >= score_threshold
     n_relevant = np.bincount(uid, weights=relevant, minlength=n_users)
     counted = n_relevant > 0
-    rows = []
     for n in ns:
         recommended = passes & (rank < n)
         n_rec = np.bincount(uid, weights=recommended, minlength=n_users)
         hits = np.bincount(uid, weights=recommended & relevant, minlength=n_users)
-        precision_u = np.divide(hits, n_rec, out=np.zeros(n_users), where=n_rec > 0)
-        recall_u = np.divide(hits, n_relevant, out=np.zeros(n_users), where=counted)
-        p = float(precision_u[counted].mean()) if counted.any() else 0.0
-        r = float(recall_u[counted].mean()) if counted.any() else 0.0
-        f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0
-        rows.append({"N": int(n), "precision": p, "recall": r, "f1": f1, "users": int(counted.sum())})
+        precision = np.divide(hits, n_rec, out=np.zeros(n_users), where=n_rec > 0)
+        recall = np.divide(hits, n_relevant, out=np.zeros(n_users), where=counted)
+        yield int(n), user_ids[counted], precision[counted], recall[counted]
+
+
+def f1_score(p, r):
+    """2PR / (P + R), 0 where both are 0 (numpy arrays or floats)."""
+    p, r = np.asarray(p, dtype=np.float64), np.asarray(r, dtype=np.float64)
+    return np.divide(2 * p * r, p + r, out=np.zeros(np.broadcast(p, r).shape), where=(p + r) > 0)
+
+
+def paper_metrics(users, scores, relevant, ns, score_threshold):
+    """Precision, recall and F1 at each N for one q (see :func:`per_user_metrics` for the arguments):
+    precision and recall averaged over users, F1 from those averages.
+    Returns ``[{"N", "precision", "recall", "f1", "users"}]``."""
+    rows = []
+    for n, user_ids, precision, recall in per_user_metrics(users, scores, relevant, ns, score_threshold):
+        p = float(precision.mean()) if len(user_ids) else 0.0
+        r = float(recall.mean()) if len(user_ids) else 0.0
+        rows.append({"N": n, "precision": p, "recall": r, "f1": float(f1_score(p, r)), "users": len(user_ids)})
     return rows

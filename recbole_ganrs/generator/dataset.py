@@ -1,10 +1,10 @@
 """Synthetic datasets on disk: names, the atomic folder with its sidecar, cached fits.
 
 A synthetic dataset is ``<out>/<name>/<name>.inter`` plus ``<out>/<name>/ganrs.json``
-(its source and the parameters that made it), so RecBole loads it with
+(its generator, source and the parameters that made it), so RecBole loads it with
 ``dataset: <name>, data_path: <out>`` and ``stats`` can compare it with its source.
-A fitted generator is cached under ``<out>/.fits/`` keyed by the source file's
-content hash and the fit parameters: one fit serves many samples and runs.
+A fitted generator (any kind) is cached under ``<out>/.fits/`` keyed by the source
+file's content hash and the fit parameters: one fit serves many samples and runs.
 """
 import hashlib
 import json
@@ -12,17 +12,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from recbole_ganrs.data import load_ratings, resolve_source, write_atomic
-from recbole_ganrs.data.atomic import atomic_path
+from recbole_ganrs.data.atomic import atomic_path, check_output_folder
 from recbole_ganrs.errors import GanrsError
-from recbole_ganrs.generator.ganrs import FIT_FORMAT, GANRS
+from recbole_ganrs.generator import make_generator
+from recbole_ganrs.generator.base import SyntheticGenerator
 
 SIDECAR = "ganrs.json"
-FIT_PARAMS = ("embedding_size", "gan", "gan_steps", "gan_batch_size", "embedding_epochs", "seed")
 
 
 @dataclass(frozen=True)
 class SampleRequest:
-    """What ``GANRS.sample`` is asked for; also names the dataset."""
+    """What a generator's ``sample`` is asked for; also names the dataset."""
 
     users: int
     items: int
@@ -31,11 +31,12 @@ class SampleRequest:
     seed: int = 0
 
 
-def dataset_name(source_name, request, gan="gan"):
-    """e.g. ``ganrs-ml-100k-u2000-i4000-s800000-std2.5-seed0`` (``-wgan`` added for a WGAN)."""
+def dataset_name(source_name, request, generator):
+    """e.g. ``ganrs-ml-100k-u2000-i4000-s800000-std2.5-seed0``; the generator's kind comes first and
+    its non-default settings last (``-wgan``, ``-emb8``)."""
     r = request
-    name = f"ganrs-{source_name}-u{r.users}-i{r.items}-s{r.samples}-std{r.std:g}-seed{r.seed}"
-    return name + ("-wgan" if gan == "wgan" else "")
+    name = f"{generator.kind}-{source_name}-u{r.users}-i{r.items}-s{r.samples}-std{r.std:g}-seed{r.seed}"
+    return name + generator.name_suffix()
 
 
 def file_digest(path):
@@ -50,18 +51,19 @@ def file_digest(path):
 def fit_path(cache_dir, source, generator):
     """Where the fit of ``source`` with ``generator``'s parameters is cached."""
     src = resolve_source(source)
-    key = json.dumps({"source": file_digest(src.inter_path), "format": FIT_FORMAT,
-                      **{p: getattr(generator, p) for p in FIT_PARAMS}}, sort_keys=True)
-    return Path(cache_dir) / f"{src.name}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.pt"
+    key = json.dumps({"source": file_digest(src.inter_path), "kind": generator.kind,
+                      "format": generator.fit_format, **generator.fit_params()}, sort_keys=True)
+    return Path(cache_dir) / f"{src.name}-{generator.kind}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.pt"
 
 
-def fit_or_load(source, cache_dir=None, **params):
-    """A fitted GANRS for ``source``: from the cache when this exact fit was made before."""
-    generator = GANRS(**params)
+def fit_or_load(source, cache_dir=None, kind="ganrs", **params):
+    """A fitted generator of ``kind`` for ``source``: from the cache when this exact fit was made before."""
+    generator = make_generator(kind, **params)
     path = fit_path(cache_dir, source, generator) if cache_dir else None
     if path is not None and path.is_file():
-        loaded = GANRS.load(path, progress=generator.progress)
-        loaded.rating_match, loaded.match_shapes = generator.rating_match, generator.match_shapes
+        loaded = SyntheticGenerator.load(path, progress=generator.progress)
+        for key, value in generator.params().items():  # sampling-only settings come from the caller
+            setattr(loaded, key, value)
         return loaded
     generator.fit(source)
     if path is not None:
@@ -72,8 +74,7 @@ def fit_or_load(source, cache_dir=None, **params):
 def write_synthetic(ratings, out_dir, name, meta):
     """Write ``<out_dir>/<name>/<name>.inter`` and its sidecar; returns the .inter path."""
     out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise GanrsError(f"output path '{out_dir}' is a file, not a folder")
+    check_output_folder(out_dir)
     folder = out_dir / name
     inter = folder / f"{name}.inter"
     write_atomic(inter, ratings)
@@ -95,14 +96,14 @@ def read_sidecar(folder):
 
 def generate_dataset(generator, source, request, out_dir):
     """Sample ``request`` from a fitted ``generator`` and write it; returns (.inter path, ratings)."""
-    ratings, user_embeddings = generator.sample_with_users(
+    ratings, measured = generator.sample_with_meta(
         request.users, request.items, request.samples, request.std, request.seed)
     src = resolve_source(source)
-    name = dataset_name(src.name, request, generator.gan)
-    meta = {"generator": "ganrs", "source": str(source) if str(source) == "ml-100k" else str(src.inter_path.parent),
-            "request": asdict(request),
-            "params": {p: getattr(generator, p) for p in (*FIT_PARAMS, "rating_match", "match_shapes")},
-            "privacy": generator.privacy(user_embeddings)}
+    name = dataset_name(src.name, request, generator)
+    params = {k: v for k, v in generator.params().items() if k != "progress"}
+    meta = {"generator": generator.kind,
+            "source": str(source) if str(source) == "ml-100k" else str(src.inter_path.parent),
+            "request": asdict(request), "params": params, **measured}
     return write_synthetic(ratings, out_dir, name, meta), ratings
 
 

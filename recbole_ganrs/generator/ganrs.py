@@ -16,8 +16,8 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from recbole_ganrs.data import load_ratings
 from recbole_ganrs.errors import GanrsError
+from recbole_ganrs.generator.base import SyntheticGenerator, check_request, ratings_frame
 from recbole_ganrs.generator.clustering import Clusters
 from recbole_ganrs.generator.embedding import fit_embeddings
 from recbole_ganrs.generator.gan import Generator, train_gan
@@ -27,7 +27,6 @@ MIN_RATINGS, MIN_USERS, MIN_ITEMS = 100, 5, 5
 SAMPLE_CHUNK = 1 << 18  # draws generated, assigned and merged at a time
 FIT_DRAWS, FIT_DRAWS_PER_CLUSTER = 500_000, 20  # draws the clusters are fitted on
 REAL_SAMPLE = 5000  # real dense vectors kept for diagnostics plots
-FIT_FORMAT = 2  # bumped when the saved state changes; older fits are refitted
 
 
 @dataclass
@@ -48,8 +47,11 @@ class SourceSummary:
 
 
 @dataclass
-class GANRS:
+class GANRS(SyntheticGenerator):
     """The GANRS generator (scikit-learn style: parameters here, learnt state after ``fit``)."""
+
+    kind = "ganrs"
+    fit_format = 3
 
     embedding_size: int = 5
     gan: str = "gan"
@@ -73,9 +75,7 @@ class GANRS:
     # ----------------------------------------------------------------- fit
     def fit(self, source):
         """Learn ``source``: 'ml-100k', an atomic folder, or a DataFrame (user_id, item_id, rating)."""
-        ratings = source if isinstance(source, pd.DataFrame) else load_ratings(source, strict=True)
-        name = getattr(source, "name", None) if not isinstance(source, (str, bytes)) else None
-        name = str(source) if isinstance(source, str) else (name or "dataframe")
+        ratings, name = self.read_source(source)
         user_idx, users = pd.factorize(ratings["user_id"])
         item_idx, items = pd.factorize(ratings["item_id"])
         r = ratings["rating"].to_numpy(np.float64)
@@ -120,10 +120,6 @@ class GANRS:
         self._check_fitted()
         return SourceSummary(**self._state["summary"])
 
-    def _check_fitted(self):
-        if self._state is None:
-            raise GanrsError("GANRS is not fitted: call fit(source) or GANRS.load(path) first")
-
     def _generator(self):
         gen = Generator(self._state["column_mean"].numel())
         gen.load_state_dict(self._state["generator"])
@@ -160,9 +156,13 @@ class GANRS:
                                      s.item_popularity if self.match_shapes else None)
         return user_clusters, item_clusters
 
-    def sample(self, users, items, samples, std=2.5, seed=0):
-        """A synthetic ratings DataFrame (user_id, item_id, rating); see :meth:`sample_with_users`."""
-        return self.sample_with_users(users, items, samples, std, seed)[0]
+    def name_suffix(self):
+        return ("-wgan" if self.gan == "wgan" else "") + (f"-emb{self.embedding_size}" if self.embedding_size != 5 else "")
+
+    def sample_with_meta(self, users, items, samples, std=2.5, seed=0):
+        """(ratings, {"privacy": DCR report of the synthetic users}); see :meth:`sample_with_users`."""
+        ratings, user_embeddings = self.sample_with_users(users, items, samples, std, seed)
+        return ratings, {"privacy": self.privacy(user_embeddings)}
 
     def privacy(self, user_embeddings):
         """DCR report of synthetic user embeddings against the source's users (stats/privacy.py)."""
@@ -179,7 +179,7 @@ class GANRS:
         The draws are generated, assigned and merged chunk by chunk: memory grows
         with the output, not with ``samples``."""
         self._check_fitted()
-        validate_sample_request(users, items, samples, std)
+        check_request(users, items, samples, std)
         k, s = self.embedding_size, self.summary
         with tqdm(total=samples, desc="sampling", unit="draw", unit_scale=True,
                   disable=None if self.progress else True, leave=False) as bar:
@@ -191,45 +191,5 @@ class GANRS:
                 bar.update(len(dense))
         user, item, value = pairs.result()
         rating = to_scale(value, s.rating_values, s.rating_shares, s.rating_mean, self.rating_match)
-        # contiguous ids 1..n over the users and items that received ratings
-        used_users, user = np.unique(user, return_inverse=True)
-        item = np.unique(item, return_inverse=True)[1] + 1
-        ratings = pd.DataFrame({"user_id": (user + 1).astype(str), "item_id": item.astype(str), "rating": rating})
+        ratings, used_users = ratings_frame(user, item, rating)
         return ratings, user_clusters.centres[used_users]
-
-    # ----------------------------------------------------------- save/load
-    def save(self, path):
-        """Write the fitted generator (tensors and plain values only) to ``path``."""
-        from recbole_ganrs.data.atomic import atomic_path
-
-        self._check_fitted()
-        params = {k: v for k, v in asdict(self).items() if k != "_state"}
-        with atomic_path(path) as tmp:
-            torch.save({"format": FIT_FORMAT, "params": params, "state": self._state}, tmp)
-
-    @classmethod
-    def load(cls, path, progress=True):
-        """A fitted generator from ``save``; loaded weights-only (no code runs from the file)."""
-        try:
-            saved = torch.load(path, weights_only=True)
-        except FileNotFoundError:
-            raise GanrsError(f"no saved GANRS fit at {path}") from None
-        except Exception as exc:
-            raise GanrsError(f"{path} is not a saved GANRS fit ({type(exc).__name__})") from None
-        if not isinstance(saved, dict) or saved.get("format") != FIT_FORMAT:
-            raise GanrsError(f"{path} is a GANRS fit of another format: fit the source again")
-        params = {**saved["params"], "progress": progress}
-        gen = cls(**params)
-        gen._state = saved["state"]
-        return gen
-
-
-def validate_sample_request(users, items, samples, std):
-    """Refuse impossible sampling requests with a one-line reason."""
-    for label, value in (("users", users), ("items", items), ("samples", samples)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise GanrsError(f"{label} must be a positive integer, got {value!r}")
-    if samples < max(users, items):
-        raise GanrsError(f"samples ({samples}) must be at least the number of users ({users}) and items ({items})")
-    if not std > 0:
-        raise GanrsError(f"std must be > 0, got {std!r}")

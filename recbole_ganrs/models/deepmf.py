@@ -1,5 +1,4 @@
 """DeepMF: the rating is the dot product of a user and an item embedding (MSE)."""
-import torch
 from torch import nn
 
 from recbole_ganrs.models.base import RatingRecommender

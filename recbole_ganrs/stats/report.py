@@ -27,7 +27,11 @@ def stats_rows(datasets):
 
 def stats_tables(datasets, tablefmt="github"):
     """The tables as text: Table IV, then fidelity when any dataset is synthetic."""
-    rows, fidelity_rows = stats_rows(datasets)
+    return format_stats(*stats_rows(datasets), tablefmt=tablefmt)
+
+
+def format_stats(rows, fidelity_rows, tablefmt="github"):
+    """Table IV and fidelity rows (from :func:`stats_rows`) as text tables."""
     tables = [tabulate(rows, headers="keys", tablefmt=tablefmt, floatfmt="g")]
     if fidelity_rows:
         tables.append(tabulate(fidelity_rows, headers="keys", tablefmt=tablefmt, floatfmt="g"))
