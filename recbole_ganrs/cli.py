@@ -76,6 +76,8 @@ def cmd_stats(args, extra):
 
 
 def build_parser():
+    from recbole_ganrs.generator import GENERATORS
+
     parser = argparse.ArgumentParser(prog="python -m recbole_ganrs", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     train = sub.add_parser("train", help="train and evaluate a model (plugin or RecBole built-in)",
@@ -89,7 +91,7 @@ def build_parser():
     gen = sub.add_parser("generate", help="learn a source with GANRS (or a comparison generator) and write "
                                           "synthetic atomic datasets")
     gen.add_argument("--source", default="ml-100k", help="ml-100k (bundled) or a RecBole atomic folder")
-    gen.add_argument("--generator", choices=["ganrs", "cfgan", "statistical"], default="ganrs",
+    gen.add_argument("--generator", choices=list(GENERATORS), default="ganrs",
                      help="ganrs (default); cfgan: a GAN on raw rating vectors; statistical: the source's marginals")
     gen.add_argument("--users", type=int, nargs="+", default=[2000], help="one dataset per value")
     gen.add_argument("--items", type=int, default=4000)

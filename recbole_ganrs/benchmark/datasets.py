@@ -2,7 +2,6 @@
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Optional
 
 from tqdm.auto import tqdm
 
@@ -20,9 +19,7 @@ class BenchmarkDataset:
     name: str
     data_path: str
     kind: str  # "source" or "synthetic"
-    users: Optional[int] = None
-    generator: Optional[str] = None
-    groups: tuple = ()
+    groups: tuple = ()  # report groups of a synthetic dataset (plan.py)
 
     def recbole_config(self):
         return {"dataset": self.name, "data_path": self.data_path}
@@ -73,6 +70,5 @@ def prepare_datasets(opts, log=print):
                 fitted[key] = fit_or_load(opts.source, data_dir / ".fits", plan.generator, **params)
             inter, ratings = generate_dataset(fitted[key], opts.source, plan.request, data_dir)
             log(f"wrote {inter} ({len(ratings)} ratings)")
-        datasets.append(BenchmarkDataset(name, str(data_dir), "synthetic", plan.request.users, plan.generator,
-                                         plan.groups))
+        datasets.append(BenchmarkDataset(name, str(data_dir), "synthetic", plan.groups))
     return datasets

@@ -25,10 +25,11 @@ import yaml
 
 from recbole_ganrs.data.atomic import check_output_folder
 from recbole_ganrs.errors import GanrsError
+from recbole_ganrs.generator import GENERATORS
 
 PAPER_MODELS = ["DeepMF", "VDeepMF", "NCF", "NCFClassification", "NCFImprovedClassification", "BinaryRegression"]
 PROTOCOLS = ("paper", "recbole")
-GENERATOR_KINDS = ("ganrs", "cfgan", "statistical")
+GENERATOR_KINDS = tuple(GENERATORS)
 
 
 @dataclass
