@@ -53,16 +53,17 @@ def n_trends(summary, source, datasets):
     """Rows: per dataset and q, do precision rise and recall fall with N (per model), and on synthetic
     data, does each model's direction of change match the source's?"""
     ends = _endpoints(summary)
+    measured = set(ends.index.droplevel("model"))  # (dataset, q) pairs with results
     rows = []
     for dataset in datasets:
         for q in sorted(summary.loc[summary["dataset"] == dataset, "q"].unique()):
-            if (dataset, q) not in ends.droplevel("model").index:
+            if (dataset, q) not in measured:
                 continue
             d = ends.loc[(dataset, q)]
             row = {"dataset": dataset, "q": q,
                    "precision rises with N": _verdict(int((d["dp"] > 0).sum()), len(d)),
                    "recall falls with N": _verdict(int((d["dr"] < 0).sum()), len(d))}
-            if dataset != source and (source, q) in ends.droplevel("model").index:
+            if dataset != source and (source, q) in measured:
                 s = ends.loc[(source, q)].reindex(d.index).dropna()
                 same = (np.sign(s["dp"]) == np.sign(d.loc[s.index, "dp"])) & (
                     np.sign(s["dr"]) == np.sign(d.loc[s.index, "dr"]))
