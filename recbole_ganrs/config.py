@@ -23,6 +23,14 @@ def properties_dir():
     raise FileNotFoundError("recbole_ganrs: properties/overall.yaml not found; reinstall the package")
 
 
+def benchmark_split():
+    """RecBole ``eval_args`` of ``properties/rating.yaml``: the one split every model of a benchmark uses."""
+    import yaml
+
+    with open(properties_dir() / "rating.yaml", encoding="utf-8") as f:
+        return dict(yaml.safe_load(f)["eval_args"])
+
+
 class Config(RecBoleConfig):
     """``recbole.config.Config`` that resolves plugin model names and loads plugin defaults.
 

@@ -28,12 +28,15 @@ def prepare(model=None, dataset=None, config_file_list=None, config_dict=None, c
     return config, data, train_data, valid_data, test_data
 
 
-def run(model=None, dataset=None, config_file_list=None, config_dict=None, cmd_args=(), saved=True, verbose=True):
+def run(model=None, dataset=None, config_file_list=None, config_dict=None, cmd_args=(), saved=True, verbose=True,
+        test=True):
     """Train ``model`` on ``dataset`` and evaluate it; returns RecBole's result dict
     (best_valid_score, valid_score_bigger, best_valid_result, test_result), plus the
-    fitted ``model``, ``config`` and ``test_data`` for further evaluation.
+    fitted ``model`` (its best checkpoint), ``config``, ``test_data`` and the validation
+    score of every epoch (``valid_curve``) for further evaluation.
 
-    ``cmd_args`` are RecBole-style ``--key=value`` overrides."""
+    ``cmd_args`` are RecBole-style ``--key=value`` overrides; ``test=False`` skips
+    RecBole's own test metrics (``test_result`` is then None)."""
     config, data, train_data, valid_data, test_data = prepare(
         model, dataset, config_file_list, config_dict, cmd_args
     )
@@ -49,7 +52,12 @@ def run(model=None, dataset=None, config_file_list=None, config_dict=None, cmd_a
     best_valid_score, best_valid_result = trainer.fit(
         train_data, valid_data, saved=saved, show_progress=config["show_progress"]
     )
-    test_result = trainer.evaluate(test_data, load_best_model=saved, show_progress=config["show_progress"])
+    if test:
+        test_result = trainer.evaluate(test_data, load_best_model=saved, show_progress=config["show_progress"])
+    else:
+        test_result = None
+        if saved:
+            trainer.load_best_model()
     logger.info(f"best valid: {best_valid_result}")
     logger.info(f"test result: {test_result}")
     return {
@@ -60,4 +68,5 @@ def run(model=None, dataset=None, config_file_list=None, config_dict=None, cmd_a
         "model": recommender,
         "config": config,
         "test_data": test_data,
+        "valid_curve": list(trainer.valid_curve),
     }

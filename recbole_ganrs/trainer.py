@@ -11,7 +11,28 @@ import torch
 
 
 class SafeCheckpointMixin:
-    """Overrides RecBole's checkpoint save/load on any Trainer subclass."""
+    """Overrides RecBole's checkpoint save/load on any Trainer subclass, and records the validation
+    score of every epoch (``valid_curve``) so that convergence can be checked."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.valid_curve = []
+
+    def _valid_epoch(self, *args, **kwargs):
+        # a model may validate on another prediction than the one it recommends with (see NCFClassification)
+        self.model.validating = True
+        try:
+            score, result = super()._valid_epoch(*args, **kwargs)
+        finally:
+            self.model.validating = False
+        self.valid_curve.append(float(score))
+        return score, result
+
+    def load_best_model(self):
+        """Load the best checkpoint saved by ``fit`` into the model."""
+        checkpoint = self._load_checkpoint(self.saved_model_file)
+        self.model.load_state_dict(checkpoint["state_dict"])
+        self.model.load_other_parameter(checkpoint.get("other_parameter"))
 
     def _save_checkpoint(self, epoch, verbose=True, **kwargs):
         if not self.config["single_spec"] and self.config["local_rank"] != 0:
@@ -49,9 +70,9 @@ class SafeCheckpointMixin:
 
     def evaluate(self, eval_data, load_best_model=True, model_file=None, show_progress=False):
         if eval_data and load_best_model:
-            checkpoint = self._load_checkpoint(model_file or self.saved_model_file)
-            self.model.load_state_dict(checkpoint["state_dict"])
-            self.model.load_other_parameter(checkpoint.get("other_parameter"))
+            if model_file:
+                self.saved_model_file = model_file
+            self.load_best_model()
         return super().evaluate(eval_data, load_best_model=False, show_progress=show_progress)
 
 

@@ -61,7 +61,7 @@ def test_kendall_tau_of_model_rankings():
 
 def test_report_shows_mean_and_std_over_seeds():
     frame = pd.DataFrame(rows("real", "A", [0.1, 0.3], seed=0) + rows("real", "A", [0.3, 0.5], seed=1))
-    tables, summary, _, _ = build_report(frame, pd.DataFrame(), ["real"], ["A"], "real")
+    tables, summary, *_ = build_report(frame, pd.DataFrame(), ["real"], ["A"], "real")
     assert summary["f1_mean"].tolist() == [0.2, 0.4]
     assert "0.200±0.141" in tables[0][1]
 
@@ -91,12 +91,15 @@ def test_end_to_end_cli_with_a_failing_trial_and_resume(ml100k_slice, tmp_path):
     assert set(pd.read_csv(out / "failed.csv")["model"]) == {"SASRec"}
     tables = (out / "tables.md").read_text()
     assert "Kendall tau / Spearman rho" in tables and "Failed trials" in tables and "rating TVD" in tables
-    assert "Trends with N" in tables and "paired Wilcoxon" in tables
+    assert "Paper claims" in tables and "paired Wilcoxon" in tables and "paper protocol" in tables
+    assert set(results["protocol"]) == {"paper"} and results["test_users"].gt(0).all()
+    assert results["share_full_n"].between(0, 1).all() and results["epochs_run"].ge(1).all()
     assert (out / "curves-synthetic-datasets.png").stat().st_size > 0
     assert (out / "f1_real_vs_synthetic.png").stat().st_size > 0
     tests = pd.read_csv(out / "significance.csv")
     assert set(tests["model_a"]) | set(tests["model_b"]) == {"DeepMF", "BinaryRegression"}
     assert tests["p_wilcoxon"].between(0, 1).all() and (tests["users"] > 0).all()
+    assert (tests["p_holm"] >= tests["p_wilcoxon"]).all()
 
     second = subprocess.run(cmd[:cmd.index("SASRec")] + cmd[cmd.index("SASRec") + 1:],
                             capture_output=True, text=True, cwd=tmp_path, timeout=600)
@@ -156,27 +159,80 @@ def test_grid_plan_runs_the_ablations():
     assert {dict(p.settings).get("embedding_size") for p in plans} == {5, 8, None}
 
 
-def test_trends_and_size_series():
-    from recbole_ganrs.benchmark.analysis import n_trends, size_trends
+def line(dataset, model, precision, recall, q=4.0, ns=(2, 10)):
+    return [{"dataset": dataset, "model": model, "seed": 0, "protocol": "paper", "q": q, "N": n,
+             "precision": p, "recall": r, "f1": 2 * p * r / (p + r)} for n, p, r in zip(ns, precision, recall)]
 
-    def line(dataset, model, precision, recall):
-        return [{"dataset": dataset, "model": model, "seed": 0, "protocol": "paper", "q": 4.0, "N": n,
-                 "precision": p, "recall": r, "f1": 2 * p * r / (p + r)} for n, p, r in zip((2, 10), precision, recall)]
 
-    real = "real"
-    small, large = "ganrs-real-u10-i5-s100-std2.5-seed0", "ganrs-real-u20-i5-s100-std2.5-seed0"
-    frame = pd.DataFrame(line(real, "A", (0.5, 0.4), (0.2, 0.6)) + line(real, "B", (0.3, 0.2), (0.1, 0.3))
-                         + line(small, "A", (0.6, 0.5), (0.3, 0.7)) + line(small, "B", (0.2, 0.3), (0.1, 0.4))
-                         + line(large, "A", (0.7, 0.6), (0.2, 0.6)) + line(large, "B", (0.3, 0.4), (0.05, 0.3)))
-    summary = summarise(frame)
-    trends = n_trends(summary, real, [real, small]).set_index("dataset")
-    assert trends.loc[real, "precision rises with N"] == "fails (0/2)"
-    assert trends.loc[small, "precision rises with N"] == "fails (1/2)"
-    assert trends.loc[small, "same N-trends as source"] == "fails (1/2)"  # B's precision goes the other way
-    sizes = size_trends(summary, {small: 50, large: 80, real: 100})
-    assert sizes["series"].tolist() == [f"users: {small} (50) < {large} (80)"]
-    assert sizes["precision rises with size"].tolist() == ["holds (4/4)"]
-    assert sizes["recall falls with size"].tolist() == ["holds (4/4)"]
+def test_claims_with_n_and_q_by_hand():
+    from recbole_ganrs.benchmark.claims import claims_table
+
+    frame = pd.DataFrame(line("real", "A", (0.5, 0.4), (0.2, 0.6)) + line("real", "B", (0.3, 0.2), (0.1, 0.3))
+                         + line("real", "A", (0.3, 0.2), (0.3, 0.7), q=5.0)
+                         + line("real", "B", (0.35, 0.1), (0.2, 0.4), q=5.0)
+                         + line("syn", "A", (0.6, 0.5), (0.3, 0.7)) + line("syn", "B", (0.2, 0.3), (0.1, 0.4)))
+    claims = claims_table(summarise(frame), pd.DataFrame(), ["real", "syn"], ["A", "B"]).set_index("dataset")
+    assert claims.loc["real", "precision falls with N"] == "holds (4/4)"
+    assert claims.loc["real", "recall rises with N"] == "holds (4/4)"
+    # B at N=2: precision 0.30 at q=4 < 0.35 at q=5; everything else as the paper says
+    assert claims.loc["real", "precision higher at lower q"] == "fails (3/4)"
+    assert claims.loc["real", "recall higher at higher q"] == "holds (4/4)"
+    assert claims.loc["syn", "precision falls with N"] == "fails (1/2)"  # B's precision rises
+    assert claims.loc["syn", "precision higher at lower q"] == "-"  # one q only
+
+
+def test_model_order_claim_counts_significance():
+    from recbole_ganrs.benchmark.claims import claims_table, expected_pairs
+
+    assert expected_pairs(["DeepMF", "NCF", "BinaryRegression"]) == [
+        ("DeepMF", "BinaryRegression"), ("NCF", "DeepMF"), ("NCF", "BinaryRegression")]
+    frame = pd.DataFrame(line("real", "NCF", (0.5, 0.5), (0.5, 0.5)) + line("real", "DeepMF", (0.4, 0.4), (0.4, 0.4))
+                         + line("real", "BinaryRegression", (0.45, 0.45), (0.45, 0.45)))
+    tests = pd.DataFrame([
+        {"dataset": "real", "q": 4.0, "model_a": "DeepMF", "model_b": "NCF", "mean_f1_diff": -0.1, "p_holm": 0.001},
+        {"dataset": "real", "q": 4.0, "model_a": "BinaryRegression", "model_b": "DeepMF", "mean_f1_diff": 0.05,
+         "p_holm": 0.01},
+        {"dataset": "real", "q": 4.0, "model_a": "BinaryRegression", "model_b": "NCF", "mean_f1_diff": -0.05,
+         "p_holm": 0.2}])
+    claims = claims_table(summarise(frame), tests, ["real"], ["NCF", "DeepMF", "BinaryRegression"])
+    # NCF > DeepMF (significant), NCF > BinaryRegression (not significant), DeepMF < BinaryRegression (significant)
+    assert claims["paper's model order (F1)"].tolist() == ["fails (2/3); 1 significant, 1 significantly reversed"]
+
+
+def test_size_claims_follow_ratings_per_user_from_the_datasets_fields():
+    from recbole_ganrs.benchmark.claims import size_claims_table
+    from recbole_ganrs.benchmark.datasets import BenchmarkDataset, size_series
+    from recbole_ganrs.generator.dataset import SampleRequest
+
+    def synthetic(name, users, samples):
+        return BenchmarkDataset(name, "x", "synthetic", (), "ganrs", (), SampleRequest(users, 5, samples))
+
+    datasets = [BenchmarkDataset("real", "x", "source"), synthetic("big", 20, 100), synthetic("small", 10, 100),
+                synthetic("more-draws", 10, 300)]
+    series = size_series(datasets, {"real": 100, "big": 2.5, "small": 4.0, "more-draws": 9.0})
+    assert [(label, names) for label, names, _ in series] == [("users", ["big", "small"]),
+                                                              ("draws", ["small", "more-draws"])]
+    frame = pd.DataFrame(line("big", "A", (0.5, 0.4), (0.3, 0.7)) + line("small", "A", (0.6, 0.5), (0.2, 0.6)))
+    sizes = size_claims_table(summarise(frame), series)
+    assert sizes["series (ratings per user)"].tolist() == ["users: big (2.5) < small (4.0)"]
+    assert sizes["precision rises with ratings per user"].tolist() == ["holds (2/2)"]
+    assert sizes["recall falls with ratings per user"].tolist() == ["holds (2/2)"]
+
+
+def test_significant_pair_agreement_and_holm():
+    from recbole_ganrs.benchmark.analysis import holm, significant_agreement
+
+    assert holm([0.01, 0.04, np.nan, 0.03]) == pytest.approx([0.03, 0.06, np.nan, 0.06], nan_ok=True)
+    def test(dataset, a, b, diff, p):
+        return {"dataset": dataset, "q": 4.0, "model_a": a, "model_b": b, "mean_f1_diff": diff, "p_holm": p}
+
+    tests = pd.DataFrame([test("real", "A", "B", 0.1, 0.001), test("real", "A", "C", 0.1, 0.01),
+                          test("real", "B", "C", 0.01, 0.5),
+                          test("syn", "A", "B", 0.2, 0.001), test("syn", "A", "C", -0.1, 0.001),
+                          test("syn", "B", "C", -0.3, 0.001)])
+    (row,) = significant_agreement(tests, "real", ["syn"]).to_dict("records")
+    # two pairs significant on the source: A>B kept, A>C significantly reversed; B-C was noise there
+    assert row["significant on source"] == 2 and row["same order"] == 1 and row["significantly reversed"] == 1
 
 
 def test_paired_wilcoxon_ranks_models_by_per_user_f1(tmp_path):

@@ -1,6 +1,6 @@
 """The benchmark's datasets: the real source and its synthetic versions (made or reused)."""
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -9,20 +9,38 @@ from recbole_ganrs.benchmark.plan import dataset_plan
 from recbole_ganrs.data import resolve_source
 from recbole_ganrs.generator import make_generator
 from recbole_ganrs.generator.base import check_request
-from recbole_ganrs.generator.dataset import dataset_name, fit_or_load, generate_dataset, read_sidecar
+from recbole_ganrs.generator.dataset import SampleRequest, dataset_name, fit_or_load, generate_dataset, read_sidecar
 
 
 @dataclass(frozen=True)
 class BenchmarkDataset:
-    """One dataset of the run, as RecBole finds it."""
+    """One dataset of the run, as RecBole finds it, with what made it (the report groups by these fields)."""
 
     name: str
     data_path: str
     kind: str  # "source" or "synthetic"
     groups: tuple = ()  # report groups of a synthetic dataset (plan.py)
+    generator: str = ""  # generator kind of a synthetic dataset
+    settings: tuple = ()  # its generator settings, sorted (name, value) pairs
+    request: SampleRequest = None  # its sample request
 
     def recbole_config(self):
         return {"dataset": self.name, "data_path": self.data_path}
+
+
+def size_series(datasets, ratings_per_user):
+    """Synthetic datasets that differ only in users, or only in draws, ordered by ratings per user:
+    ``[(what varies, [names], ratings_per_user)]`` (the paper's size trends run along these)."""
+    series = []
+    for label, varies in (("users", "users"), ("draws", "samples")):
+        by_rest = {}
+        for d in datasets:
+            if d.kind == "synthetic" and d.name in ratings_per_user:
+                rest = (d.generator, d.settings, replace(d.request, **{varies: 0}))
+                by_rest.setdefault(rest, []).append(d.name)
+        series += [(label, sorted(names, key=ratings_per_user.get), ratings_per_user)
+                   for names in by_rest.values() if len(names) > 1]
+    return series
 
 
 def source_dataset(source):
@@ -70,5 +88,6 @@ def prepare_datasets(opts, log=print):
                 fitted[key] = fit_or_load(opts.source, data_dir / ".fits", plan.generator, **params)
             inter, ratings = generate_dataset(fitted[key], opts.source, plan.request, data_dir)
             log(f"wrote {inter} ({len(ratings)} ratings)")
-        datasets.append(BenchmarkDataset(name, str(data_dir), "synthetic", plan.groups))
+        datasets.append(BenchmarkDataset(name, str(data_dir), "synthetic", plan.groups, plan.generator,
+                                         plan.settings, plan.request))
     return datasets

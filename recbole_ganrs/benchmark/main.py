@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from recbole_ganrs.benchmark.datasets import check_plan, prepare_datasets
+from recbole_ganrs.benchmark.datasets import check_plan, prepare_datasets, size_series
 from recbole_ganrs.benchmark.options import default_cpus, parse_options
 from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, write_markdown
 from recbole_ganrs.benchmark.runner import run_trials
@@ -49,17 +49,18 @@ def write_report(opts, datasets, stats, output):
     results = results[results["dataset"].isin(names) & results["model"].isin(opts.models)
                       & results["seed"].isin(opts.seeds) & (results["protocol"] == opts.protocol)]
     stats_rows, stats_text = stats
-    sizes = {row["dataset"]: row["#ratings"] for row in stats_rows}
+    per_user = {row["dataset"]: row["#ratings"] / row["#users"] for row in stats_rows if row["#users"]}
     groups = report_groups(datasets)
-    tables, summary, agreement, tests = build_report(
-        results, store.failed(), names, opts.models, names[0], stats_text, groups=groups, sizes=sizes,
+    tables, summary, agreement, tests, claims = build_report(
+        results, store.failed(), names, opts.models, names[0], stats_text, groups=groups,
+        size_series=size_series(datasets, per_user),
         scores_of=lambda d: store.user_scores(d, opts.models, opts.seeds))
     for title, table in tables[1:]:
         print(f"{title}\n{table}\n")
     header = f"# Benchmark {output.name}\n\nsource {opts.source}; models {', '.join(opts.models)}; " \
-             f"seeds {', '.join(map(str, opts.seeds))}\n\n"
+             f"seeds {', '.join(map(str, opts.seeds))}; protocol {opts.protocol}\n\n"
     written = [write_markdown(tables, output / "tables.md", header=header), output / "results.csv"]
-    for frame, name in ((agreement, "ranking_agreement.csv"), (tests, "significance.csv")):
+    for frame, name in ((agreement, "ranking_agreement.csv"), (tests, "significance.csv"), (claims, "claims.csv")):
         if len(frame):
             with atomic_path(output / name) as tmp:
                 frame.to_csv(tmp, index=False)

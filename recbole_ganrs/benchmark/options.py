@@ -25,10 +25,11 @@ import yaml
 
 from recbole_ganrs.data.atomic import check_output_folder
 from recbole_ganrs.errors import GanrsError
+from recbole_ganrs.evaluation import PROTOCOLS
 from recbole_ganrs.generator import GENERATORS
 
 PAPER_MODELS = ["DeepMF", "VDeepMF", "NCF", "NCFClassification", "NCFImprovedClassification", "BinaryRegression"]
-PROTOCOLS = ("paper", "recbole")
+PAPER_SEEDS = [0, 1, 2]  # --paper: three seeds, so that model differences can be told from noise
 GENERATOR_KINDS = tuple(GENERATORS)
 
 
@@ -140,12 +141,15 @@ def build_parser():
         help="the paper's experiments on SOURCE (ml-100k or an atomic folder): Table IV, Experiment 3 "
              "(2000 and 8000 users), the samples sweep of Experiment 2, and the comparison generators")
     add("--models", nargs="+", help="plugin models (default: the paper's six) or RecBole models, e.g. BPR")
-    add("--seeds", type=int, nargs="+", help="one trial per model x dataset x seed (default 0)")
+    add("--seeds", type=int, nargs="+", help="one trial per model x dataset x seed (default 0; with --paper "
+                                              f"{' '.join(map(str, PAPER_SEEDS))})")
     add("--ns", type=int, nargs="+", help="numbers of recommendations N (default 2 4 6 8 10)")
     add("--qs", type=float, nargs="+", help="relevance thresholds (default: top two rating values)")
     add("--epochs", type=int, help="training epochs of every model (default: each model's YAML)")
     add("--protocol", choices=PROTOCOLS,
-        help="paper: precision/recall/F1 with threshold q (default); recbole: RecBole full-sort top-N metrics")
+        help="paper (default): the CF4J protocol, top N of each user's test items by prediction, relevant = "
+             "rating >= q; threshold: only the top-N items whose prediction reaches q (0.5 for BinaryRegression); "
+             "recbole: RecBole's full-sort top-N metrics, every test item relevant")
     add("--output", help="results folder (default results/<run name>); re-running resumes it")
     add("--data-dir", help="where synthetic datasets and fits are kept (default dataset_atomic)")
     add("--address", help="an existing Ray cluster (default: a local Ray with --cpus)")
@@ -172,6 +176,8 @@ def parse_options(argv=None):
         values["source"] = values["paper"]
         if "generators" not in explicit:
             values["generators"] = list(GENERATOR_KINDS)
+        if "seeds" not in explicit:
+            values["seeds"] = list(PAPER_SEEDS)
     opts = apply_quick(BenchmarkOptions(**values), explicit)
     validate(opts)
     return opts

@@ -11,22 +11,32 @@ import pandas as pd  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 from recbole_ganrs.benchmark.analysis import (  # noqa: E402
-    n_trends, ranking_agreement, ranking_with_tests, significance, size_trends,
+    ranking_agreement, ranking_with_tests, significance, significant_agreement,
 )
+from recbole_ganrs.benchmark.claims import claims_table, size_claims_table  # noqa: E402
 from recbole_ganrs.data.atomic import atomic_path  # noqa: E402
 
 METRICS = ("precision", "recall", "f1")
 
 
 def summarise(results):
-    """Mean and std over seeds of each (dataset, model, protocol, q, N)."""
+    """Mean and std over seeds of each (dataset, model, protocol, q, N), with the mean share of test users
+    that have at least max(N) test items."""
     keys = ["dataset", "model", "protocol", "q", "N"]
     frame = results.assign(q=results["q"].fillna(-1))
-    out = frame.groupby(keys, sort=False)[list(METRICS)].agg(["mean", "std"])
+    grouped = frame.groupby(keys, sort=False)
+    out = grouped[list(METRICS)].agg(["mean", "std"])
     out.columns = [f"{m}_{s}" for m, s in out.columns]
     out = out.reset_index()
-    out["seeds"] = frame.groupby(keys, sort=False).size().to_numpy()
+    out["seeds"] = grouped.size().to_numpy()
+    out["share_full_n"] = grouped["share_full_n"].mean().to_numpy() if "share_full_n" in frame else np.nan
     return out
+
+
+def _full_n_note(part):
+    """What the N axis can show on a dataset: the share of test users with at least max(N) test items."""
+    share = part["share_full_n"].dropna()
+    return f"; {share.mean():.0%} of test users have >= {part['N'].max()} test items" if len(share) else ""
 
 
 def _q_label(q):
@@ -50,7 +60,7 @@ def metric_tables(summary, datasets, models):
                 if len(by_n):
                     rows.append([model] + [" / ".join(_cell(by_n.loc[n], m) for m in METRICS)
                                            if n in by_n.index else "-" for n in ns])
-            title = f"{dataset}, {_q_label(q)} ({protocol} protocol): precision / recall / F1"
+            title = f"{dataset}, {_q_label(q)} ({protocol} protocol): precision / recall / F1{_full_n_note(group)}"
             tables.append((title, tabulate(rows, headers=["model"] + [f"N={n}" for n in ns], tablefmt="github")))
     return tables
 
@@ -62,20 +72,35 @@ def f1_side_by_side(summary, datasets, models, group=""):
         n = part["N"].max()
         at_n = part[part["N"] == n].set_index(["model", "dataset"])["f1_mean"]
         rows = [[m] + [f"{at_n[(m, d)]:.3f}" if (m, d) in at_n.index else "-" for d in datasets] for m in models]
-        tables.append((f"F1@{n}, {_q_label(q)}: real vs synthetic" + (f" ({group})" if group else ""),
+        shares = part[part["N"] == n].groupby("dataset")["share_full_n"].mean()
+        rows.append([f"(test users with >= {n} test items)"]
+                    + [f"{shares[d]:.0%}" if d in shares.index and not np.isnan(shares[d]) else "-" for d in datasets])
+        tables.append((f"F1@{n}, {_q_label(q)} ({protocol} protocol): real vs synthetic"
+                       + (f" ({group})" if group else ""),
                        tabulate(rows, headers=["model", *datasets], tablefmt="github")))
     return tables
 
 
-def ranking_table(agreement):
+def ranking_table(agreement, noise_aware):
+    """Kendall tau / Spearman rho at each N, and beside them the significant-pair agreement."""
     if agreement.empty:
         return []
     agreement = agreement.assign(row=[f"{d}, {_q_label(q)}" for d, q in zip(agreement["dataset"], agreement["q"])])
     tau = agreement.pivot_table(index="row", columns="N", values="kendall_tau", sort=False, dropna=False)
     rho = agreement.pivot_table(index="row", columns="N", values="spearman_rho", sort=False, dropna=False)
-    rows = [[r] + [f"{t:.2f} / {p:.2f}" for t, p in zip(tau.loc[r], rho.loc[r])] for r in tau.index]
-    return [("Kendall tau / Spearman rho of the model ranking (F1) vs the source",
-             tabulate(rows, headers=["dataset"] + [f"N={n}" for n in tau.columns], tablefmt="github"))]
+    pairs = {} if noise_aware.empty else {
+        f"{t.dataset}, {_q_label(t.q)}": t for t in noise_aware.itertuples(index=False)}
+    rows = []
+    for r in tau.index:
+        cells = [f"{t:.2f} / {p:.2f}" for t, p in zip(tau.loc[r], rho.loc[r])]
+        t = pairs.get(r)
+        same = "-" if t is None or not t[2] else f"{t[3]}/{t[2]} ({t[4]:.0%}), {t[5]} reversed"
+        rows.append([r, *cells, f"{np.nanmean(tau.loc[r]):.2f}", same])
+    headers = ["dataset"] + [f"N={n}" for n in tau.columns] + ["mean tau", "source's significant pairs kept"]
+    return [("Ranking agreement vs the source: Kendall tau / Spearman rho of the F1 ranking at each N; "
+             "of the model pairs significantly ordered on the source (paired Wilcoxon over (seed, user), Holm), "
+             "those in the same order here and those significantly reversed",
+             tabulate(rows, headers=headers, tablefmt="github"))]
 
 
 def frame_table(title, frame, floatfmt=".3f"):
@@ -150,35 +175,39 @@ def plot_model_curves(summary, source, datasets, models, path):
     return Path(path)
 
 
-def build_report(results, failed, datasets, models, source, stats_tables=(), groups=None, sizes=None,
+def build_report(results, failed, datasets, models, source, stats_tables=(), groups=None, size_series=(),
                  scores_of=None):
-    """All tables as (title, text) pairs, and the frames behind them: (tables, summary, agreement, tests).
+    """All tables as (title, text) pairs, and the frames behind them: (tables, summary, agreement, tests, claims).
 
     groups: {group: [dataset names]} for the side-by-side F1 tables (default: all in one);
-    sizes: {dataset: #ratings} for the size trends; scores_of(dataset): per-user F1 frame for the tests.
+    size_series: [(label, [names, fewest ratings per user first], {name: ratings per user})] for the size
+    claims; scores_of(dataset): per-user F1 frame for the tests.
     """
     summary = summarise(results) if len(results) else None
     tables = [("Datasets (Table IV) and fidelity", "\n\n".join(stats_tables))] if stats_tables else []
-    agreement, tests = pd.DataFrame(), pd.DataFrame()
+    agreement, tests, claims = pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
     if summary is not None:
         present = [d for d in datasets if d in set(summary["dataset"])]
+        synthetic = [d for d in present if d != source]
         model_order = [m for m in models if m in set(summary["model"])]
         tables += metric_tables(summary, present, model_order)
         for group, names in (groups or {"": present}).items():
             tables += f1_side_by_side(summary, [source] + [d for d in names if d in present and d != source],
                                       model_order, group)
-        agreement = ranking_agreement(summary, source, [d for d in present if d != source])
-        tables += ranking_table(agreement)
-        tables += frame_table("Trends with N (per model, smallest to largest N)", n_trends(summary, source, present))
-        if sizes:
-            tables += frame_table("Trends with dataset size (every model, q and N)", size_trends(summary, sizes))
         if scores_of is not None:
             tests = significance(summary, scores_of, present)
+        agreement = ranking_agreement(summary, source, synthetic)
+        tables += ranking_table(agreement, significant_agreement(tests, source, synthetic))
+        claims = claims_table(summary, tests, present, model_order)
+        tables += frame_table("Paper claims, checked on every dataset (holds only when k = m cells agree)", claims)
+        tables += frame_table("Paper claims: dataset size (every model, q and N, between consecutive datasets)",
+                              size_claims_table(summary, size_series))
+        if not tests.empty:
             n_max = summary["N"].max()
-            tables += frame_table(f"Model ranking by F1@{n_max} with paired Wilcoxon tests of per-user F1@{n_max}",
-                                  ranking_with_tests(summary, tests))
+            tables += frame_table(f"Model ranking by F1@{n_max} with paired Wilcoxon tests of per-user F1@{n_max} "
+                                  "(Holm-corrected over the model pairs)", ranking_with_tests(summary, tests))
     tables += failed_table(failed)
-    return tables, summary, agreement, tests
+    return tables, summary, agreement, tests, claims
 
 
 def write_markdown(tables, path, header=""):

@@ -13,7 +13,8 @@ import pandas as pd
 
 from recbole_ganrs.data.atomic import atomic_path
 
-RESULT_COLUMNS = ["dataset", "model", "seed", "protocol", "q", "N", "precision", "recall", "f1"]
+RESULT_COLUMNS = ["dataset", "model", "seed", "protocol", "q", "N", "precision", "recall", "f1",
+                  "test_users", "relevant_users", "share_full_n", "epochs_run", "best_epoch"]
 FAILED_COLUMNS = ["dataset", "model", "seed", "protocol", "error"]
 TRIAL_KEY = ["dataset", "model", "seed", "protocol"]
 
@@ -27,6 +28,9 @@ def _read(path, columns):
     if missing:
         from recbole_ganrs.errors import GanrsError
 
+        if set(frame.columns) >= set(columns[:9]):  # written before the paper protocol was corrected
+            raise GanrsError(f"{path} was written by an older version whose 'paper' protocol was the thresholded "
+                             "one: use another --output or delete it")
         raise GanrsError(f"{path} is not a results file of this tool (missing {sorted(missing)})")
     return frame[columns]
 
@@ -58,7 +62,7 @@ class ResultStore:
         return set(self.results()[TRIAL_KEY].itertuples(index=False, name=None))
 
     def add_rows(self, spec, rows):
-        new = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+        new = pd.DataFrame(rows).reindex(columns=RESULT_COLUMNS)
         old = self.results()
         old = old[[k != trial_key(spec) for k in old[TRIAL_KEY].itertuples(index=False, name=None)]]
         _write(pd.concat([old, new], ignore_index=True) if len(old) else new, self.results_path)

@@ -1,27 +1,29 @@
 """One benchmark trial: train one model on one dataset with one seed, evaluate, return rows.
 
-Rows are ``{dataset, model, seed, protocol, q, N, precision, recall, f1}``; under
-the paper protocol a trial also returns each test user's F1 at the largest N for
-every q (``{q: {"user": [...], "f1": [...]}}``), which the report pairs between
-models for its significance tests. Under
-the paper protocol a rating model trains once and is evaluated at every q; the
-binary model learns relevance at a given q, so it trains once per q. A RecBole
-model without a rating scale (BPR, NeuMF...) recommends its top N with no threshold.
+Rows are ``{dataset, model, seed, protocol, q, N, precision, recall, f1}`` plus
+what explains them (test and relevant users, the share of test users with at
+least max(N) test items, epochs run and the best epoch). Under the paper and
+threshold protocols (evaluation/protocol.py) a trial also returns each relevant
+test user's F1 at the largest N for every q (``{q: {"user": [...], "f1": [...]}}``),
+which the report pairs between models for its significance tests. A rating model
+trains once and is evaluated at every q; the binary model learns relevance at a
+given q, so it trains once per q. Every model, a RecBole implicit one (BPR,
+MultiVAE...) too, is ranked the same way; under the threshold protocol a model
+without a rating scale has no threshold to apply.
 """
 import json
 import math
 import shutil
 import tempfile
 
+import numpy as np
 import torch
 
-from recbole_ganrs.evaluation import f1_score, paper_metrics, per_user_metrics, test_predictions
+from recbole_ganrs.config import benchmark_split
+from recbole_ganrs.evaluation import ranked_metrics, test_items_share, test_predictions, tie_keys, within_user_rank
 from recbole_ganrs.models.base import RatingRecommender
 from recbole_ganrs.quick_start import run
 from recbole_ganrs.registry import get_model
-
-#: what RecBole's split needs to be the same for every model of a run
-SPLIT = {"eval_args": {"split": {"RS": [0.8, 0.1, 0.1]}, "group_by": "user", "order": "RO", "mode": "labeled"}}
 
 
 def learns_relevance(model_class):
@@ -37,37 +39,51 @@ def base_config(spec, workdir):
 
 
 def model_config(model_class, spec, config):
-    """Settings that make every model see the same split with the test ratings kept."""
+    """Settings that make every model see the same split (properties/rating.yaml) with the test ratings kept."""
+    split = benchmark_split()
     if spec["protocol"] == "recbole":
-        return {**config, "eval_args": {**SPLIT["eval_args"], "mode": "full"}, "metrics": ["Precision", "Recall"],
+        return {**config, "eval_args": {**split, "mode": "full"}, "metrics": ["Precision", "Recall"],
                 "topk": spec["ns"], "valid_metric": f"recall@{max(spec['ns'])}"}
-    config = {**config, **SPLIT}
+    config = {**config, "eval_args": split}
     if not issubclass(model_class, RatingRecommender):  # RecBole implicit model: keep ratings for the protocol
         config.update({"load_col": {"inter": ["user_id", "item_id", "rating"]}, "metrics": ["Recall"],
                        "normalize_all": False, "normalize_field": None, "threshold": None,
-                       "valid_metric": "recall@10", "eval_args": {**SPLIT["eval_args"], "mode": "full"}})
+                       "valid_metric": "recall@10", "eval_args": {**split, "mode": "full"}})
     return config
 
 
-def row(spec, q, metric):
+def row(spec, q, metric, extra):
     return {"dataset": spec["dataset"], "model": spec["model"], "seed": spec["seed"], "protocol": spec["protocol"],
-            "q": q, "N": metric["N"], "precision": metric["precision"], "recall": metric["recall"], "f1": metric["f1"]}
+            "q": q, "N": metric["N"], "precision": metric["precision"], "recall": metric["recall"], "f1": metric["f1"],
+            "test_users": metric["test_users"], "relevant_users": metric["relevant_users"], **extra}
 
 
-def paper_rows(result, spec, q_values):
-    """(rows, per-user F1 at the largest N) of the paper protocol for a trained model, at each q."""
+def ranked_rows(result, spec, q_values):
+    """(rows, per-user F1 at the largest N) of the paper or threshold protocol for a trained model, at each q."""
     model = result["model"]
     rating_field = result["config"]["RATING_FIELD"]
     label_field = result["config"]["LABEL_FIELD"]
-    users, scores, fields = test_predictions(model, result["test_data"], [rating_field, label_field])
+    pred = test_predictions(model, result["test_data"], [rating_field, label_field])
+    rank = within_user_rank(pred.users, pred.scores, pred.tie_break, tie_keys(pred.users, pred.items, spec["seed"]))
+    curve = result.get("valid_curve") or []
+    extra = {"share_full_n": test_items_share(pred.users, max(spec["ns"])), "epochs_run": len(curve),
+             "best_epoch": best_epoch(curve, result["valid_score_bigger"])}
     rows, per_user = [], {}
     for q in q_values:
-        relevant = fields[label_field] > 0.5 if rating_field not in fields else fields[rating_field] >= q
+        relevant = pred.fields[label_field] > 0.5 if rating_field not in pred.fields else pred.fields[rating_field] >= q
         threshold = model.prediction_threshold(q) if isinstance(model, RatingRecommender) else -math.inf
-        rows += [row(spec, q, m) for m in paper_metrics(users, scores, relevant, spec["ns"], threshold)]
-        _, user_ids, precision, recall = next(per_user_metrics(users, scores, relevant, [max(spec["ns"])], threshold))
-        per_user[str(q)] = {"user": user_ids.tolist(), "f1": f1_score(precision, recall).round(5).tolist()}
+        metrics, (user_ids, f1) = ranked_metrics(pred.users, pred.scores, relevant, spec["ns"], spec["protocol"],
+                                                 threshold=threshold, rank=rank)
+        rows += [row(spec, q, m, extra) for m in metrics]
+        per_user[str(q)] = {"user": user_ids.tolist(), "f1": np.round(f1, 5).tolist()}
     return rows, per_user
+
+
+def best_epoch(curve, bigger):
+    """1-based epoch of the best validation score (0 when nothing was validated)."""
+    if not curve:
+        return 0
+    return int((np.argmax(curve) if bigger else np.argmin(curve)) + 1)
 
 
 def recbole_rows(result, spec):
@@ -77,7 +93,8 @@ def recbole_rows(result, spec):
     for n in spec["ns"]:
         p, r = float(test[f"precision@{n}"]), float(test[f"recall@{n}"])
         f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0
-        rows.append(row(spec, math.nan, {"N": n, "precision": p, "recall": r, "f1": f1}))
+        rows.append(row(spec, math.nan, {"N": n, "precision": p, "recall": r, "f1": f1, "test_users": math.nan,
+                                         "relevant_users": math.nan}, {}))
     return rows
 
 
@@ -93,11 +110,12 @@ def run_trial(spec):
         if learns_relevance(model_class):
             rows, per_user = [], {}
             for q in spec["qs"]:
-                result = run(spec["model"], config_dict={**config, "threshold": {"rating": q}}, verbose=False)
-                q_rows, q_users = paper_rows(result, spec, [q])
+                result = run(spec["model"], config_dict={**config, "threshold": {"rating": q}}, verbose=False,
+                             test=False)
+                q_rows, q_users = ranked_rows(result, spec, [q])
                 rows, per_user = rows + q_rows, {**per_user, **q_users}
             return rows, per_user
-        return paper_rows(run(spec["model"], config_dict=config, verbose=False), spec, spec["qs"])
+        return ranked_rows(run(spec["model"], config_dict=config, verbose=False, test=False), spec, spec["qs"])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -1,5 +1,10 @@
-"""The paper's recommendation protocol (precision / recall / F1 at N, threshold q)."""
-from recbole_ganrs.evaluation.predict import test_predictions
-from recbole_ganrs.evaluation.protocol import default_thresholds, f1_score, paper_metrics, per_user_metrics
+"""Top-N protocols (the paper's CF4J protocol, the thresholded one) and the predictions they rank."""
+from recbole_ganrs.evaluation.predict import TestPredictions, test_predictions
+from recbole_ganrs.evaluation.protocol import (
+    PROTOCOLS, RANKED_PROTOCOLS, default_thresholds, f1_score, per_user_metrics, ranked_metrics, test_items_share,
+    tie_keys, within_user_rank,
+)
 
-__all__ = ["default_thresholds", "f1_score", "paper_metrics", "per_user_metrics", "test_predictions"]
+__all__ = ["PROTOCOLS", "RANKED_PROTOCOLS", "TestPredictions", "default_thresholds", "f1_score",
+           "per_user_metrics", "ranked_metrics", "test_items_share", "test_predictions", "tie_keys",
+           "within_user_rank"]

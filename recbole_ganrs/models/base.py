@@ -24,6 +24,8 @@ class RatingRecommender(GeneralRecommender):
     target_field = "RATING_FIELD"
     #: rows (user, item pairs) scored at once by the default ``full_sort_predict``
     full_sort_chunk = 1 << 20
+    #: set by the plugin's trainer while it computes the validation metric
+    validating = False
 
     def __init__(self, config, dataset):
         super().__init__(config, dataset)
@@ -45,6 +47,11 @@ class RatingRecommender(GeneralRecommender):
 
     def predict(self, interaction):
         return self.score(interaction[self.USER_ID], interaction[self.ITEM_ID])
+
+    def tie_break(self, interaction):
+        """Secondary ranking score among equal predictions (e.g. a classifier's confidence in its vote);
+        None: ties are real ties, broken by the protocol's seeded random order."""
+        return None
 
     def full_sort_predict(self, interaction):
         users = interaction[self.USER_ID]

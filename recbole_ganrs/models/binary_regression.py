@@ -2,8 +2,9 @@
 
 q comes from RecBole's own ``threshold: {rating: q}``, which turns the rating
 into the 0/1 ``label`` field this model learns (default q = 4, for 1..5 data;
-use 9 or 10 on 1..10 data). The prediction is p(relevant): an item is
-recommended when p >= 0.5, whatever q. RecBole evaluates it with AUC/LogLoss.
+use 9 or 10 on 1..10 data). The prediction is p(relevant): the paper protocol ranks
+by p; the thresholded protocol recommends only items with p >= 0.5, whatever q.
+RecBole evaluates it with AUC/LogLoss.
 """
 import torch
 from torch import nn

@@ -7,3 +7,6 @@ class NCFImprovedClassification(NCFClassification):
 
     def score(self, user, item):
         return self.probabilities(user, item) @ self.rating_values
+
+    def tie_break(self, interaction):
+        return None  # the expected rating is continuous: no vote to be sure of
