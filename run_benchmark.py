@@ -1,9 +1,7 @@
-#!/usr/bin/env python
-"""The main job: python run_benchmark.py --source ml-100k --users 8000 (see --help)."""
+"""The main job, ``python run_benchmark.py --source ml-100k --users 8000``: ``recbole-ganrs benchmark``."""
 import sys
 
-import recbole_ganrs  # noqa: F401  (compatibility patches before recbole and ray)
-from recbole_ganrs.benchmark.main import main
+from recbole_ganrs.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["benchmark", *sys.argv[1:]], prog="run_benchmark.py"))

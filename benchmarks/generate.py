@@ -14,7 +14,7 @@ from tabulate import tabulate
 
 import recbole_ganrs  # noqa: F401
 from recbole_ganrs.data import load_ratings
-from recbole_ganrs.generator import GANRS
+from recbole_ganrs.generator import GAN_KINDS, GANRS
 from recbole_ganrs.stats import fidelity
 
 
@@ -33,7 +33,7 @@ def main():
     parser.add_argument("--sizes", nargs="+", type=parse_size, default=[(2000, 4000, 800_000), (8000, 4000, 800_000)],
                         help="USERSxITEMSxDRAWS")
     parser.add_argument("--std", type=float, default=2.5)
-    parser.add_argument("--gan", default="gan", choices=["gan", "wgan"])
+    parser.add_argument("--gan", default=GAN_KINDS[0], choices=GAN_KINDS)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
@@ -42,7 +42,7 @@ def main():
     generator = GANRS(gan=args.gan, seed=args.seed, progress=False).fit(source)
     fit_s = time.perf_counter() - start
     print(f"fit {args.source} ({len(source)} ratings, {args.gan}): {fit_s:.1f} s, "
-          f"embedding holdout RMSE {generator.summary.embedding_holdout_rmse:.3f}, peak {peak_mib():.0f} MiB")
+          f"embedding holdout RMSE {generator.embedding_rmse['holdout']:.3f}, peak {peak_mib():.0f} MiB")
     rows = []
     for users, items, samples in args.sizes:
         start = time.perf_counter()

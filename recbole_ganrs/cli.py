@@ -1,4 +1,4 @@
-"""``python -m recbole_ganrs <command>``: generate, stats, train.
+"""``recbole-ganrs <command>`` (or ``python -m recbole_ganrs``): benchmark, generate, stats, train.
 
 Input errors end with one ``error: ...`` line on stderr and exit status 2.
 """
@@ -11,9 +11,9 @@ from recbole_ganrs.errors import GanrsError
 
 def dataset_config(dataset):
     """Config entries for ``--dataset``: a RecBole name (found under data_path) or a folder path."""
-    from recbole_ganrs.data import resolve_source
+    from recbole_ganrs.data import BUNDLED, resolve_source
 
-    if dataset == "ml-100k" or Path(dataset).exists() or "/" in dataset:
+    if dataset == BUNDLED or Path(dataset).exists() or "/" in dataset:
         return resolve_source(dataset).recbole_config()
     return {"dataset": dataset}
 
@@ -28,39 +28,71 @@ def cmd_train(args, extra):
     result = run(args.model, config_dict.pop("dataset", None), args.config_files, config_dict, cmd_args=extra)
     print(f"best valid: {dict(result['best_valid_result'])}")
     print(f"test result: {dict(result['test_result'])}")
+    return 0
 
 
-def generator_settings(args):
-    """Generator settings given on the command line (a setting the chosen generator lacks is an error)."""
-    flags = {"gan": args.gan, "embedding_size": args.embedding_size, "gan_steps": args.gan_steps,
-             "rating_match": args.rating_match, "match_shapes": False if args.no_match_shapes else None}
-    return {"seed": args.seed, "progress": not args.quiet, **{k: v for k, v in flags.items() if v is not None}}
+def cmd_benchmark(args, extra):
+    from recbole_ganrs.benchmark.main import benchmark
+    from recbole_ganrs.benchmark.options import options_from_args
+
+    return benchmark(options_from_args(args))
+
+
+def generate_options(args):
+    """GeneratorOptions from the ``generate`` flags (the shared group, plus ``--seed``)."""
+    from recbole_ganrs.options import GeneratorOptions, explicit_values, validate_generator_options
+
+    values = explicit_values(args)
+    for key in ("fit", "plots"):
+        values.pop(key, None)
+    values["seeds"] = [values.pop("seed", 0)]
+    opts = GeneratorOptions(**values)
+    validate_generator_options(opts)
+    if not opts.users:
+        raise GanrsError("--users needs at least one value")
+    return opts
+
+
+def saved_fit(path, opts):
+    """A saved fit to sample from, as prepare_datasets takes it; the options follow its kind and settings."""
+    from recbole_ganrs.generator import SyntheticGenerator
+
+    generator = SyntheticGenerator.load(path, progress=opts.progress)
+    opts.generators = [generator.kind]
+    grid_point = ()
+    if generator.kind == "ganrs":
+        opts.gan, opts.embedding_size = [generator.gan], [generator.embedding_size]
+        generator.rating_match, generator.match_shapes = opts.rating_match, opts.match_shapes
+        grid_point = (("embedding_size", generator.embedding_size), ("gan", generator.gan))
+    return {(generator.kind, grid_point): generator}
 
 
 def cmd_generate(args, extra):
-    """Fit a generator on a source (or reuse a cached fit) and write one synthetic dataset per --users."""
-    from recbole_ganrs.data.atomic import check_output_folder
-    from recbole_ganrs.generator import SyntheticGenerator
-    from recbole_ganrs.generator.base import check_request
-    from recbole_ganrs.generator.dataset import SampleRequest, fit_or_load, generate_dataset, write_diagnostics
+    """Fit a generator on a source (or reuse a cached or saved fit) and write one synthetic dataset per
+    grid point; an up-to-date dataset is reused, as the benchmark does."""
+    from recbole_ganrs.benchmark.datasets import check_plan, prepare_datasets
+    from recbole_ganrs.data import load_ratings
+    from recbole_ganrs.files import check_output_folder
 
-    requests = [SampleRequest(u, args.items, args.samples, args.std, args.seed) for u in args.users]
-    for r in requests:
-        check_request(r.users, r.items, r.samples, r.std)
-    check_output_folder(args.out)
-    if args.fit:
-        generator = SyntheticGenerator.load(args.fit, progress=not args.quiet)
-    else:
-        generator = fit_or_load(args.source, Path(args.out) / ".fits", args.generator, **generator_settings(args))
-    if args.plots and generator.kind != "ganrs":
+    opts = generate_options(args)
+    check_output_folder(opts.data_dir)
+    fitted = saved_fit(args.fit, opts) if args.fit else None
+    if args.plots and (opts.generators != ["ganrs"]):
         raise GanrsError("--plots draws GANRS embeddings: it needs --generator ganrs")
-    for request in requests:
-        inter, ratings = generate_dataset(generator, args.source, request, args.out)
-        print(f"wrote {inter} ({len(ratings)} ratings)")
-        if args.plots:
-            for png in write_diagnostics(generator, args.source, ratings, inter.parent, request):
-                print(f"wrote {png}")
-        print_stats([inter.parent])
+    load_ratings(opts.source, strict=True)
+    check_plan(opts)
+    datasets, written = prepare_datasets(opts, fitted=fitted)
+    if args.plots:
+        from recbole_ganrs.generator.diagnostics import write_diagnostics
+
+        source = load_ratings(opts.source)
+        for d in datasets[1:]:
+            if d.name in written:
+                generator, ratings = written[d.name]
+                for png in write_diagnostics(generator, source, ratings, Path(d.data_path) / d.name, d.request):
+                    print(f"wrote {png}")
+    print_stats([Path(d.data_path) / d.name for d in datasets[1:]])
+    return 0
 
 
 def print_stats(datasets):
@@ -73,13 +105,32 @@ def print_stats(datasets):
 
 def cmd_stats(args, extra):
     print_stats(args.datasets)
+    return 0
 
 
-def build_parser():
-    from recbole_ganrs.generator import GENERATORS
+def build_parser(prog=None):
+    from recbole_ganrs.benchmark.options import add_benchmark_arguments
+    from recbole_ganrs.options import add_generator_arguments
 
-    parser = argparse.ArgumentParser(prog="python -m recbole_ganrs", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=prog or "recbole-ganrs", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
+    bench = sub.add_parser("benchmark", help="the main job: models on a source and its synthetic datasets "
+                                             "(Ray Tune), with tables and plots")
+    add_benchmark_arguments(bench).set_defaults(func=cmd_benchmark)
+
+    gen = sub.add_parser("generate", help="learn a source with GANRS (or a comparison generator) and write "
+                                          "synthetic atomic datasets")
+    add_generator_arguments(gen)
+    gen.add_argument("--seed", type=int, help="seeds the fit and the sampling (default 0)")
+    gen.add_argument("--fit", help="a saved fit (save()) to sample from instead of fitting")
+    gen.add_argument("--plots", action="store_true", default=None,
+                     help="write embeddings.png and ratings.png beside each dataset written")
+    gen.set_defaults(func=cmd_generate)
+
+    stats = sub.add_parser("stats", help="Table IV statistics, and fidelity of synthetic datasets to their source")
+    stats.add_argument("datasets", nargs="+", help="ml-100k, atomic folders or .inter files")
+    stats.set_defaults(func=cmd_stats)
+
     train = sub.add_parser("train", help="train and evaluate a model (plugin or RecBole built-in)",
                            epilog="Other RecBole settings: --key=value, e.g. --learning_rate=0.01")
     train.add_argument("--model", help="DeepMF, VDeepMF, NCF, ..., or a RecBole model (BPR, NeuMF...)")
@@ -87,45 +138,18 @@ def build_parser():
     train.add_argument("--config_files", nargs="*", default=None, help="RecBole YAML files")
     train.add_argument("--epochs", type=int, default=None)
     train.set_defaults(func=cmd_train)
-
-    gen = sub.add_parser("generate", help="learn a source with GANRS (or a comparison generator) and write "
-                                          "synthetic atomic datasets")
-    gen.add_argument("--source", default="ml-100k", help="ml-100k (bundled) or a RecBole atomic folder")
-    gen.add_argument("--generator", choices=list(GENERATORS), default="ganrs",
-                     help="ganrs (default); cfgan: a GAN on raw rating vectors; statistical: the source's marginals")
-    gen.add_argument("--users", type=int, nargs="+", default=[2000], help="one dataset per value")
-    gen.add_argument("--items", type=int, default=4000)
-    gen.add_argument("--samples", type=int, default=800_000, help="generator draws (ratings kept are fewer)")
-    gen.add_argument("--std", type=float, default=2.5, help="std of the generator's input noise")
-    gen.add_argument("--seed", type=int, default=0, help="seeds the fit and the sampling")
-    gen.add_argument("--out", default="dataset_atomic", help="data_path to write <name>/<name>.inter under")
-    gen.add_argument("--gan", choices=["gan", "wgan"], help="ganrs: GAN (default) or WGAN-GP")
-    gen.add_argument("--embedding-size", type=int, help="ganrs: DeepMF embedding size (default 5)")
-    gen.add_argument("--gan-steps", type=int, help="GAN training steps (default: ganrs 20000, cfgan 5000)")
-    gen.add_argument("--rating-match", choices=["distribution", "mean"],
-                     help="ganrs: match the source's rating shares (default), or only its mean (the reference)")
-    gen.add_argument("--no-match-shapes", action="store_true",
-                     help="ganrs: plain k-means ids (the reference) instead of the source's activity/popularity shapes")
-    gen.add_argument("--fit", help="a saved fit (save()) to sample from instead of fitting")
-    gen.add_argument("--plots", action="store_true", help="write embeddings.png and ratings.png beside the data")
-    gen.add_argument("--quiet", action="store_true", help="no progress bars")
-    gen.set_defaults(func=cmd_generate)
-
-    stats = sub.add_parser("stats", help="Table IV statistics, and fidelity of synthetic datasets to their source")
-    stats.add_argument("datasets", nargs="+", help="ml-100k, atomic folders or .inter files")
-    stats.set_defaults(func=cmd_stats)
     return parser
 
 
-def main(argv=None):
-    parser = build_parser()
+def main(argv=None, prog=None):
+    """Run one command; the one place errors become an ``error:`` line and exit status 2."""
+    parser = build_parser(prog)
     args, extra = parser.parse_known_args(argv)
-    unknown = [a for a in extra if not (a.startswith("--") and "=" in a)]
+    unknown = [a for a in extra if not (args.command == "train" and a.startswith("--") and "=" in a)]
     if unknown:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
-        args.func(args, extra)
+        return args.func(args, extra)
     except GanrsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return 0

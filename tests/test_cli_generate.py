@@ -18,13 +18,13 @@ def source(tmp_path):
 def test_generate_writes_loadable_datasets_and_stats_reports_fidelity(source, tmp_path, capsys):
     out = tmp_path / "atomic"
     assert main(["generate", "--source", str(source), "--users", "20", "40", "--out", str(out), "--plots", *ARGS]) == 0
-    name = "ganrs-small-u40-i30-s3000-std2.5-seed0"
-    folder = out / name
+    (folder,) = out.glob("ganrs-small-u40-i30-s3000-std2.5-seed0-*")  # -<hash of the non-default gan_steps>
+    name = folder.name
     assert (folder / f"{name}.inter").read_text().startswith("user_id:token\titem_id:token\trating:float\n")
     meta = json.loads((folder / "ganrs.json").read_text())
     assert meta["request"]["users"] == 40 and 0 <= meta["privacy"]["copies"] <= 1
     assert (folder / "embeddings.png").stat().st_size > 0 and (folder / "ratings.png").stat().st_size > 0
-    assert (out / "ganrs-small-u20-i30-s3000-std2.5-seed0").is_dir()
+    assert len(list(out.glob("ganrs-small-u20-i30-s3000-std2.5-seed0-*"))) == 1
     assert len(list((out / ".fits").glob("small-*.pt"))) == 1  # one fit served both sizes
     printed = capsys.readouterr().out
     assert f"wrote {folder / name}.inter" in printed and "rating TVD" in printed
@@ -43,7 +43,8 @@ def test_generate_is_byte_identical_for_the_same_seed(source, tmp_path):
     for run_dir in ("a", "b"):
         out = tmp_path / run_dir
         assert main(["generate", "--source", str(source), "--users", "20", "--out", str(out), *ARGS]) == 0
-        files.append((out / "ganrs-small-u20-i30-s3000-std2.5-seed0" / "ganrs-small-u20-i30-s3000-std2.5-seed0.inter").read_bytes())
+        (folder,) = out.glob("ganrs-small-u20-i30-s3000-std2.5-seed0-*")
+        files.append((folder / f"{folder.name}.inter").read_bytes())
     assert files[0] == files[1]
 
 
@@ -65,3 +66,14 @@ def test_output_path_that_is_a_file_is_refused(tmp_path, capsys):
     target.write_text("x")
     assert main(["generate", "--out", str(target), "--users", "5", "--quiet"]) == 2
     assert "is a file" in capsys.readouterr().err
+
+
+def test_settings_that_change_the_data_change_the_name_and_a_current_dataset_is_reused(source, tmp_path, capsys):
+    out = tmp_path / "atomic"
+    args = ["generate", "--source", str(source), "--users", "20", "--out", str(out), *ARGS]
+    assert main(args) == 0
+    assert main([*args, "--no-match-shapes"]) == 0
+    assert len(list(out.glob("ganrs-small-u20-*"))) == 2  # two settings, two folders
+    capsys.readouterr()
+    assert main(args) == 0
+    assert "reusing" in capsys.readouterr().out

@@ -69,3 +69,39 @@ def test_generate_cli_picks_the_generator(ratings, tmp_path, capsys):
     assert "activity KS" in capsys.readouterr().out
     assert main([*args, "--generator", "cfgan", "--embedding-size", "8"]) == 2
     assert "the cfgan generator has no setting embedding_size" in capsys.readouterr().err
+
+
+def test_a_fourth_generator_is_only_fit_and_sample(ratings, tmp_path, monkeypatch):
+    """The README's "adding a generator" example, through the whole contract: fit, sample, save, load."""
+    from dataclasses import dataclass
+
+    import torch
+
+    from recbole_ganrs import generator as generators
+    from recbole_ganrs.generator.base import ratings_frame
+
+    @dataclass
+    class Shuffled(SyntheticGenerator):
+        kind = "shuffled"
+        seed: int = 0
+        progress: bool = True
+
+        def _fit(self, ratings, summary):
+            return {"ratings": torch.as_tensor(ratings["rating"].to_numpy())}
+
+        def _sample(self, request):
+            rng = np.random.default_rng(request.seed)
+            n = request.samples
+            user, item = rng.integers(request.users, size=n), rng.integers(request.items, size=n)
+            frame = ratings_frame(user, item, rng.choice(self._state["ratings"].numpy(), n))[0]
+            return frame.drop_duplicates(["user_id", "item_id"]), {}
+
+    monkeypatch.setitem(generators.GENERATORS, "shuffled", Shuffled)
+    gen = make_generator("shuffled").fit(ratings)
+    assert gen.summary.n_ratings == len(ratings) and gen.summary.rating_values == [1.0, 2.0, 3.0, 4.0, 5.0]
+    out = gen.sample(users=30, items=20, samples=500, seed=1)
+    check_dataset(out, 30, 20, ratings)
+    gen.save(tmp_path / "s.pt")
+    pd.testing.assert_frame_equal(out, SyntheticGenerator.load(tmp_path / "s.pt").sample(30, 20, 500, seed=1))
+    with pytest.raises(GanrsError, match="std must be > 0"):
+        gen.sample(users=30, items=20, samples=500, std=float("inf"))

@@ -5,8 +5,8 @@ import pytest
 
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.generator import GANRS
-from recbole_ganrs.generator.clustering import cluster_ids
-from recbole_ganrs.generator.ratings import resolve_pairs, to_scale
+from recbole_ganrs.generator.clustering import Clusters
+from recbole_ganrs.generator.ratings import PairAccumulator, to_scale
 from recbole_ganrs.stats import fidelity
 from tests.conftest import make_ratings
 
@@ -78,12 +78,14 @@ def test_too_small_source_and_unfitted_use_are_refused():
 def test_load_refuses_a_file_that_is_not_a_fit(tmp_path):
     bad = tmp_path / "x.pt"
     bad.write_bytes(b"not a checkpoint")
-    with pytest.raises(GanrsError, match="not a saved GANRS fit"):
+    with pytest.raises(GanrsError, match="not a saved generator fit"):
         GANRS.load(bad)
 
 
 def test_conflicting_draws_of_a_pair_are_merged_to_their_mean():
-    user, item, value = resolve_pairs(np.array([0, 0, 1]), np.array([2, 2, 2]), np.array([1.0, 4.0, 5.0]), 3)
+    pairs = PairAccumulator(3)
+    pairs.add(np.array([0, 0, 1]), np.array([2, 2, 2]), np.array([1.0, 4.0, 5.0]))
+    user, item, value = pairs.result()
     assert user.tolist() == [0, 1] and item.tolist() == [2, 2] and value.tolist() == [2.5, 5.0]
 
 
@@ -99,8 +101,8 @@ def test_distribution_match_reproduces_shares_and_keeps_order():
 def test_shape_matching_clusters_follow_a_long_tail():
     points = np.random.default_rng(0).normal(size=(20000, 3)).astype(np.float32)
     tail = np.random.default_rng(1).pareto(1.5, 500) + 1
-    plain = np.bincount(cluster_ids(points, 100, seed=0))
-    matched = np.bincount(cluster_ids(points, 100, seed=0, sizes=tail))
+    plain = np.bincount(Clusters.fit(points, 100, seed=0).assign(points))
+    matched = np.bincount(Clusters.fit(points, 100, seed=0, sizes=tail).assign(points))
     share_of_top10 = lambda counts: np.sort(counts)[-10:].sum() / counts.sum()  # noqa: E731
     expected = np.sort(np.quantile(tail, (np.arange(100) + 0.5) / 100))[-10:].sum() / np.quantile(
         tail, (np.arange(100) + 0.5) / 100).sum()

@@ -86,7 +86,7 @@ def test_symlink_loop_is_refused(tmp_path):
 
 def test_sidecar_source_with_dotdot_is_refused(tmp_path):
     from recbole_ganrs.errors import GanrsError
-    from recbole_ganrs.generator.dataset import source_of
+    from recbole_ganrs.data.sidecar import source_of
 
     (tmp_path / "ganrs.json").write_text('{"source": "../../etc"}')
     with pytest.raises(GanrsError, match="without '..'"):

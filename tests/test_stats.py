@@ -29,7 +29,7 @@ def test_fidelity_is_zero_for_a_copy_and_sees_differences():
 def test_dcr_sees_copies_and_distance():
     import numpy as np
 
-    from recbole_ganrs.stats.privacy import dcr_report
+    from recbole_ganrs.generator.privacy import dcr_report
 
     real = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])  # nearest other real user: 1.0
     far = dcr_report(real + 0.5, real)  # every synthetic user sits between real ones
@@ -37,3 +37,16 @@ def test_dcr_sees_copies_and_distance():
     assert far["copies"] == 0
     copied = dcr_report(np.vstack([real[:2], real[:2] + [0.0, 3.0]]), real)  # two copies, two far away
     assert copied["copies"] == 0.5 and copied["share DCR < real 5%"] == 0.5
+
+
+def test_stats_and_generator_do_not_import_each_other():
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent / "recbole_ganrs"
+    for here, other in (("stats", "generator"), ("generator", "stats")):
+        for path in (package / here).glob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                assert not any(n.startswith(f"recbole_ganrs.{other}") for n in names), f"{path} imports {other}"

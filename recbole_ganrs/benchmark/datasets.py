@@ -1,15 +1,18 @@
-"""The benchmark's datasets: the real source and its synthetic versions (made or reused)."""
-import json
-from dataclasses import asdict, dataclass, replace
+"""The run's datasets: the real source and its synthetic versions (made, or reused when up to date).
+
+``generate`` and the benchmark both go through :func:`prepare_datasets`.
+"""
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
 from recbole_ganrs.benchmark.plan import dataset_plan
 from recbole_ganrs.data import resolve_source
-from recbole_ganrs.generator import make_generator
-from recbole_ganrs.generator.base import check_request
-from recbole_ganrs.generator.dataset import SampleRequest, dataset_name, fit_or_load, generate_dataset, read_sidecar
+from recbole_ganrs.generator import SampleRequest, make_generator
+from recbole_ganrs.generator.cache import fit_or_load
+from recbole_ganrs.generator.dataset import dataset_name, is_current, write_dataset
+from recbole_ganrs.options import generator_settings
 
 
 @dataclass(frozen=True)
@@ -49,45 +52,33 @@ def source_dataset(source):
 
 
 def check_plan(opts):
-    """The run's SyntheticPlans, each request checked before any work."""
+    """The run's SyntheticPlans, each request and generator setting checked before any work."""
     plans = dataset_plan(opts)
     for p in plans:
-        check_request(p.request.users, p.request.items, p.request.samples, p.request.std)
+        p.request.validate()
+        make_generator(p.generator, **generator_settings(opts, p.generator, p.settings))
     return plans
 
 
-def generator_params(opts, plan):
-    params = dict(plan.settings, seed=opts.seeds[0], progress=opts.progress)
-    if opts.gan_steps is not None:
-        params["gan_steps"] = opts.gan_steps
-    return params
-
-
-def is_current(folder, request, params):
-    """True when ``folder`` holds a dataset made from exactly this request and these generator settings."""
-    meta = read_sidecar(folder)
-    if meta is None or not (Path(folder) / f"{Path(folder).name}.inter").is_file():
-        return False
-    same_params = all(meta.get("params", {}).get(k) == v for k, v in params.items() if k != "progress")
-    return meta.get("request") == json.loads(json.dumps(asdict(request))) and same_params
-
-
-def prepare_datasets(opts, log=print):
-    """The source and the plan's synthetic datasets; fits each generator only when a dataset needs it."""
+def prepare_datasets(opts, log=print, fitted=None):
+    """The source and the plan's synthetic datasets; fits each generator only when a dataset needs it.
+    ``fitted``: {(kind, grid point): fitted generator} to sample from instead of fitting (e.g. a saved fit).
+    Returns (datasets, {dataset name: (generator, ratings)} of the datasets written now)."""
     source = source_dataset(opts.source)
-    datasets, fitted = [source], {}
+    datasets, written, fitted = [source], {}, dict(fitted or {})
     data_dir = Path(opts.data_dir).resolve()
     for plan in tqdm(check_plan(opts), desc="synthetic datasets", disable=None if opts.progress else True):
-        params = generator_params(opts, plan)
-        name = dataset_name(source.name, plan.request, make_generator(plan.generator, **params))
-        if is_current(data_dir / name, plan.request, params):
+        key = (plan.generator, plan.settings)
+        generator = fitted.get(key) or make_generator(plan.generator, **generator_settings(opts, *key))
+        name = dataset_name(source.name, plan.request, generator)
+        if is_current(data_dir / name, generator, plan.request, opts.source):
             log(f"reusing {data_dir / name}")
         else:
-            key = (plan.generator, plan.settings)
             if key not in fitted:
-                fitted[key] = fit_or_load(opts.source, data_dir / ".fits", plan.generator, **params)
-            inter, ratings = generate_dataset(fitted[key], opts.source, plan.request, data_dir)
+                fitted[key] = fit_or_load(generator, opts.source, data_dir / ".fits")
+            inter, ratings = write_dataset(fitted[key], opts.source, plan.request, data_dir)
+            written[name] = (fitted[key], ratings)
             log(f"wrote {inter} ({len(ratings)} ratings)")
         datasets.append(BenchmarkDataset(name, str(data_dir), "synthetic", plan.groups, plan.generator,
                                          plan.settings, plan.request))
-    return datasets
+    return datasets, written

@@ -1,5 +1,6 @@
-"""``run_benchmark.py``: fit the generators, generate, train and evaluate the models as Ray Tune
-trials, print and write the tables and plots. Re-running with the same output resumes it."""
+"""``recbole-ganrs benchmark`` (and ``run_benchmark.py``): fit the generators, generate, train and
+evaluate the models as Ray Tune trials, print and write the tables and plots. Re-running with the
+same output resumes it."""
 import re
 import sys
 import time
@@ -7,13 +8,12 @@ import time
 import numpy as np
 
 from recbole_ganrs.benchmark.datasets import check_plan, prepare_datasets, size_series
-from recbole_ganrs.benchmark.options import default_cpus, parse_options
+from recbole_ganrs.benchmark.options import default_cpus
 from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, write_markdown
 from recbole_ganrs.benchmark.runner import run_trials
 from recbole_ganrs.benchmark.store import ResultStore
 from recbole_ganrs.data import load_ratings
-from recbole_ganrs.data.atomic import atomic_path
-from recbole_ganrs.errors import GanrsError
+from recbole_ganrs.files import replaced_on_success
 from recbole_ganrs.evaluation import default_thresholds
 from recbole_ganrs.registry import get_model
 
@@ -62,7 +62,7 @@ def write_report(opts, datasets, stats, output):
     written = [write_markdown(tables, output / "tables.md", header=header), output / "results.csv"]
     for frame, name in ((agreement, "ranking_agreement.csv"), (tests, "significance.csv"), (claims, "claims.csv")):
         if len(frame):
-            with atomic_path(output / name) as tmp:
+            with replaced_on_success(output / name) as tmp:
                 frame.to_csv(tmp, index=False)
             written.append(output / name)
     if summary is not None:
@@ -84,7 +84,7 @@ def run_benchmark(opts):
     output = opts.output_dir
     output.mkdir(parents=True, exist_ok=True)
     opts.cpus = opts.cpus or (None if opts.address else default_cpus())
-    datasets = prepare_datasets(opts)
+    datasets, _ = prepare_datasets(opts)
     timings["datasets (fit + generate)"] = time.perf_counter() - start
 
     from recbole_ganrs.stats import format_stats, stats_rows
@@ -107,16 +107,12 @@ def run_benchmark(opts):
     return failed, timings
 
 
-def main(argv=None):
-    try:
-        opts = parse_options(argv)
-        check_models(opts.models)
-        load_ratings(opts.source, strict=True)
-        check_plan(opts)  # refuse a bad source or impossible sizes before any work
-        failed, _ = run_benchmark(opts)
-    except GanrsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+def benchmark(opts):
+    """Check everything a run needs before any work, run it; returns the exit status."""
+    check_models(opts.models)
+    load_ratings(opts.source, strict=True)
+    check_plan(opts)  # refuse a bad source or impossible sizes before any work
+    failed, _ = run_benchmark(opts)
     if failed:
         print(f"{len(failed)} trial(s) failed: see failed.csv; re-run the same command to retry them",
               file=sys.stderr)

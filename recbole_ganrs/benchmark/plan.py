@@ -10,7 +10,7 @@
 """
 from dataclasses import dataclass
 
-from recbole_ganrs.generator.dataset import SampleRequest
+from recbole_ganrs.generator import SampleRequest
 
 PAPER_USERS = (2000, 8000)
 PAPER_ITEMS = 4000
@@ -28,7 +28,7 @@ class SyntheticPlan:
     """One synthetic dataset to make: generator kind, its settings, the sample request, report groups."""
 
     generator: str
-    settings: tuple  # sorted (name, value) pairs, e.g. (("embedding_size", 5), ("gan", "gan"))
+    settings: tuple  # its grid point: sorted (setting, value) pairs, e.g. (("embedding_size", 5), ("gan", "gan"))
     request: SampleRequest
     groups: tuple
 
@@ -45,13 +45,13 @@ def grid_plan(opts):
         for users in opts.users:
             for samples in opts.samples:
                 for std in opts.std:
-                    request = SampleRequest(users, opts.items, samples, std, opts.seeds[0])
+                    request = SampleRequest(users, opts.items, samples, std, opts.dataset_seed)
                     plans += [SyntheticPlan(kind, v, request, (GROUP_GRID,)) for v in variants]
     return plans
 
 
 def paper_plan(opts):
-    std, seed = opts.std[0], opts.seeds[0]
+    std, seed = opts.std[0], opts.dataset_seed
     ganrs = ganrs_settings(opts.gan[0], opts.embedding_size[0])
     groups = {}
 
@@ -71,4 +71,4 @@ def paper_plan(opts):
 
 def dataset_plan(opts):
     """The run's synthetic datasets, in a stable order."""
-    return paper_plan(opts) if opts.paper else grid_plan(opts)
+    return paper_plan(opts) if getattr(opts, "paper", None) else grid_plan(opts)

@@ -14,7 +14,7 @@ from recbole_ganrs.benchmark.analysis import (  # noqa: E402
     ranking_agreement, ranking_with_tests, significance, significant_agreement,
 )
 from recbole_ganrs.benchmark.claims import claims_table, size_claims_table  # noqa: E402
-from recbole_ganrs.data.atomic import atomic_path  # noqa: E402
+from recbole_ganrs.files import replaced_on_success  # noqa: E402
 
 METRICS = ("precision", "recall", "f1")
 
@@ -140,7 +140,7 @@ def plot_curves(summary, datasets, models, path):
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6) or 1, fontsize=8)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
-    with atomic_path(path) as tmp:
+    with replaced_on_success(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)
     plt.close(fig)
     return Path(path)
@@ -169,7 +169,7 @@ def plot_model_curves(summary, source, datasets, models, path):
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3) or 1, fontsize=7)
     fig.tight_layout(rect=(0, 0.04 + 0.03 * ((len(labels) + 2) // 3), 1, 1))
-    with atomic_path(path) as tmp:
+    with replaced_on_success(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)
     plt.close(fig)
     return Path(path)
@@ -212,6 +212,6 @@ def build_report(results, failed, datasets, models, source, stats_tables=(), gro
 
 def write_markdown(tables, path, header=""):
     text = header + "".join(f"## {title}\n\n{table}\n\n" for title, table in tables)
-    with atomic_path(path) as tmp:
+    with replaced_on_success(path) as tmp:
         Path(tmp).write_text(text, encoding="utf-8")
     return Path(path)

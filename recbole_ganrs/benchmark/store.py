@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recbole_ganrs.data.atomic import atomic_path
+from recbole_ganrs.files import replaced_on_success
 
 RESULT_COLUMNS = ["dataset", "model", "seed", "protocol", "q", "N", "precision", "recall", "f1",
                   "test_users", "relevant_users", "share_full_n", "epochs_run", "best_epoch"]
@@ -36,7 +36,7 @@ def _read(path, columns):
 
 
 def _write(frame, path):
-    with atomic_path(path) as tmp:
+    with replaced_on_success(path) as tmp:
         frame.to_csv(tmp, index=False)
 
 
@@ -80,7 +80,7 @@ class ResultStore:
         f1 = np.concatenate([np.asarray(v["f1"], np.float64) for v in per_user.values()])
         path = self.user_scores_path(spec["dataset"], spec["model"], spec["seed"])
         path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as tmp:
+        with replaced_on_success(path) as tmp:
             with open(tmp, "wb") as f:
                 np.savez_compressed(f, q=qs, user=users, f1=f1)
 

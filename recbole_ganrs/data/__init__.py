@@ -1,5 +1,5 @@
 """Dataset sources (ml-100k bundled with RecBole, or any atomic folder) and the atomic-file writer."""
 from recbole_ganrs.data.atomic import write_atomic
-from recbole_ganrs.data.sources import Source, load_ratings, resolve_source
+from recbole_ganrs.data.sources import BUNDLED, Source, load_ratings, resolve_source
 
-__all__ = ["Source", "load_ratings", "resolve_source", "write_atomic"]
+__all__ = ["BUNDLED", "Source", "load_ratings", "resolve_source", "write_atomic"]

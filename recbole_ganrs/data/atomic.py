@@ -4,37 +4,12 @@ Every dataset the plugin writes goes through :func:`write_atomic`: rows go to a
 temporary file beside the target, which is renamed over it only once complete,
 so a crash or a bad row never leaves a half-written ``.inter``.
 """
-import os
-from contextlib import contextmanager
-from pathlib import Path
-
 import pandas as pd
 
-from recbole_ganrs.errors import GanrsError
+from recbole_ganrs.files import replaced_on_success
 
 #: RecBole field types of the columns the plugin writes
 DEFAULT_FIELD_TYPES = {"user_id": "token", "item_id": "token", "rating": "float", "timestamp": "float"}
-
-
-def check_output_folder(path):
-    """Refuse an output folder path that is an existing file."""
-    if Path(path).exists() and not Path(path).is_dir():
-        raise GanrsError(f"output path '{path}' is a file, not a folder")
-
-
-@contextmanager
-def atomic_path(path):
-    """Yield a temporary path beside ``path``; rename it onto ``path`` on success."""
-    path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(f"output path {path} is a folder")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def header(columns, field_types=None):
@@ -52,7 +27,7 @@ def write_atomic(path, frames, field_types=None):
     if isinstance(frames, pd.DataFrame):
         frames = [frames]
     rows, columns = 0, None
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as out:
+    with replaced_on_success(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as out:
         for frame in frames:
             if columns is None:
                 columns = list(frame.columns)

@@ -1,12 +1,21 @@
-"""What every synthetic-data generator of the package shares (GANRS and the comparison generators).
+"""The contract every generator follows (after SDV's ``BaseSynthesizer`` and scikit-learn estimators).
 
-scikit-learn style: constructor parameters are dataclass fields, ``fit(source)``
-learns, ``sample(users, items, samples, std, seed)`` returns a ratings frame.
-``sample_with_meta`` also returns what the generator measured while sampling
-(it goes into the dataset's sidecar), and ``save``/``load`` keep a fit in a file
-of tensors and plain values, loaded weights-only.
+- Constructor arguments are the generator's own settings (dataclass fields), and
+  nothing else: learnt state is set by ``fit`` (or ``load``).
+- ``fit(source)`` reads and validates the source once, builds the
+  :class:`SourceSummary` every generator needs (rating scale and shares, user
+  activity and item popularity), and calls the subclass's ``_fit(ratings, summary)``,
+  which returns the learnt state (tensors and plain values).
+- ``sample(...)`` / ``sample_request(request)`` validate the request and call the
+  subclass's ``_sample(request)``, which returns the ratings frame and what the
+  generator measured while sampling (it goes into the dataset's sidecar).
+- ``save`` / ``load`` keep a fit in a file of tensors and plain values, loaded weights-only.
+
+A new generator is a dataclass subclass with a ``kind``, its settings as fields,
+``_fit`` and ``_sample``; register it in ``generator/__init__.py``.
 """
 import dataclasses
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -14,37 +23,108 @@ import torch
 
 from recbole_ganrs.data import load_ratings
 from recbole_ganrs.errors import GanrsError
+from recbole_ganrs.files import replaced_on_success
 
-#: constructor parameters that do not change what ``fit`` learns
-SAMPLE_ONLY_PARAMS = ("progress", "rating_match", "match_shapes")
+
+@dataclass(frozen=True)
+class SampleRequest:
+    """What a generator's ``sample`` is asked for."""
+
+    users: int
+    items: int
+    samples: int
+    std: float = 2.5
+    seed: int = 0
+
+    def validate(self):
+        """Refuse impossible requests with a one-line reason."""
+        for label, value in (("users", self.users), ("items", self.items), ("samples", self.samples)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+                raise GanrsError(f"{label} must be a positive integer, got {value!r}")
+        if self.samples < max(self.users, self.items):
+            raise GanrsError(f"samples ({self.samples}) must be at least the number of users ({self.users}) "
+                             f"and items ({self.items})")
+        if not (isinstance(self.std, (int, float)) and np.isfinite(self.std) and self.std > 0):
+            raise GanrsError(f"std must be > 0 and finite, got {self.std!r}")
+        return self
+
+
+@dataclass
+class SourceSummary:
+    """What every generator knows of the source it learnt."""
+
+    name: str
+    n_users: int
+    n_items: int
+    n_ratings: int
+    rating_values: list
+    rating_shares: list
+    rating_mean: float
+    user_activity: list  # ratings per user, sorted: the shape synthetic users may follow
+    item_popularity: list  # ratings per item, sorted
+
+    @classmethod
+    def of(cls, ratings, name):
+        values, counts = np.unique(ratings["rating"].to_numpy(np.float64), return_counts=True)
+        return cls(name=name, n_users=int(ratings["user_id"].nunique()), n_items=int(ratings["item_id"].nunique()),
+                   n_ratings=len(ratings), rating_values=values.tolist(), rating_shares=(counts / counts.sum()).tolist(),
+                   rating_mean=float(ratings["rating"].mean()),
+                   user_activity=np.sort(ratings["user_id"].value_counts().to_numpy()).tolist(),
+                   item_popularity=np.sort(ratings["item_id"].value_counts().to_numpy()).tolist())
 
 
 class SyntheticGenerator:
-    """Base of the generators; subclasses are dataclasses with a ``_state`` field and a ``kind``."""
+    """Base of the generators; see the module docstring for the contract."""
 
-    kind = None  # "ganrs", "cfgan", "statistical": the dataset name's prefix and the --generator value
+    kind = None  # "ganrs", "cfgan", "statistical": the --generators value and the dataset name's prefix
     fit_format = 1  # bumped by a subclass when its saved state changes; older fits are refitted
+    #: settings that change only how samples are drawn, not what ``fit`` learns (not in the fit cache key)
+    sampling_settings = ()
+    #: the smallest source a generator can learn: ratings, users, items
+    min_source = (2, 2, 1)
 
-    # ------------------------------------------------------------ parameters
-    def params(self):
-        """Constructor parameters (what the sidecar records)."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "_state"}
+    _summary = None
+    _state = None
 
-    def fit_params(self):
-        """Parameters that change what ``fit`` learns (the fit cache key)."""
-        return {k: v for k, v in self.params().items() if k not in SAMPLE_ONLY_PARAMS}
+    # ------------------------------------------------------------ settings
+    def settings(self):
+        """The generator's settings (what the sidecar records), without ``progress``."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "progress"}
 
-    def name_suffix(self):
-        """Added to the dataset name for settings that are not the defaults, e.g. ``-wgan``."""
-        return ""
+    def fit_settings(self):
+        """Settings that change what ``fit`` learns (the fit cache key)."""
+        return {k: v for k, v in self.settings().items() if k not in self.sampling_settings}
 
     # ----------------------------------------------------------------- fit
-    @staticmethod
-    def read_source(source):
-        """(ratings frame, name) of ``source``: 'ml-100k', an atomic folder, or a DataFrame."""
+    def fit(self, source):
+        """Learn ``source``: 'ml-100k', an atomic folder, or a DataFrame (user_id, item_id, rating)."""
         if isinstance(source, pd.DataFrame):
-            return source, "dataframe"
-        return load_ratings(source, strict=True), str(source)
+            ratings, name = source, "dataframe"
+        else:
+            ratings, name = load_ratings(source, strict=True), str(source)
+        summary = SourceSummary.of(ratings, name)
+        self._check_source(summary)
+        self._state = self._fit(ratings, summary)
+        self._summary = summary
+        return self
+
+    def _check_source(self, summary):
+        min_ratings, min_users, min_items = self.min_source
+        if summary.n_ratings < min_ratings or summary.n_users < min_users or summary.n_items < min_items:
+            raise GanrsError(f"source too small to learn: {summary.n_ratings} ratings, {summary.n_users} users, "
+                             f"{summary.n_items} items (need at least {min_ratings}, {min_users}, {min_items})")
+        if len(summary.rating_values) < 2:
+            raise GanrsError("source has a single rating value: nothing to learn")
+
+    def _fit(self, ratings, summary):
+        """Learn from the validated ``ratings``; return the learnt state (tensors and plain values)."""
+        raise NotImplementedError
+
+    @property
+    def summary(self):
+        """:class:`SourceSummary` of the fitted source."""
+        self._check_fitted()
+        return self._summary
 
     def _check_fitted(self):
         if self._state is None:
@@ -53,21 +133,23 @@ class SyntheticGenerator:
     # -------------------------------------------------------------- sample
     def sample(self, users, items, samples, std=2.5, seed=0):
         """A synthetic ratings DataFrame (user_id, item_id, rating) with ids 1..n."""
-        return self.sample_with_meta(users, items, samples, std, seed)[0]
+        return self.sample_request(SampleRequest(users, items, samples, std, seed))[0]
 
-    def sample_with_meta(self, users, items, samples, std=2.5, seed=0):
-        """(ratings, {what the sidecar should record about this sample})."""
+    def sample_request(self, request):
+        """(ratings, {what the sidecar should record about this sample}) for a :class:`SampleRequest`."""
+        self._check_fitted()
+        return self._sample(request.validate())
+
+    def _sample(self, request):
         raise NotImplementedError
 
     # ----------------------------------------------------------- save/load
     def save(self, path):
         """Write the fitted generator (tensors and plain values only) to ``path``."""
-        from recbole_ganrs.data.atomic import atomic_path
-
         self._check_fitted()
-        with atomic_path(path) as tmp:
-            torch.save({"kind": self.kind, "format": self.fit_format, "params": self.params(),
-                        "state": self._state}, tmp)
+        with replaced_on_success(path) as tmp:
+            torch.save({"kind": self.kind, "format": self.fit_format, "settings": self.settings(),
+                        "summary": asdict(self._summary), "state": self._state}, tmp)
 
     @classmethod
     def load(cls, path, progress=True):
@@ -77,15 +159,15 @@ class SyntheticGenerator:
         except FileNotFoundError:
             raise GanrsError(f"no saved generator fit at {path}") from None
         except Exception as exc:
-            raise GanrsError(f"{path} is not a saved GANRS fit ({type(exc).__name__})") from None
+            raise GanrsError(f"{path} is not a saved generator fit ({type(exc).__name__})") from None
         from recbole_ganrs.generator import GENERATORS
 
-        kind = saved.get("kind", "ganrs") if isinstance(saved, dict) else None
+        kind = saved.get("kind") if isinstance(saved, dict) else None
         target = GENERATORS.get(kind) if cls is SyntheticGenerator else cls
         if target is None or kind != target.kind or saved.get("format") != target.fit_format:
             raise GanrsError(f"{path} is a generator fit of another kind or format: fit the source again")
-        gen = target(**{**saved["params"], "progress": progress})
-        gen._state = saved["state"]
+        gen = target(**{**saved["settings"], "progress": progress})
+        gen._state, gen._summary = saved["state"], SourceSummary(**saved["summary"])
         return gen
 
 
@@ -96,14 +178,3 @@ def ratings_frame(user, item, rating):
     item = np.unique(item, return_inverse=True)[1] + 1
     frame = pd.DataFrame({"user_id": (user + 1).astype(str), "item_id": item.astype(str), "rating": rating})
     return frame, used_users
-
-
-def check_request(users, items, samples, std):
-    """Refuse impossible sampling requests with a one-line reason."""
-    for label, value in (("users", users), ("items", items), ("samples", samples)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise GanrsError(f"{label} must be a positive integer, got {value!r}")
-    if samples < max(users, items):
-        raise GanrsError(f"samples ({samples}) must be at least the number of users ({users}) and items ({items})")
-    if not std > 0:
-        raise GanrsError(f"std must be > 0, got {std!r}")

@@ -17,7 +17,7 @@ samples the N(0, 1) noise it was trained on (with GANRS's 2.5 it collapses onto 
 few hundred items: measured 187 items used at 2,000 users on ml-100k, 909 at std 1).
 """
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from recbole_ganrs.errors import GanrsError
-from recbole_ganrs.generator.base import SyntheticGenerator, check_request, ratings_frame
+from recbole_ganrs.generator.base import SyntheticGenerator, ratings_frame
 from recbole_ganrs.generator.ratings import to_scale
 
 NOISE_SIZE = 100
@@ -58,29 +58,22 @@ class CFGANStyle(SyntheticGenerator):
     """GAN over users' raw rating vectors (one slot per source item); see the module docstring."""
 
     kind = "cfgan"
+    fit_format = 2
     hidden: int = 128
     gan_steps: int = 2000
     gan_batch_size: int = 64
     seed: int = 0
     progress: bool = True
-    _state: dict = field(default=None, repr=False)
 
-    def fit(self, source):
-        ratings, name = self.read_source(source)
+    def _fit(self, ratings, summary):
         user, _ = pd.factorize(ratings["user_id"])
         item, _ = pd.factorize(ratings["item_id"])
         r = ratings["rating"].to_numpy(np.float64)
-        values, counts = np.unique(r, return_counts=True)
-        if len(values) < 2 or user.max() < 1:
-            raise GanrsError("source too small to learn: it needs at least 2 users and 2 rating values")
-        n_users, n_items = user.max() + 1, item.max() + 1
-        mask = csr_matrix((np.ones(len(r), np.float32), (user, item)), shape=(n_users, n_items))
-        scaled = csr_matrix((((r - values[0]) / (values[-1] - values[0])).astype(np.float32), (user, item)),
-                            shape=(n_users, n_items))
-        gen = self._train(mask, scaled)
-        self._state = {"generator": gen.state_dict(), "n_items": int(n_items), "name": name,
-                       "rating_values": values.tolist(), "rating_shares": (counts / counts.sum()).tolist()}
-        return self
+        lo, hi = summary.rating_values[0], summary.rating_values[-1]
+        shape = (summary.n_users, summary.n_items)
+        mask = csr_matrix((np.ones(len(r), np.float32), (user, item)), shape=shape)
+        scaled = csr_matrix((((r - lo) / (hi - lo)).astype(np.float32), (user, item)), shape=shape)
+        return {"generator": self._train(mask, scaled).state_dict()}
 
     def _train(self, mask, scaled):
         """BCE GAN (Adam 1e-4, beta1 0.5) on batches of real users, densified per batch."""
@@ -108,17 +101,15 @@ class CFGANStyle(SyntheticGenerator):
             opt_g.step()
         return gen.eval()
 
-    def sample_with_meta(self, users, items, samples, std=2.5, seed=0):
-        self._check_fitted()
-        check_request(users, items, samples, std)
-        s = self._state
-        if items > s["n_items"]:
-            warnings.warn(f"cfgan: items capped at the source's {s['n_items']} (a raw rating vector has one slot "
-                          f"per real item)", stacklevel=2)
-        gen = VectorGenerator(s["n_items"], self.hidden)
-        gen.load_state_dict(s["generator"])
+    def _sample(self, request):
+        n_items, users = self.summary.n_items, request.users
+        if request.items > n_items:
+            warnings.warn(f"cfgan: items capped at the source's {n_items} (a raw rating vector has one slot "
+                          f"per real item)", stacklevel=3)
+        gen = VectorGenerator(n_items, self.hidden)
+        gen.load_state_dict(self._state["generator"])
         gen.eval()
-        noise_gen, parts = torch.Generator().manual_seed(seed), []
+        noise_gen, parts = torch.Generator().manual_seed(request.seed), []
         with torch.no_grad():
             for start in range(0, users, USER_CHUNK):
                 n = min(USER_CHUNK, users - start)
@@ -126,11 +117,11 @@ class CFGANStyle(SyntheticGenerator):
                 u, i = torch.nonzero(torch.bernoulli(p, generator=noise_gen), as_tuple=True)
                 parts.append((u.numpy() + start, i.numpy(), v[u, i].numpy()))
         user, item, value = (np.concatenate(x) for x in zip(*parts))
-        user, item, value = self._restrict(user, item, value, items, samples, seed)
+        user, item, value = self._restrict(user, item, value, request.items, request.samples, request.seed)
         if len(user) == 0:
             raise GanrsError("cfgan: the generator rated no item for any user; train it longer (--gan-steps)")
-        rating = to_scale(value, s["rating_values"], s["rating_shares"], None, "distribution")
-        meta = {"items_generated": int(len(np.unique(item))), "items_capped": items > s["n_items"]}
+        rating = to_scale(value, self.summary.rating_values, self.summary.rating_shares, None, "distribution")
+        meta = {"items_generated": int(len(np.unique(item))), "items_capped": request.items > n_items}
         return ratings_frame(user, item, rating)[0], meta
 
     @staticmethod

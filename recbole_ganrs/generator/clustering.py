@@ -119,7 +119,3 @@ class Clusters:
         idx, d2 = self._candidates(self.index, np.ascontiguousarray(points, dtype=np.float32), self.k)
         return idx[:, 0] if self.bias is None else biased_choice(idx, d2, self.bias)
 
-
-def cluster_ids(points, n_clusters, seed=0, sizes=None, points_per_cluster=10, candidates=8):
-    """Cluster index (0..n_clusters-1) of each row of ``points`` (fit and assign in one go)."""
-    return Clusters.fit(points, n_clusters, seed, sizes, points_per_cluster, candidates).assign(points)

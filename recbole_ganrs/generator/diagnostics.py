@@ -13,24 +13,23 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 
-from recbole_ganrs.data.atomic import atomic_path  # noqa: E402
+from recbole_ganrs.files import replaced_on_success  # noqa: E402
 
 POINTS = 5000
 
 
 def _save(fig, path):
-    with atomic_path(path) as tmp:
+    with replaced_on_success(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
 
 
 def plot_embeddings(generator, path, std=2.5, seed=0):
     """Scatter real and generated <user emb, item emb, rating> vectors in 2-D (PCA of the real ones)."""
-    state = generator._state
-    real = state["real_sample"].numpy()
+    real = generator.real_sample()
     fake = generator.generate_dense(min(POINTS, len(real)), std=std, seed=seed)
     pca = PCA(n_components=2, random_state=0).fit(real)
-    to_rating = lambda v: v[:, -1] * state["rating_span"] + state["rating_mid"]  # noqa: E731
+    to_rating = generator.dense_rating
     lo, hi = generator.summary.rating_values[0], generator.summary.rating_values[-1]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharex=True, sharey=True)
     for ax, data, title in ((axes[0], real, "real"), (axes[1], fake, f"generated (std {std:g})")):
@@ -58,3 +57,10 @@ def plot_ratings(source, synthetic, path, labels=("source", "synthetic")):
     ax.legend()
     _save(fig, path)
     return Path(path)
+
+
+def write_diagnostics(generator, source_ratings, ratings, folder, request):
+    """embeddings.png and ratings.png of a generated dataset, in its folder."""
+    folder = Path(folder)
+    return [plot_embeddings(generator, folder / "embeddings.png", request.std, request.seed),
+            plot_ratings(source_ratings, ratings, folder / "ratings.png")]

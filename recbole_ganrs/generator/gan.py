@@ -11,6 +11,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 NOISE_SIZE = 100
+#: the GAN variants: the papers' BCE GAN, and a Wasserstein GAN with gradient penalty
+GAN_KINDS = ("gan", "wgan")
 
 
 class Generator(nn.Module):
@@ -47,8 +49,8 @@ def _gradient_penalty(critic, real, fake):
 
 def train_gan(data, kind="gan", steps=20000, batch_size=32, seed=0, progress=True):
     """Train a generator on the rows of ``data`` (float tensor [n, d]); returns it in eval mode."""
-    if kind not in ("gan", "wgan"):
-        raise ValueError(f"gan kind must be 'gan' or 'wgan', not '{kind}'")
+    if kind not in GAN_KINDS:
+        raise ValueError(f"gan kind must be one of {GAN_KINDS}, not '{kind}'")
     torch.manual_seed(seed)
     gen, disc = Generator(data.shape[1]), Discriminator(data.shape[1])
     if kind == "gan":

@@ -9,7 +9,7 @@
 generator, clusters the user and item parts into the requested numbers of users
 and items, and cleans the ratings (see ``ratings.py``).
 """
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,41 +17,26 @@ import torch
 from tqdm.auto import tqdm
 
 from recbole_ganrs.errors import GanrsError
-from recbole_ganrs.generator.base import SyntheticGenerator, check_request, ratings_frame
+from recbole_ganrs.generator.base import SyntheticGenerator, ratings_frame
 from recbole_ganrs.generator.clustering import Clusters
 from recbole_ganrs.generator.embedding import fit_embeddings
-from recbole_ganrs.generator.gan import Generator, train_gan
+from recbole_ganrs.generator.gan import GAN_KINDS, Generator, train_gan
+from recbole_ganrs.generator.privacy import dcr_report
 from recbole_ganrs.generator.ratings import MATCHES, PairAccumulator, to_scale
 
-MIN_RATINGS, MIN_USERS, MIN_ITEMS = 100, 5, 5
 SAMPLE_CHUNK = 1 << 18  # draws generated, assigned and merged at a time
 FIT_DRAWS, FIT_DRAWS_PER_CLUSTER = 500_000, 20  # draws the clusters are fitted on
 REAL_SAMPLE = 5000  # real dense vectors kept for diagnostics plots
 
 
 @dataclass
-class SourceSummary:
-    """What ``fit`` learnt about the source, beyond the networks."""
-
-    name: str
-    n_users: int
-    n_items: int
-    n_ratings: int
-    rating_values: list
-    rating_shares: list
-    rating_mean: float
-    embedding_holdout_rmse: float
-    embedding_train_rmse: float
-    user_activity: list  # ratings per user, sorted: the shape synthetic users follow
-    item_popularity: list  # ratings per item, sorted
-
-
-@dataclass
 class GANRS(SyntheticGenerator):
-    """The GANRS generator (scikit-learn style: parameters here, learnt state after ``fit``)."""
+    """The GANRS generator (scikit-learn style: settings here, learnt state after ``fit``)."""
 
     kind = "ganrs"
-    fit_format = 3
+    fit_format = 4
+    sampling_settings = ("rating_match", "match_shapes")
+    min_source = (100, 5, 5)
 
     embedding_size: int = 5
     gan: str = "gan"
@@ -62,73 +47,60 @@ class GANRS(SyntheticGenerator):
     match_shapes: bool = True
     seed: int = 0
     progress: bool = True
-    _state: dict = field(default=None, repr=False)
 
     def __post_init__(self):
-        if self.gan not in ("gan", "wgan"):
-            raise GanrsError(f"gan must be 'gan' or 'wgan', not '{self.gan}'")
+        if self.gan not in GAN_KINDS:
+            raise GanrsError(f"gan must be one of {', '.join(GAN_KINDS)}, not '{self.gan}'")
         if self.rating_match not in MATCHES:
-            raise GanrsError(f"rating_match must be one of {MATCHES}, not '{self.rating_match}'")
+            raise GanrsError(f"rating_match must be one of {', '.join(MATCHES)}, not '{self.rating_match}'")
         if self.embedding_size < 1 or self.gan_steps < 1 or self.gan_batch_size < 2:
             raise GanrsError("embedding_size and gan_steps must be >= 1, gan_batch_size >= 2")
 
     # ----------------------------------------------------------------- fit
-    def fit(self, source):
-        """Learn ``source``: 'ml-100k', an atomic folder, or a DataFrame (user_id, item_id, rating)."""
-        ratings, name = self.read_source(source)
-        user_idx, users = pd.factorize(ratings["user_id"])
-        item_idx, items = pd.factorize(ratings["item_id"])
+    def _fit(self, ratings, summary):
+        """DeepMF embeddings, then the GAN on the dense <user emb, item emb, normalised rating> vectors."""
+        user_idx, _ = pd.factorize(ratings["user_id"])
+        item_idx, _ = pd.factorize(ratings["item_id"])
         r = ratings["rating"].to_numpy(np.float64)
-        if len(r) < MIN_RATINGS or len(users) < MIN_USERS or len(items) < MIN_ITEMS:
-            raise GanrsError(
-                f"source too small to learn: {len(r)} ratings, {len(users)} users, {len(items)} items "
-                f"(need at least {MIN_RATINGS}, {MIN_USERS}, {MIN_ITEMS})"
-            )
-        values, counts = np.unique(r, return_counts=True)
-        if len(values) < 2:
-            raise GanrsError("source has a single rating value: nothing to learn")
-        emb = fit_embeddings(user_idx, item_idx, r, len(users), len(items), size=self.embedding_size,
+        emb = fit_embeddings(user_idx, item_idx, r, summary.n_users, summary.n_items, size=self.embedding_size,
                              epochs=self.embedding_epochs, seed=self.seed, progress=self.progress)
-        lo, hi = values[0], values[-1]
+        lo, hi = summary.rating_values[0], summary.rating_values[-1]
         mid, span = (lo + hi) / 2, hi - lo + 1  # reference: (r - 3) / 5 on 1..5
         dense = np.hstack([emb.users[user_idx], emb.items[item_idx], ((r - mid) / span)[:, None]])
         dense = torch.as_tensor(dense, dtype=torch.float32)
-        # the GAN sees standardised columns; sample() maps its output back
+        # the GAN sees standardised columns; sampling maps its output back
         mean, std = dense.mean(0), dense.std(0).clamp_min(1e-6)
         generator = train_gan((dense - mean) / std, kind=self.gan, steps=self.gan_steps,
                               batch_size=self.gan_batch_size, seed=self.seed, progress=self.progress)
         keep = torch.randperm(len(dense), generator=torch.Generator().manual_seed(self.seed))[:REAL_SAMPLE]
-        summary = SourceSummary(
-            name=name, n_users=len(users), n_items=len(items), n_ratings=len(r),
-            rating_values=values.tolist(), rating_shares=(counts / counts.sum()).tolist(),
-            rating_mean=float(r.mean()), embedding_holdout_rmse=emb.holdout_rmse,
-            embedding_train_rmse=emb.train_rmse,
-            user_activity=np.sort(np.bincount(user_idx)).tolist(),
-            item_popularity=np.sort(np.bincount(item_idx)).tolist(),
-        )
-        self._state = {
-            "generator": generator.state_dict(), "column_mean": mean, "column_std": std,
-            "rating_mid": float(mid), "rating_span": float(span), "real_sample": dense[keep],
-            "real_users": torch.as_tensor(emb.users),
-            "summary": asdict(summary),
-        }
-        return self
+        return {"generator": generator.state_dict(), "column_mean": mean, "column_std": std,
+                "rating_mid": float(mid), "rating_span": float(span), "real_sample": dense[keep],
+                "real_users": torch.as_tensor(emb.users),
+                "embedding_rmse": {"train": emb.train_rmse, "holdout": emb.holdout_rmse}}
 
     @property
-    def summary(self):
-        """:class:`SourceSummary` of the fitted source."""
+    def embedding_rmse(self):
+        """{"train", "holdout"} RMSE of the DeepMF embedding stage."""
         self._check_fitted()
-        return SourceSummary(**self._state["summary"])
+        return dict(self._state["embedding_rmse"])
 
+    def real_sample(self):
+        """Real dense <user emb, item emb, normalised rating> vectors kept from the fit (for plots)."""
+        self._check_fitted()
+        return self._state["real_sample"].numpy()
+
+    def dense_rating(self, dense):
+        """The rating column of dense vectors, back on the source's scale (before rounding)."""
+        return dense[:, -1].astype(np.float64) * self._state["rating_span"] + self._state["rating_mid"]
+
+    # -------------------------------------------------------------- sample
     def _generator(self):
         gen = Generator(self._state["column_mean"].numel())
         gen.load_state_dict(self._state["generator"])
         return gen.eval()
 
-    # -------------------------------------------------------------- sample
-    def iter_dense(self, n, std=2.5, seed=0):
+    def _iter_dense(self, n, std, seed):
         """``n`` generated <user emb, item emb, rating> rows (de-standardised), chunk by chunk."""
-        self._check_fitted()
         gen, noise_gen = self._generator(), torch.Generator().manual_seed(seed)
         mean, scale = self._state["column_mean"], self._state["column_std"]
         with torch.no_grad():
@@ -137,59 +109,43 @@ class GANRS(SyntheticGenerator):
                 yield (gen(noise) * scale + mean).numpy()
 
     def generate_dense(self, n, std=2.5, seed=0):
-        """``n`` generated rows at once (for diagnostics; ``sample`` streams them)."""
-        return np.concatenate(list(self.iter_dense(n, std, seed)))
+        """``n`` generated dense rows at once (for diagnostics; sampling streams them)."""
+        self._check_fitted()
+        return np.concatenate(list(self._iter_dense(n, std, seed)))
 
-    def fit_clusters(self, users, items, samples, std, seed):
+    def _fit_clusters(self, request):
         """User and item :class:`Clusters` fitted on the first draws of the stream."""
-        k, s = self.embedding_size, self.summary
-        rows = min(samples, max(FIT_DRAWS, FIT_DRAWS_PER_CLUSTER * max(users, items)))
+        k, s, r = self.embedding_size, self.summary, request
+        rows = min(r.samples, max(FIT_DRAWS, FIT_DRAWS_PER_CLUSTER * max(r.users, r.items)))
         chunks, taken = [], 0
-        for chunk in self.iter_dense(samples, std, seed):
+        for chunk in self._iter_dense(r.samples, r.std, r.seed):
             chunks.append(chunk[: rows - taken])
             taken += len(chunks[-1])
             if taken >= rows:
                 break
         dense = np.concatenate(chunks)
-        user_clusters = Clusters.fit(dense[:, :k], users, seed, s.user_activity if self.match_shapes else None)
-        item_clusters = Clusters.fit(dense[:, k : 2 * k], items, seed + 1,
+        user_clusters = Clusters.fit(dense[:, :k], r.users, r.seed, s.user_activity if self.match_shapes else None)
+        item_clusters = Clusters.fit(dense[:, k : 2 * k], r.items, r.seed + 1,
                                      s.item_popularity if self.match_shapes else None)
         return user_clusters, item_clusters
 
-    def name_suffix(self):
-        return ("-wgan" if self.gan == "wgan" else "") + (f"-emb{self.embedding_size}" if self.embedding_size != 5 else "")
-
-    def sample_with_meta(self, users, items, samples, std=2.5, seed=0):
-        """(ratings, {"privacy": DCR report of the synthetic users}); see :meth:`sample_with_users`."""
-        ratings, user_embeddings = self.sample_with_users(users, items, samples, std, seed)
-        return ratings, {"privacy": self.privacy(user_embeddings)}
-
-    def privacy(self, user_embeddings):
-        """DCR report of synthetic user embeddings against the source's users (stats/privacy.py)."""
-        from recbole_ganrs.stats.privacy import dcr_report
-
-        self._check_fitted()
-        return dcr_report(user_embeddings, self._state["real_users"].numpy())
-
-    def sample_with_users(self, users, items, samples, std=2.5, seed=0):
-        """(ratings, user embeddings): a synthetic ratings DataFrame (user_id, item_id, rating)
-        with at most ``users`` users, ``items`` items and ``samples`` ratings (fewer: repeated pairs are merged), and the
-        embedding (cluster centre) of each synthetic user, row k for user id k + 1.
+    def _sample(self, request):
+        """(ratings, {"privacy": DCR report of the synthetic users}).
 
         The draws are generated, assigned and merged chunk by chunk: memory grows
-        with the output, not with ``samples``."""
-        self._check_fitted()
-        check_request(users, items, samples, std)
+        with the output, not with the number of draws. Repeated (user, item) pairs
+        are merged into their mean rating, so fewer ratings than draws are kept."""
         k, s = self.embedding_size, self.summary
-        with tqdm(total=samples, desc="sampling", unit="draw", unit_scale=True,
+        with tqdm(total=request.samples, desc="sampling", unit="draw", unit_scale=True,
                   disable=None if self.progress else True, leave=False) as bar:
-            user_clusters, item_clusters = self.fit_clusters(users, items, samples, std, seed)
-            pairs = PairAccumulator(items)
-            for dense in self.iter_dense(samples, std, seed):
-                value = dense[:, -1].astype(np.float64) * self._state["rating_span"] + self._state["rating_mid"]
-                pairs.add(user_clusters.assign(dense[:, :k]), item_clusters.assign(dense[:, k : 2 * k]), value)
+            user_clusters, item_clusters = self._fit_clusters(request)
+            pairs = PairAccumulator(request.items)
+            for dense in self._iter_dense(request.samples, request.std, request.seed):
+                pairs.add(user_clusters.assign(dense[:, :k]), item_clusters.assign(dense[:, k : 2 * k]),
+                          self.dense_rating(dense))
                 bar.update(len(dense))
         user, item, value = pairs.result()
         rating = to_scale(value, s.rating_values, s.rating_shares, s.rating_mean, self.rating_match)
         ratings, used_users = ratings_frame(user, item, rating)
-        return ratings, user_clusters.centres[used_users]
+        privacy = dcr_report(user_clusters.centres[used_users], self._state["real_users"].numpy())
+        return ratings, {"privacy": privacy}

@@ -49,18 +49,6 @@ class PairAccumulator:
         return self.keys // self.n_items, self.keys % self.n_items, self.sums / self.counts
 
 
-def resolve_pairs(user, item, value, n_items):
-    """One value per distinct (user, item) pair: the mean of that pair's draws.
-
-    Returns (user, item, value) of the distinct pairs. This is the method's
-    clean-up rule: duplicate <u, i, r> are dropped and conflicting ratings of a
-    pair are merged, so the output has no duplicate pair.
-    """
-    acc = PairAccumulator(n_items)
-    acc.add(np.asarray(user), np.asarray(item), np.asarray(value, dtype=np.float64))
-    return acc.result()
-
-
 def to_scale(value, rating_values, rating_shares, rating_mean, match="distribution"):
     """Map generated rating values (already de-normalised) onto the source's rating values."""
     rating_values = np.asarray(rating_values, dtype=np.float64)

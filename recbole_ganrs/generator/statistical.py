@@ -8,13 +8,12 @@ from the source's rating shares. There is no user-item structure to learn, so it
 is the floor GANRS must beat: a model that ranks well here only exploits popularity.
 ``std`` has no meaning for it and is ignored.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from recbole_ganrs.errors import GanrsError
-from recbole_ganrs.generator.base import SyntheticGenerator, check_request, ratings_frame
+from recbole_ganrs.generator.base import SyntheticGenerator, ratings_frame
 from recbole_ganrs.generator.ratings import PairAccumulator
 
 CHUNK = 1 << 20
@@ -25,36 +24,24 @@ class StatisticalGenerator(SyntheticGenerator):
     """Activity, popularity and rating shares sampled independently from the source's distributions."""
 
     kind = "statistical"
+    fit_format = 2
     seed: int = 0
     progress: bool = True
-    _state: dict = field(default=None, repr=False)
 
-    def fit(self, source):
-        ratings, name = self.read_source(source)
-        if len(ratings) < 2:
-            raise GanrsError("source too small to learn: fewer than 2 ratings")
-        values, counts = np.unique(ratings["rating"].to_numpy(np.float64), return_counts=True)
-        self._state = {
-            "name": name,
-            "rating_values": values.tolist(),
-            "rating_shares": (counts / counts.sum()).tolist(),
-            "user_activity": np.sort(ratings["user_id"].value_counts().to_numpy()).tolist(),
-            "item_popularity": np.sort(ratings["item_id"].value_counts().to_numpy()).tolist(),
-        }
-        return self
+    def _fit(self, ratings, summary):
+        return {}  # the source summary is all it learns
 
-    def sample_with_meta(self, users, items, samples, std=2.5, seed=0):
-        self._check_fitted()
-        check_request(users, items, samples, std)
-        s, rng = self._state, np.random.default_rng(seed)
-        user_p = rng.choice(np.asarray(s["user_activity"], np.float64), users)
-        item_p = rng.choice(np.asarray(s["item_popularity"], np.float64), items)
+    def _sample(self, request):
+        s, rng = self.summary, np.random.default_rng(request.seed)
+        users, items = request.users, request.items
+        user_p = rng.choice(np.asarray(s.user_activity, np.float64), users)
+        item_p = rng.choice(np.asarray(s.item_popularity, np.float64), items)
         user_p, item_p = user_p / user_p.sum(), item_p / item_p.sum()
         pairs = PairAccumulator(items)
-        for start in tqdm(range(0, samples, CHUNK), desc="sampling", unit="chunk", leave=False,
+        for start in tqdm(range(0, request.samples, CHUNK), desc="sampling", unit="chunk", leave=False,
                           disable=None if self.progress else True):
-            n = min(CHUNK, samples - start)
+            n = min(CHUNK, request.samples - start)
             pairs.add(rng.choice(users, n, p=user_p), rng.choice(items, n, p=item_p), np.zeros(n))
         user, item, _ = pairs.result()
-        rating = rng.choice(np.asarray(s["rating_values"]), len(user), p=np.asarray(s["rating_shares"]))
+        rating = rng.choice(np.asarray(s.rating_values), len(user), p=np.asarray(s.rating_shares))
         return ratings_frame(user, item, rating)[0], {}

@@ -6,4 +6,7 @@ from recbole_ganrs.models.ncf_classification import NCFClassification
 from recbole_ganrs.models.ncf_improved_classification import NCFImprovedClassification
 from recbole_ganrs.models.vdeepmf import VDeepMF
 
-__all__ = ["DeepMF", "VDeepMF", "NCF", "NCFClassification", "NCFImprovedClassification", "BinaryRegression"]
+#: the six models of the paper (Table II), in its order: the one list of them
+PAPER_MODELS = ["DeepMF", "VDeepMF", "NCF", "NCFClassification", "NCFImprovedClassification", "BinaryRegression"]
+
+__all__ = ["PAPER_MODELS", "DeepMF", "VDeepMF", "NCF", "NCFClassification", "NCFImprovedClassification", "BinaryRegression"]

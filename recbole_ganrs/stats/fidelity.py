@@ -9,9 +9,6 @@
 import numpy as np
 from scipy.stats import ks_2samp
 
-FIDELITY_COLUMNS = ["dataset", "rating TVD", "activity KS", "popularity KS", "Gini source", "Gini synthetic"]
-
-
 def gini(counts):
     """Gini coefficient of non-negative counts."""
     x = np.sort(np.asarray(counts, dtype=np.float64))

@@ -2,6 +2,7 @@
 from tabulate import tabulate
 
 from recbole_ganrs.data import load_ratings, resolve_source
+from recbole_ganrs.data.sidecar import read_sidecar, source_of
 from recbole_ganrs.stats.fidelity import fidelity
 from recbole_ganrs.stats.table import dataset_row
 
@@ -9,8 +10,6 @@ from recbole_ganrs.stats.table import dataset_row
 def stats_rows(datasets):
     """(Table IV rows, fidelity rows) of ``datasets`` (sources or folders); fidelity only for
     synthetic folders, against the source named in their sidecar."""
-    from recbole_ganrs.generator.dataset import read_sidecar, source_of
-
     rows, fidelity_rows, sources = [], [], {}
     for dataset in datasets:
         src = resolve_source(dataset)

@@ -1,9 +1,6 @@
 """The paper's Table IV row of a ratings dataset."""
 import numpy as np
 
-TABLE_COLUMNS = ["dataset", "#users", "#items", "#ratings", "scores", "sparsity %"]
-
-
 def dataset_row(name, ratings):
     """Table IV row of a (user_id, item_id, rating) frame: sizes, rating values, sparsity."""
     n_users, n_items = ratings["user_id"].nunique(), ratings["item_id"].nunique()

@@ -11,7 +11,6 @@ import numpy as np
 from sklearn.neighbors import KDTree
 
 COPY_FRACTION = 0.01
-PRIVACY_COLUMNS = ["DCR median", "real NN median", "DCR / real NN", "share DCR < real 5%", "copies"]
 
 
 def dcr_report(synthetic_users, real_users):

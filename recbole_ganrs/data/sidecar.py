@@ -1,0 +1,39 @@
+"""The sidecar of a synthetic dataset: ``<folder>/ganrs.json`` beside its ``.inter``.
+
+It records what made the dataset (generator, its settings, the source, the sample
+request) and what the generator measured while sampling (e.g. privacy), so that
+``stats`` can compare the dataset with its source and a run can tell whether a
+dataset on disk is the one it would make. A folder without one is a plain source.
+"""
+import json
+from pathlib import Path
+
+from recbole_ganrs.errors import GanrsError
+from recbole_ganrs.files import replaced_on_success
+
+SIDECAR = "ganrs.json"
+
+
+def write_sidecar(folder, meta):
+    with replaced_on_success(Path(folder) / SIDECAR) as tmp:
+        tmp.write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+
+
+def read_sidecar(folder):
+    """The sidecar of a synthetic dataset folder, or None for a real dataset."""
+    path = Path(folder) / SIDECAR
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        raise GanrsError(f"{path} is not valid JSON") from None
+
+
+def source_of(folder):
+    """The real source a synthetic folder was made from (from its sidecar), else None."""
+    meta = read_sidecar(folder)
+    source = None if meta is None else meta.get("source")
+    if source is not None and (not isinstance(source, str) or ".." in Path(source).parts):
+        raise GanrsError(f"{Path(folder) / SIDECAR}: source {source!r} must be ml-100k or a path without '..'")
+    return source

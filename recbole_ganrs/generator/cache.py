@@ -1,0 +1,34 @@
+"""Fitted generators cached on disk, keyed by the source's content and the fit settings.
+
+One fit serves many samples and runs: ``<data_dir>/.fits/<source>-<kind>-<key>.pt``.
+"""
+import hashlib
+import json
+from pathlib import Path
+
+from recbole_ganrs.data import resolve_source
+from recbole_ganrs.files import file_digest
+from recbole_ganrs.generator.base import SyntheticGenerator
+
+
+def fit_path(cache_dir, source, generator):
+    """Where the fit of ``source`` with ``generator``'s fit settings is cached."""
+    src = resolve_source(source)
+    key = json.dumps({"source": file_digest(src.inter_path), "kind": generator.kind,
+                      "format": generator.fit_format, **generator.fit_settings()}, sort_keys=True)
+    return Path(cache_dir) / f"{src.name}-{generator.kind}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.pt"
+
+
+def fit_or_load(generator, source, cache_dir=None):
+    """``generator`` fitted on ``source``, or the cached fit of the same source and fit settings
+    (its sampling settings and progress then come from ``generator``)."""
+    path = fit_path(cache_dir, source, generator) if cache_dir else None
+    if path is not None and path.is_file():
+        loaded = SyntheticGenerator.load(path, progress=generator.progress)
+        for key in generator.sampling_settings:
+            setattr(loaded, key, getattr(generator, key))
+        return loaded
+    generator.fit(source)
+    if path is not None:
+        generator.save(path)
+    return generator

@@ -1,0 +1,149 @@
+"""Options of the synthetic datasets, shared by ``generate`` and ``benchmark``: one argument group,
+one set of defaults (the dataclass below, and the generators' own settings), one way from flags to settings.
+
+List values make a grid: one synthetic dataset per generator x users x samples x std
+(x gan x embedding size for GANRS), which is how the ablations run.
+"""
+import dataclasses
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import yaml
+
+from recbole_ganrs.data import BUNDLED
+from recbole_ganrs.errors import GanrsError
+from recbole_ganrs.generator import GAN_KINDS, GENERATORS, setting_default
+from recbole_ganrs.generator.ratings import MATCHES
+
+DEFAULT_USERS, DEFAULT_ITEMS, DEFAULT_SAMPLES, DEFAULT_STD = 8000, 4000, 800_000, 2.5
+
+
+@dataclass
+class GeneratorOptions:
+    """Which synthetic datasets to make (or reuse) from which source."""
+
+    source: str = BUNDLED
+    users: list = field(default_factory=lambda: [DEFAULT_USERS])
+    items: int = DEFAULT_ITEMS
+    samples: list = field(default_factory=lambda: [DEFAULT_SAMPLES])
+    std: list = field(default_factory=lambda: [DEFAULT_STD])
+    generators: list = field(default_factory=lambda: ["ganrs"])
+    gan: list = field(default_factory=lambda: [setting_default("ganrs", "gan")])
+    embedding_size: list = field(default_factory=lambda: [setting_default("ganrs", "embedding_size")])
+    gan_steps: Optional[int] = None  # None: each GAN generator's default
+    rating_match: str = setting_default("ganrs", "rating_match")
+    match_shapes: bool = setting_default("ganrs", "match_shapes")
+    seeds: list = field(default_factory=lambda: [0])  # the datasets are made with the first
+    data_dir: str = "dataset_atomic"
+    progress: bool = True
+
+    @property
+    def dataset_seed(self):
+        return self.seeds[0]
+
+
+def add_generator_arguments(parser, users_help=None):
+    """The shared flags of the synthetic datasets (their defaults come from :class:`GeneratorOptions`)."""
+    d = GeneratorOptions()
+    g = parser.add_argument_group("synthetic datasets (list values make a grid)")
+    add = g.add_argument
+    add("--source", help=f"{BUNDLED} (bundled, default) or a RecBole atomic folder")
+    add("--users", type=int, nargs="*",
+        help=users_help or f"synthetic users, one dataset per value (default {d.users[0]})")
+    add("--items", type=int, help=f"synthetic items (default {d.items})")
+    add("--samples", type=int, nargs="+", help=f"generator draws (default {d.samples[0]}; ratings kept are fewer)")
+    add("--std", type=float, nargs="+", help=f"std of the generator's input noise (default {d.std[0]:g})")
+    add("--generators", "--generator", nargs="+", choices=list(GENERATORS),
+        help="ganrs (default); cfgan: a GAN on raw rating vectors; statistical: the source's marginals")
+    add("--gan", nargs="+", choices=list(GAN_KINDS), help=f"ganrs: the GAN variant (default {d.gan[0]})")
+    add("--embedding-size", type=int, nargs="+",
+        help=f"ganrs: DeepMF embedding size (default {d.embedding_size[0]})")
+    add("--gan-steps", type=int, help="GAN training steps (default: ganrs "
+        f"{setting_default('ganrs', 'gan_steps')}, cfgan {setting_default('cfgan', 'gan_steps')})")
+    add("--rating-match", choices=list(MATCHES),
+        help=f"ganrs: match the source's rating shares or only its mean, the reference (default {d.rating_match})")
+    add("--no-match-shapes", dest="match_shapes", action="store_false", default=None,
+        help="ganrs: plain k-means ids (the reference) instead of the source's activity/popularity shapes")
+    add("--data-dir", "--out", dest="data_dir", help=f"where synthetic datasets and fits are kept (default {d.data_dir})")
+    add("--no-progress", "--quiet", dest="progress", action="store_false", default=None, help="no progress bars")
+    return g
+
+
+def generator_settings(opts, kind, grid_point=()):
+    """The settings of one generator of the run, from the options and a GANRS grid point
+    (sorted (setting, value) pairs): the one place flags become generator settings."""
+    fields = {f.name for f in dataclasses.fields(GENERATORS[kind])}
+    settings = {"seed": opts.dataset_seed, "progress": opts.progress, **dict(grid_point)}
+    if opts.gan_steps is not None and "gan_steps" in fields:
+        settings["gan_steps"] = opts.gan_steps
+    if kind == "ganrs":
+        settings.update(rating_match=opts.rating_match, match_shapes=opts.match_shapes)
+    return settings
+
+
+def read_yaml(path, options_class):
+    """Options from a YAML file (flag names with underscores): unknown keys warn, wrong types are errors."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise GanrsError(f"config file {path} not found") from None
+    except yaml.YAMLError as exc:
+        raise GanrsError(f"config file {path} is not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise GanrsError(f"config file {path} must hold a mapping of option: value")
+    known = {f.name: f for f in dataclasses.fields(options_class)}
+    out = {}
+    for key, value in data.items():
+        if key not in known:
+            warnings.warn(f"{path}: unknown option '{key}' ignored", stacklevel=2)
+            continue
+        out[key] = check_type(key, value, known[key])
+    return out
+
+
+def check_type(key, value, spec):
+    default = spec.default_factory() if spec.default_factory is not dataclasses.MISSING else spec.default
+    if value is None or default is None:
+        return value
+    if isinstance(default, list):
+        value = value if isinstance(value, list) else [value]
+        kind = type(default[0]) if default else object
+        if not all(isinstance(v, kind) or (kind is float and isinstance(v, int)) for v in value):
+            raise GanrsError(f"option '{key}' must be a list of {kind.__name__}, got {value!r}")
+        return [float(v) for v in value] if kind is float else value
+    if isinstance(default, bool) or isinstance(value, bool):
+        if not isinstance(value, bool) or not isinstance(default, bool):
+            raise GanrsError(f"option '{key}' must be {type(default).__name__}, got {value!r}")
+        return value
+    if isinstance(default, float) and isinstance(value, int):
+        return float(value)
+    if not isinstance(value, type(default)):
+        raise GanrsError(f"option '{key}' must be {type(default).__name__}, got {value!r}")
+    return value
+
+
+def explicit_values(args):
+    """The flags given on the command line (argparse leaves the others None)."""
+    return {k: v for k, v in vars(args).items() if v is not None and k not in ("func", "command")}
+
+
+def validate_generator_options(opts):
+    for key in ("seeds", "samples", "std", "generators", "gan", "embedding_size"):
+        if not getattr(opts, key):
+            raise GanrsError(f"--{key.replace('_', '-')} needs at least one value")
+    unknown = sorted(set(opts.generators) - set(GENERATORS))
+    if unknown:
+        raise GanrsError(f"unknown generator(s) {unknown} (choose from {', '.join(GENERATORS)})")
+    if set(opts.gan) - set(GAN_KINDS) or any(e < 1 for e in opts.embedding_size):
+        raise GanrsError(f"gan must be one of {', '.join(GAN_KINDS)} and embedding sizes >= 1, "
+                         f"got {opts.gan} {opts.embedding_size}")
+    if opts.rating_match not in MATCHES:
+        raise GanrsError(f"rating_match must be one of {', '.join(MATCHES)}, not '{opts.rating_match}'")
+    default = GeneratorOptions()
+    for key, owners in (("gan", ["ganrs"]), ("embedding_size", ["ganrs"]), ("rating_match", ["ganrs"]),
+                        ("match_shapes", ["ganrs"]), ("gan_steps", ["ganrs", "cfgan"])):
+        if getattr(opts, key) != getattr(default, key) and not set(owners) & set(opts.generators):
+            raise GanrsError(f"the {', '.join(opts.generators)} generator has no setting {key} "
+                             f"(--{key.replace('_', '-')} is a {' / '.join(owners)} setting)")
