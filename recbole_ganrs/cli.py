@@ -47,7 +47,7 @@ def generate_options(args):
         values.pop(key, None)
     values["seeds"] = [values.pop("seed", 0)]
     opts = GeneratorOptions(**values)
-    validate_generator_options(opts)
+    validate_generator_options(opts, set(values))
     if not opts.users:
         raise GanrsError("--users needs at least one value")
     return opts
@@ -62,7 +62,8 @@ def saved_fit(path, opts):
     grid_point = ()
     if generator.kind == "ganrs":
         opts.gan, opts.embedding_size = [generator.gan], [generator.embedding_size]
-        generator.rating_match, generator.match_shapes = opts.rating_match, opts.match_shapes
+        for key in generator.sampling_settings:
+            setattr(generator, key, getattr(opts, key))
         grid_point = (("embedding_size", generator.embedding_size), ("gan", generator.gan))
     return {(generator.kind, grid_point): generator}
 
@@ -96,9 +97,10 @@ def cmd_generate(args, extra):
 
 
 def print_stats(datasets):
+    from recbole_ganrs.config import benchmark_split
     from recbole_ganrs.stats import stats_tables
 
-    for table in stats_tables(datasets):
+    for table in stats_tables(datasets, split=benchmark_split()["split"]["RS"]):
         print(table)
         print()
 

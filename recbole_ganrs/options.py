@@ -15,7 +15,7 @@ import yaml
 from recbole_ganrs.data import BUNDLED
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.generator import GAN_KINDS, GENERATORS, setting_default
-from recbole_ganrs.generator.ratings import MATCHES
+from recbole_ganrs.generator.ratings import RATING_MODELS
 
 DEFAULT_USERS, DEFAULT_ITEMS, DEFAULT_SAMPLES, DEFAULT_STD = 8000, 4000, 800_000, 2.5
 
@@ -28,13 +28,15 @@ class GeneratorOptions:
     users: list = field(default_factory=lambda: [DEFAULT_USERS])
     items: int = DEFAULT_ITEMS
     samples: list = field(default_factory=lambda: [DEFAULT_SAMPLES])
+    ratings: Optional[list] = None  # distinct ratings per dataset, instead of a number of draws
     std: list = field(default_factory=lambda: [DEFAULT_STD])
     generators: list = field(default_factory=lambda: ["ganrs"])
     gan: list = field(default_factory=lambda: [setting_default("ganrs", "gan")])
     embedding_size: list = field(default_factory=lambda: [setting_default("ganrs", "embedding_size")])
     gan_steps: Optional[int] = None  # None: each GAN generator's default
-    rating_match: str = setting_default("ganrs", "rating_match")
+    rating_model: str = setting_default("ganrs", "rating_model")
     match_shapes: bool = setting_default("ganrs", "match_shapes")
+    assignment_temperature: float = setting_default("ganrs", "assignment_temperature")
     seeds: list = field(default_factory=lambda: [0])  # the datasets are made with the first
     data_dir: str = "dataset_atomic"
     progress: bool = True
@@ -54,6 +56,8 @@ def add_generator_arguments(parser, users_help=None):
         help=users_help or f"synthetic users, one dataset per value (default {d.users[0]})")
     add("--items", type=int, help=f"synthetic items (default {d.items})")
     add("--samples", type=int, nargs="+", help=f"generator draws (default {d.samples[0]}; ratings kept are fewer)")
+    add("--ratings", type=int, nargs="+",
+        help="distinct ratings of each dataset: draw until there are this many (instead of --samples)")
     add("--std", type=float, nargs="+", help=f"std of the generator's input noise (default {d.std[0]:g})")
     add("--generators", "--generator", nargs="+", choices=list(GENERATORS),
         help="ganrs (default); cfgan: a GAN on raw rating vectors; statistical: the source's marginals")
@@ -62,10 +66,16 @@ def add_generator_arguments(parser, users_help=None):
         help=f"ganrs: DeepMF embedding size (default {d.embedding_size[0]})")
     add("--gan-steps", type=int, help="GAN training steps (default: ganrs "
         f"{setting_default('ganrs', 'gan_steps')}, cfgan {setting_default('cfgan', 'gan_steps')})")
-    add("--rating-match", choices=list(MATCHES),
-        help=f"ganrs: match the source's rating shares or only its mean, the reference (default {d.rating_match})")
+    add("--rating-model", choices=list(RATING_MODELS),
+        help="ganrs: calibrated draws ratings from p(rating | user and item embeddings) learnt on the source; "
+             "distribution cuts the GAN's rating column at the source's rating shares; mean shifts it to the "
+             f"source's mean, the reference (default {d.rating_model})")
     add("--no-match-shapes", dest="match_shapes", action="store_false", default=None,
         help="ganrs: plain k-means ids (the reference) instead of the source's activity/popularity shapes")
+    add("--assignment-temperature", type=float,
+        help="ganrs: 0 assigns each draw to its nearest user and item (the reference); above 0 draws one of "
+             "the nearest at this temperature, so that draws spread over neighbouring pairs "
+             f"(default {d.assignment_temperature:g})")
     add("--data-dir", "--out", dest="data_dir", help=f"where synthetic datasets and fits are kept (default {d.data_dir})")
     add("--no-progress", "--quiet", dest="progress", action="store_false", default=None, help="no progress bars")
     return g
@@ -79,7 +89,8 @@ def generator_settings(opts, kind, grid_point=()):
     if opts.gan_steps is not None and "gan_steps" in fields:
         settings["gan_steps"] = opts.gan_steps
     if kind == "ganrs":
-        settings.update(rating_match=opts.rating_match, match_shapes=opts.match_shapes)
+        settings.update(rating_model=opts.rating_model, match_shapes=opts.match_shapes,
+                        assignment_temperature=opts.assignment_temperature)
     return settings
 
 
@@ -129,21 +140,24 @@ def explicit_values(args):
     return {k: v for k, v in vars(args).items() if v is not None and k not in ("func", "command")}
 
 
-def validate_generator_options(opts):
+def validate_generator_options(opts, explicit=()):
     for key in ("seeds", "samples", "std", "generators", "gan", "embedding_size"):
         if not getattr(opts, key):
             raise GanrsError(f"--{key.replace('_', '-')} needs at least one value")
+    if opts.ratings is not None and (not opts.ratings or "samples" in explicit):
+        raise GanrsError("give --ratings (distinct ratings) or --samples (draws), not both; --ratings needs a value")
     unknown = sorted(set(opts.generators) - set(GENERATORS))
     if unknown:
         raise GanrsError(f"unknown generator(s) {unknown} (choose from {', '.join(GENERATORS)})")
     if set(opts.gan) - set(GAN_KINDS) or any(e < 1 for e in opts.embedding_size):
         raise GanrsError(f"gan must be one of {', '.join(GAN_KINDS)} and embedding sizes >= 1, "
                          f"got {opts.gan} {opts.embedding_size}")
-    if opts.rating_match not in MATCHES:
-        raise GanrsError(f"rating_match must be one of {', '.join(MATCHES)}, not '{opts.rating_match}'")
+    if opts.rating_model not in RATING_MODELS:
+        raise GanrsError(f"rating_model must be one of {', '.join(RATING_MODELS)}, not '{opts.rating_model}'")
     default = GeneratorOptions()
-    for key, owners in (("gan", ["ganrs"]), ("embedding_size", ["ganrs"]), ("rating_match", ["ganrs"]),
-                        ("match_shapes", ["ganrs"]), ("gan_steps", ["ganrs", "cfgan"])):
+    for key, owners in (("gan", ["ganrs"]), ("embedding_size", ["ganrs"]), ("rating_model", ["ganrs"]),
+                        ("match_shapes", ["ganrs"]), ("assignment_temperature", ["ganrs"]),
+                        ("gan_steps", ["ganrs", "cfgan"])):
         if getattr(opts, key) != getattr(default, key) and not set(owners) & set(opts.generators):
             raise GanrsError(f"the {', '.join(opts.generators)} generator has no setting {key} "
                              f"(--{key.replace('_', '-')} is a {' / '.join(owners)} setting)")

@@ -142,11 +142,13 @@ def test_a_trial_process_that_dies_is_recorded_as_failed(tmp_path):
 def test_paper_plan_shares_datasets_between_experiments():
     from recbole_ganrs.benchmark.plan import GROUP_GENERATORS, GROUP_SAMPLES, GROUP_USERS, dataset_plan
 
-    plans = dataset_plan(parse_options(["--paper", "ml-100k"]))
-    by = {(p.generator, p.request.users, p.request.samples): p.groups for p in plans}
-    assert len(plans) == 9  # 2 users + 3 more draws (GANRS), 2 sizes x 2 comparison generators
-    assert set(by[("ganrs", 2000, 800_000)]) == {GROUP_USERS, GROUP_SAMPLES, GROUP_GENERATORS}
-    assert by[("ganrs", 2000, 3_000_000)] == (GROUP_SAMPLES,) and by[("cfgan", 8000, 800_000)] == (GROUP_GENERATORS,)
+    opts = parse_options(["--paper", "ml-100k"])
+    assert opts.seeds == [0, 1, 2]
+    plans = dataset_plan(opts)
+    by = {(p.generator, p.request.users, p.request.samples or p.request.ratings): p.groups for p in plans}
+    assert len(plans) == 10  # Table IV's 2 rating counts + 4 draws (GANRS), 2 sizes x 2 comparison generators
+    assert set(by[("ganrs", 2000, 353_269)]) == {GROUP_USERS, GROUP_GENERATORS}
+    assert by[("ganrs", 2000, 800_000)] == (GROUP_SAMPLES,) and by[("cfgan", 8000, 509_193)] == (GROUP_GENERATORS,)
     with pytest.raises(GanrsError, match="--paper fixes the datasets: drop --users"):
         parse_options(["--paper", "ml-100k", "--users", "10"])
 

@@ -121,3 +121,71 @@ def test_kdtree_lloyd_for_many_clusters_matches_sklearn_quality(monkeypatch):
     assert by_kdtree.shape == (50, 5)
     assert inertia(by_kdtree) < 1.1 * inertia(by_sklearn)
     assert inertia(by_kdtree) < 0.95 * inertia(points[:50])  # Lloyd steps improved on random centres
+
+
+def test_add_until_stops_at_exactly_the_target_in_draw_order():
+    pairs = PairAccumulator(10)
+    assert not pairs.add_until(np.array([0, 0, 1]), np.array([1, 1, 2]), np.zeros(3), 4)  # 2 distinct so far
+    # next chunk: (0,1) known, (2,3) new, (2,3) again, (4,4) new -> reaches 4; (5,5) is dropped
+    assert pairs.add_until(np.array([0, 2, 2, 4, 5]), np.array([1, 3, 3, 4, 5]), np.zeros(5), 4)
+    user, item, _ = pairs.result()
+    assert list(zip(user.tolist(), item.tolist())) == [(0, 1), (1, 2), (2, 3), (4, 4)]
+
+
+@pytest.mark.parametrize("kind", ["ganrs", "statistical", "cfgan"])
+def test_ratings_asks_for_exactly_that_many_distinct_ratings(kind, source):
+    from recbole_ganrs.generator import make_generator
+
+    settings = FAST if kind == "ganrs" else ({"gan_steps": 60, "progress": False} if kind == "cfgan"
+                                             else {"progress": False})
+    gen = make_generator(kind, **settings).fit(source)
+    out = gen.sample(users=40, items=30, ratings=500, seed=0)
+    assert len(out) == 500 and not out.duplicated(["user_id", "item_id"]).any()
+    pd.testing.assert_frame_equal(out, gen.sample(users=40, items=30, ratings=500, seed=0))
+
+
+def test_ratings_beyond_what_the_draws_reach_is_refused_in_one_line(fitted):
+    with pytest.raises(GanrsError, match=r"reached [\d,]+ distinct ratings of the 1,190 asked"):
+        fitted.sample(users=2, items=600, ratings=1190, std=0.01, seed=0)  # tiny noise: the same few pairs
+    with pytest.raises(GanrsError, match="either samples"):
+        fitted.sample(users=2, items=5, samples=100, ratings=5)
+
+
+def test_calibrated_ratings_vary_within_users_and_keep_the_shares(fitted, source):
+    from recbole_ganrs.stats.structure import structure_row
+
+    fitted.rating_model = "calibrated"
+    calibrated = fitted.sample(users=50, items=40, samples=5000, seed=0)
+    fitted.rating_model = "distribution"
+    ruled = fitted.sample(users=50, items=40, samples=5000, seed=0)
+    fitted.rating_model = "calibrated"
+    assert fidelity("s", calibrated, source)["rating TVD"] < 0.03
+    real, cal, rule = (structure_row("x", r)["within-user std"] for r in (source, calibrated, ruled))
+    assert abs(cal - real) < abs(rule - real)  # closer to the source's within-user spread than the rule
+
+
+def test_structure_measures_by_hand():
+    from recbole_ganrs.stats.structure import structure_row, test_items_per_user
+
+    # rating = 1 + user effect + item effect: the bias predictor is exact
+    users, items = np.repeat(np.arange(20), 10), np.tile(np.arange(10), 20)
+    frame = pd.DataFrame({"user_id": users.astype(str), "item_id": items.astype(str),
+                          "rating": 1.0 + (users % 2) + (items % 3)})
+    row = structure_row("additive", frame, [0.6, 0.1, 0.3])
+    assert row["bias RMSE"] < 0.15 < frame["rating"].std() and row["density %"] == 100.0 and row["test items/user"] == 3.0
+    assert row["user-mean std"] == pytest.approx(0.5) and row["within-user std"] == pytest.approx(np.std([0, 1, 2] * 3 + [0]), abs=1e-3)
+    assert test_items_per_user([2, 10, 3], [0.6, 0.1, 0.3]) == pytest.approx((1 + 3 + 1) / 3)  # RecBole gives 1 of 2 or 3
+
+
+def test_soft_assignment_spreads_draws_over_neighbouring_clusters():
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(4000, 2)).astype(np.float32)
+    clusters = Clusters.fit(points, 50, seed=0)
+    nearest = clusters.assign(points)
+    assert (clusters.assign(points, 0.0) == nearest).all()
+    soft = clusters.assign(points, 1.0, np.random.default_rng(1))
+    assert 0.2 < (soft != nearest).mean() < 0.9  # often a neighbour, often still the nearest
+    d_soft = np.linalg.norm(points - clusters.centres[soft], axis=1)
+    d_any = np.linalg.norm(points[:, None] - clusters.centres[None], axis=2).mean(1)
+    assert d_soft.mean() < 0.5 * d_any.mean()  # neighbours, not random clusters
+    assert (soft == clusters.assign(points, 1.0, np.random.default_rng(1))).all()

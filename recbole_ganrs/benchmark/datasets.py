@@ -32,14 +32,14 @@ class BenchmarkDataset:
 
 
 def size_series(datasets, ratings_per_user):
-    """Synthetic datasets that differ only in users, or only in draws, ordered by ratings per user:
+    """Synthetic datasets that differ only in users (and rating count), or only in draws, ordered by ratings per user:
     ``[(what varies, [names], ratings_per_user)]`` (the paper's size trends run along these)."""
     series = []
-    for label, varies in (("users", "users"), ("draws", "samples")):
+    for label, varies in (("users", ("users", "ratings")), ("draws", ("samples",))):
         by_rest = {}
         for d in datasets:
             if d.kind == "synthetic" and d.name in ratings_per_user:
-                rest = (d.generator, d.settings, replace(d.request, **{varies: 0}))
+                rest = (d.generator, d.settings, replace(d.request, **{field: 0 for field in varies}))
                 by_rest.setdefault(rest, []).append(d.name)
         series += [(label, sorted(names, key=ratings_per_user.get), ratings_per_user)
                    for names in by_rest.values() if len(names) > 1]

@@ -12,6 +12,7 @@ from recbole_ganrs.benchmark.options import default_cpus
 from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, write_markdown
 from recbole_ganrs.benchmark.runner import run_trials
 from recbole_ganrs.benchmark.store import ResultStore
+from recbole_ganrs.config import benchmark_split
 from recbole_ganrs.data import load_ratings
 from recbole_ganrs.files import replaced_on_success
 from recbole_ganrs.evaluation import default_thresholds
@@ -90,8 +91,8 @@ def run_benchmark(opts):
     from recbole_ganrs.stats import format_stats, stats_rows
 
     paths = [f"{d.data_path}/{d.name}" if d.kind == "synthetic" else opts.source for d in datasets]
-    table_rows, fidelity_rows = stats_rows(paths)
-    stats_text = format_stats(table_rows, fidelity_rows)
+    table_rows, fidelity_rows, structure_rows = stats_rows(paths, benchmark_split()["split"]["RS"])
+    stats_text = format_stats(table_rows, fidelity_rows, structure_rows)
     for table in stats_text:
         print(table, end="\n\n")
 

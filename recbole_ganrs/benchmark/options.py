@@ -115,7 +115,7 @@ def options_from_args(args):
     values.update(flags)
     explicit = set(values)
     if values.get("paper"):
-        clash = sorted(explicit & {"source", "users", "items", "samples"})
+        clash = sorted(explicit & {"source", "users", "items", "samples", "ratings"})
         if clash:
             raise GanrsError(f"--paper fixes the datasets: drop --{', --'.join(clash)}")
         values["source"] = values["paper"]
@@ -124,14 +124,14 @@ def options_from_args(args):
         if "seeds" not in explicit:
             values["seeds"] = list(PAPER_SEEDS)
     opts = apply_quick(BenchmarkOptions(**values), explicit)
-    validate(opts)
+    validate(opts, explicit)
     return opts
 
 
-def validate(opts):
+def validate(opts, explicit=()):
     if opts.protocol not in PROTOCOLS:
         raise GanrsError(f"protocol must be one of {PROTOCOLS}, not '{opts.protocol}'")
-    validate_generator_options(opts)
+    validate_generator_options(opts, explicit)
     for key in ("ns", "models"):
         if not getattr(opts, key):
             raise GanrsError(f"--{key} needs at least one value")

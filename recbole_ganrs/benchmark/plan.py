@@ -3,9 +3,9 @@
 - A normal run is a grid: generator x users x samples x std (x gan x embedding
   size for GANRS), all in one group.
 - ``--paper SOURCE`` is the plan of Bobadilla & Gutierrez's paper on any source:
-  Experiment 3 (GANRS with 2,000 and 8,000 users; 4,000 items; 800,000 draws),
-  the samples sweep of Experiment 2 (2,000 users; 150K / 500K / 800K / 3M draws),
-  and the comparison generators at the Experiment 3 sizes. The source is in every
+  Experiment 3 (GANRS with 2,000 and 8,000 users, 4,000 items, at Table IV's rating
+  counts 353,269 and 509,193), the samples sweep of Experiment 2 (2,000 users;
+  150K / 500K / 800K / 3M draws), and the comparison generators at the Experiment 3 sizes. The source is in every
   group; a dataset in several groups is made and trained once.
 """
 from dataclasses import dataclass
@@ -14,8 +14,8 @@ from recbole_ganrs.generator import SampleRequest
 
 PAPER_USERS = (2000, 8000)
 PAPER_ITEMS = 4000
-PAPER_SAMPLES = 800_000
-PAPER_SWEEP = (150_000, 500_000, 800_000, 3_000_000)  # at PAPER_USERS[0]
+PAPER_RATINGS = {2000: 353_269, 8000: 509_193}  # Table IV: the ratings of the 2,000- and 8,000-user datasets
+PAPER_SWEEP = (150_000, 500_000, 800_000, 3_000_000)  # draws, at PAPER_USERS[0]
 
 GROUP_GRID = "synthetic datasets"
 GROUP_USERS = "experiment 3 (users)"
@@ -42,10 +42,11 @@ def grid_plan(opts):
     for kind in opts.generators:
         variants = ([ganrs_settings(g, e) for g in opts.gan for e in opts.embedding_size] if kind == "ganrs"
                     else [()])
+        sizes = [(None, r) for r in opts.ratings] if opts.ratings else [(s, None) for s in opts.samples]
         for users in opts.users:
-            for samples in opts.samples:
+            for samples, ratings in sizes:
                 for std in opts.std:
-                    request = SampleRequest(users, opts.items, samples, std, opts.dataset_seed)
+                    request = SampleRequest(users, opts.items, samples, std, opts.dataset_seed, ratings)
                     plans += [SyntheticPlan(kind, v, request, (GROUP_GRID,)) for v in variants]
     return plans
 
@@ -55,17 +56,17 @@ def paper_plan(opts):
     ganrs = ganrs_settings(opts.gan[0], opts.embedding_size[0])
     groups = {}
 
-    def add(kind, settings, users, samples, group):
-        key = (kind, settings if kind == "ganrs" else (), SampleRequest(users, PAPER_ITEMS, samples, std, seed))
-        groups.setdefault(key, []).append(group)
+    def add(kind, settings, users, group, samples=None, ratings=None):
+        request = SampleRequest(users, PAPER_ITEMS, samples, std, seed, ratings)
+        groups.setdefault((kind, settings if kind == "ganrs" else (), request), []).append(group)
 
-    for users in PAPER_USERS:
-        add("ganrs", ganrs, users, PAPER_SAMPLES, GROUP_USERS)
+    for users, ratings in PAPER_RATINGS.items():
+        add("ganrs", ganrs, users, GROUP_USERS, ratings=ratings)
     for samples in PAPER_SWEEP:
-        add("ganrs", ganrs, PAPER_USERS[0], samples, GROUP_SAMPLES)
+        add("ganrs", ganrs, PAPER_USERS[0], GROUP_SAMPLES, samples=samples)
     for kind in opts.generators:
-        for users in PAPER_USERS:
-            add(kind, ganrs, users, PAPER_SAMPLES, GROUP_GENERATORS)
+        for users, ratings in PAPER_RATINGS.items():
+            add(kind, ganrs, users, GROUP_GENERATORS, ratings=ratings)
     return [SyntheticPlan(kind, settings, request, tuple(g)) for (kind, settings, request), g in groups.items()]
 
 

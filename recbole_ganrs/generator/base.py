@@ -16,6 +16,7 @@ A new generator is a dataclass subclass with a ``kind``, its settings as fields,
 """
 import dataclasses
 from dataclasses import asdict, dataclass
+from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -28,22 +29,33 @@ from recbole_ganrs.files import replaced_on_success
 
 @dataclass(frozen=True)
 class SampleRequest:
-    """What a generator's ``sample`` is asked for."""
+    """What a generator's ``sample`` is asked for: ``samples`` draws (the papers' way; repeated pairs are
+    merged, so fewer ratings are kept), or exactly ``ratings`` distinct ratings (``samples`` None)."""
 
     users: int
     items: int
-    samples: int
+    samples: Optional[int] = None
     std: float = 2.5
     seed: int = 0
+    ratings: Optional[int] = None
+
+    def size_label(self):
+        """``s<draws>`` or ``r<ratings>``: what the dataset name says of its size."""
+        return f"s{self.samples}" if self.ratings is None else f"r{self.ratings}"
 
     def validate(self):
         """Refuse impossible requests with a one-line reason."""
-        for label, value in (("users", self.users), ("items", self.items), ("samples", self.samples)):
+        if (self.samples is None) == (self.ratings is None):
+            raise GanrsError("ask for either samples (draws) or ratings (distinct ratings), not both or neither")
+        sized = ("samples", self.samples) if self.ratings is None else ("ratings", self.ratings)
+        for label, value in (("users", self.users), ("items", self.items), sized):
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
                 raise GanrsError(f"{label} must be a positive integer, got {value!r}")
-        if self.samples < max(self.users, self.items):
+        if self.samples is not None and self.samples < max(self.users, self.items):
             raise GanrsError(f"samples ({self.samples}) must be at least the number of users ({self.users}) "
                              f"and items ({self.items})")
+        if self.ratings is not None and self.ratings > self.users * self.items:
+            raise GanrsError(f"ratings ({self.ratings}) cannot exceed users x items ({self.users * self.items})")
         if not (isinstance(self.std, (int, float)) and np.isfinite(self.std) and self.std > 0):
             raise GanrsError(f"std must be > 0 and finite, got {self.std!r}")
         return self
@@ -131,9 +143,10 @@ class SyntheticGenerator:
             raise GanrsError(f"{type(self).__name__} is not fitted: call fit(source) or load(path) first")
 
     # -------------------------------------------------------------- sample
-    def sample(self, users, items, samples, std=2.5, seed=0):
-        """A synthetic ratings DataFrame (user_id, item_id, rating) with ids 1..n."""
-        return self.sample_request(SampleRequest(users, items, samples, std, seed))[0]
+    def sample(self, users, items, samples=None, std=2.5, seed=0, ratings=None):
+        """A synthetic ratings DataFrame (user_id, item_id, rating) with ids 1..n, from ``samples`` draws
+        or with exactly ``ratings`` distinct ratings."""
+        return self.sample_request(SampleRequest(users, items, samples, std, seed, ratings))[0]
 
     def sample_request(self, request):
         """(ratings, {what the sidecar should record about this sample}) for a :class:`SampleRequest`."""

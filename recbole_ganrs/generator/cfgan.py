@@ -7,7 +7,8 @@ outputs a rated probability and a rating value per item, and the discriminator
 sees [p, p * value], so it judges both which items a user rates and how. A
 synthetic user is one generator output: an item is rated with probability p
 (a Bernoulli draw) and gets the generated value, mapped to the source's rating
-shares as GANRS does.
+shares as GANRS does. Asked for a number of ratings, it draws more Bernoulli rounds
+over the same synthetic users until it has that many distinct pairs.
 
 What the raw-vector design implies, and the tool says so rather than hide it:
 items are the source's items (a vector has one slot per real item), so ``items``
@@ -16,6 +17,7 @@ above the source's count are capped; ``samples`` caps the number of ratings kept
 samples the N(0, 1) noise it was trained on (with GANRS's 2.5 it collapses onto a
 few hundred items: measured 187 items used at 2,000 users on ml-100k, 909 at std 1).
 """
+import itertools
 import warnings
 from dataclasses import dataclass
 
@@ -28,7 +30,7 @@ from tqdm.auto import tqdm
 
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.generator.base import SyntheticGenerator, ratings_frame
-from recbole_ganrs.generator.ratings import to_scale
+from recbole_ganrs.generator.ratings import collect_pairs, to_scale
 
 NOISE_SIZE = 100
 USER_CHUNK = 1024  # synthetic users generated at a time
@@ -109,20 +111,39 @@ class CFGANStyle(SyntheticGenerator):
         gen = VectorGenerator(n_items, self.hidden)
         gen.load_state_dict(self._state["generator"])
         gen.eval()
-        noise_gen, parts = torch.Generator().manual_seed(request.seed), []
-        with torch.no_grad():
-            for start in range(0, users, USER_CHUNK):
-                n = min(USER_CHUNK, users - start)
-                p, v = gen(torch.randn(n, NOISE_SIZE, generator=noise_gen))
-                u, i = torch.nonzero(torch.bernoulli(p, generator=noise_gen), as_tuple=True)
-                parts.append((u.numpy() + start, i.numpy(), v[u, i].numpy()))
-        user, item, value = (np.concatenate(x) for x in zip(*parts))
-        user, item, value = self._restrict(user, item, value, request.items, request.samples, request.seed)
+        noise_gen = torch.Generator().manual_seed(request.seed)
+        with torch.no_grad():  # one (rated probability, value) vector per synthetic user
+            vectors = [gen(torch.randn(min(USER_CHUNK, users - start), NOISE_SIZE, generator=noise_gen))
+                       for start in range(0, users, USER_CHUNK)]
+        if request.ratings is None:  # one Bernoulli round, then the most rated items and at most `samples`
+            user, item, value = (np.concatenate(x) for x in zip(*self._round(vectors, noise_gen)))
+            user, item, value = self._restrict(user, item, value, request.items, request.samples, request.seed)
+        else:  # Bernoulli rounds over the same users until `ratings` distinct pairs, on the most likely items
+            keep = torch.argsort(-sum(p.sum(0) for p, _ in vectors), stable=True)[: request.items]
+            mask = torch.zeros(n_items, dtype=torch.bool)
+            mask[keep] = True
+            vectors = [(p * mask, v) for p, v in vectors]
+            rounds = (chunk for _ in itertools.count() for chunk in self._round(vectors, noise_gen, shuffle=True))
+            user, item, value = collect_pairs(rounds, request, n_items, self.kind)
         if len(user) == 0:
             raise GanrsError("cfgan: the generator rated no item for any user; train it longer (--gan-steps)")
         rating = to_scale(value, self.summary.rating_values, self.summary.rating_shares, None, "distribution")
         meta = {"items_generated": int(len(np.unique(item))), "items_capped": request.items > n_items}
         return ratings_frame(user, item, rating)[0], meta
+
+    @staticmethod
+    def _round(vectors, noise_gen, shuffle=False):
+        """One Bernoulli draw of every user's items: (user, item, value) per chunk of users (in a seeded
+        random order with ``shuffle``, so that a cut at N pairs favours no user)."""
+        start = 0
+        for p, v in vectors:
+            u, i = torch.nonzero(torch.bernoulli(p, generator=noise_gen), as_tuple=True)
+            values = v[u, i]
+            if shuffle:
+                order = torch.randperm(len(u), generator=noise_gen)
+                u, i, values = u[order], i[order], values[order]
+            yield u.numpy() + start, i.numpy(), values.numpy().astype(np.float64)
+            start += len(p)
 
     @staticmethod
     def _restrict(user, item, value, items, samples, seed):

@@ -68,14 +68,27 @@ def biased_choice(idx, d2, bias):
     return idx[np.arange(len(idx)), np.argmin(d2 - bias[idx], axis=1)]
 
 
-def fit_biases(idx, d2, shares, steps=80):
-    """Biases that make the power-diagram cluster shares close to ``shares`` (dual ascent)."""
+def soft_counts(idx, d2, bias, temperature, scale):
+    """Expected points per cluster when each point draws among its candidates with
+    probability proportional to exp(-(d2 - bias) / (temperature * scale))."""
+    logits = -(d2 - bias[idx]) / np.float32(temperature * scale)
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    return np.bincount(idx.ravel(), weights=p.ravel(), minlength=len(bias))
+
+
+def fit_biases(idx, d2, shares, steps=80, temperature=0.0):
+    """Biases that make the cluster shares close to ``shares`` (dual ascent), for the nearest-centre
+    assignment (a power diagram) or, with ``temperature`` > 0, for the soft one."""
     n_clusters = len(shares)
     bias = np.zeros(n_clusters, dtype=np.float32)
     scale = float(d2[:, 0].mean())  # steps in squared-distance units
     target = np.log(np.maximum(shares * len(idx), 0.5))
     for step in range(steps):
-        counts = np.bincount(biased_choice(idx, d2, bias), minlength=n_clusters)
+        if temperature > 0:
+            counts = soft_counts(idx, d2, bias, temperature, scale)
+        else:
+            counts = np.bincount(biased_choice(idx, d2, bias), minlength=n_clusters)
         bias += np.float32(0.5 * scale / (1 + step / 20)) * (target - np.log(counts + 0.5)).astype(np.float32)
     return bias
 
@@ -88,34 +101,51 @@ def target_shares(shape, n_clusters):
 
 
 class Clusters:
-    """Fitted centres (and biases) that assign any number of points, chunk by chunk."""
+    """Fitted centres (and biases) that assign any number of points, chunk by chunk.
 
-    def __init__(self, centres, bias=None, candidates=8):
+    ``assign`` gives each point its nearest centre (less the centre's bias), or, with a
+    ``temperature`` > 0, one of its ``candidates`` nearest centres drawn with probability
+    proportional to exp(-(d^2 - bias) / (temperature * scale)), ``scale`` being the mean
+    squared distance of a point to its nearest centre: draws from one region then reach
+    the neighbouring users and items too, not always the same pairs.
+    """
+
+    def __init__(self, centres, bias=None, candidates=8, scale=1.0):
         self.centres, self.bias = np.asarray(centres, dtype=np.float32), bias
         self.index = neighbour_index(self.centres)
-        self.k = 1 if bias is None else min(candidates, len(centres))
+        self.candidates = min(candidates, len(centres))
+        self.k = 1 if bias is None else self.candidates
+        self.scale = float(scale)
 
     @classmethod
-    def fit(cls, points, n_clusters, seed=0, sizes=None, points_per_cluster=10, candidates=8):
+    def fit(cls, points, n_clusters, seed=0, sizes=None, points_per_cluster=10, candidates=8, temperature=0.0):
         """Centres from ``points``; with ``sizes`` (an empirical distribution of cluster sizes,
-        any scale) biases that make the cluster sizes follow its shape."""
+        any scale) biases that make the cluster sizes follow its shape under the assignment at
+        ``temperature``."""
         points = np.ascontiguousarray(points, dtype=np.float32)
         plain = cls(fit_centres(points, n_clusters, seed, points_per_cluster))
-        if sizes is None:
-            return plain
         idx, d2 = cls._candidates(plain.index, points, min(candidates, n_clusters))
+        scale = max(float(d2[:, 0].mean()), 1e-12)
+        if sizes is None:
+            return cls(plain.centres, None, candidates, scale)
         shares = np.empty(n_clusters)
         shares[np.argsort(np.bincount(idx[:, 0], minlength=n_clusters), kind="stable")] = target_shares(
             sizes, n_clusters)
-        return cls(plain.centres, fit_biases(idx, d2, shares), candidates)
+        return cls(plain.centres, fit_biases(idx, d2, shares, temperature=temperature), candidates, scale)
 
     @staticmethod
     def _candidates(index, points, k):
         dist, idx = index.kneighbors(points, n_neighbors=k)
         return idx, (dist**2).astype(np.float32)
 
-    def assign(self, points):
-        """Cluster index of each row of ``points``."""
-        idx, d2 = self._candidates(self.index, np.ascontiguousarray(points, dtype=np.float32), self.k)
-        return idx[:, 0] if self.bias is None else biased_choice(idx, d2, self.bias)
+    def assign(self, points, temperature=0.0, rng=None):
+        """Cluster index of each row of ``points`` (drawn among the nearest with ``temperature`` > 0)."""
+        points = np.ascontiguousarray(points, dtype=np.float32)
+        if temperature <= 0:
+            idx, d2 = self._candidates(self.index, points, self.k)
+            return idx[:, 0] if self.bias is None else biased_choice(idx, d2, self.bias)
+        idx, d2 = self._candidates(self.index, points, self.candidates)
+        cost = d2 - self.bias[idx] if self.bias is not None else d2
+        noisy = -cost / np.float32(temperature * self.scale) + rng.gumbel(size=cost.shape).astype(np.float32)
+        return idx[np.arange(len(idx)), np.argmax(noisy, axis=1)]
 

@@ -24,11 +24,11 @@ def data_settings(generator, request):
 
 
 def dataset_name(source_name, request, generator):
-    """e.g. ``ganrs-ml-100k-u2000-i4000-s800000-std2.5-seed0``; any setting that is not the generator's
+    """e.g. ``ganrs-ml-100k-u2000-i4000-s800000-std2.5-seed0`` (``-r353269`` for a rating count); any setting that is not the generator's
     default adds a short hash of those settings (``...-seed0-3f2a9c1d``), so that two datasets made
     differently never share a name. The settings themselves are in the sidecar."""
     r = request
-    name = f"{generator.kind}-{source_name}-u{r.users}-i{r.items}-s{r.samples}-std{r.std:g}-seed{r.seed}"
+    name = f"{generator.kind}-{source_name}-u{r.users}-i{r.items}-{r.size_label()}-std{r.std:g}-seed{r.seed}"
     changed = data_settings(generator, request)
     if changed:
         name += "-" + hashlib.sha1(json.dumps(changed, sort_keys=True).encode()).hexdigest()[:8]

@@ -22,7 +22,8 @@ from recbole_ganrs.generator.clustering import Clusters
 from recbole_ganrs.generator.embedding import fit_embeddings
 from recbole_ganrs.generator.gan import GAN_KINDS, Generator, train_gan
 from recbole_ganrs.generator.privacy import dcr_report
-from recbole_ganrs.generator.ratings import MATCHES, PairAccumulator, to_scale
+from recbole_ganrs.generator.rating_head import draw_ratings, fit_rating_head, moment_match, user_mean_spread
+from recbole_ganrs.generator.ratings import RATING_MODELS, collect_pairs, draw_chunks, to_scale
 
 SAMPLE_CHUNK = 1 << 18  # draws generated, assigned and merged at a time
 FIT_DRAWS, FIT_DRAWS_PER_CLUSTER = 500_000, 20  # draws the clusters are fitted on
@@ -34,8 +35,8 @@ class GANRS(SyntheticGenerator):
     """The GANRS generator (scikit-learn style: settings here, learnt state after ``fit``)."""
 
     kind = "ganrs"
-    fit_format = 4
-    sampling_settings = ("rating_match", "match_shapes")
+    fit_format = 7
+    sampling_settings = ("rating_model", "match_shapes", "assignment_temperature")
     min_source = (100, 5, 5)
 
     embedding_size: int = 5
@@ -43,18 +44,21 @@ class GANRS(SyntheticGenerator):
     gan_steps: int = 20000
     gan_batch_size: int = 32
     embedding_epochs: int = 20
-    rating_match: str = "distribution"
+    rating_model: str = "calibrated"
     match_shapes: bool = True
+    assignment_temperature: float = 1.0
     seed: int = 0
     progress: bool = True
 
     def __post_init__(self):
         if self.gan not in GAN_KINDS:
             raise GanrsError(f"gan must be one of {', '.join(GAN_KINDS)}, not '{self.gan}'")
-        if self.rating_match not in MATCHES:
-            raise GanrsError(f"rating_match must be one of {', '.join(MATCHES)}, not '{self.rating_match}'")
+        if self.rating_model not in RATING_MODELS:
+            raise GanrsError(f"rating_model must be one of {', '.join(RATING_MODELS)}, not '{self.rating_model}'")
         if self.embedding_size < 1 or self.gan_steps < 1 or self.gan_batch_size < 2:
             raise GanrsError("embedding_size and gan_steps must be >= 1, gan_batch_size >= 2")
+        if not (0 <= self.assignment_temperature < float("inf")):
+            raise GanrsError(f"assignment_temperature must be >= 0 and finite, got {self.assignment_temperature!r}")
 
     # ----------------------------------------------------------------- fit
     def _fit(self, ratings, summary):
@@ -73,9 +77,13 @@ class GANRS(SyntheticGenerator):
         generator = train_gan((dense - mean) / std, kind=self.gan, steps=self.gan_steps,
                               batch_size=self.gan_batch_size, seed=self.seed, progress=self.progress)
         keep = torch.randperm(len(dense), generator=torch.Generator().manual_seed(self.seed))[:REAL_SAMPLE]
-        return {"generator": generator.state_dict(), "column_mean": mean, "column_std": std,
+        rating_class = np.searchsorted(np.asarray(summary.rating_values), r)
+        head = fit_rating_head(emb.users[user_idx], emb.items[item_idx], rating_class, len(summary.rating_values),
+                               seed=self.seed)
+        return {"generator": generator.state_dict(), "rating_head": head,
+                "user_mean_spread": user_mean_spread(user_idx, r), "column_mean": mean, "column_std": std,
                 "rating_mid": float(mid), "rating_span": float(span), "real_sample": dense[keep],
-                "real_users": torch.as_tensor(emb.users),
+                "real_users": torch.as_tensor(emb.users), "real_items": torch.as_tensor(emb.items),
                 "embedding_rmse": {"train": emb.train_rmse, "holdout": emb.holdout_rmse}}
 
     @property
@@ -100,12 +108,13 @@ class GANRS(SyntheticGenerator):
         return gen.eval()
 
     def _iter_dense(self, n, std, seed):
-        """``n`` generated <user emb, item emb, rating> rows (de-standardised), chunk by chunk."""
+        """``n`` generated <user emb, item emb, rating> rows (de-standardised; endless when n is None),
+        chunk by chunk."""
         gen, noise_gen = self._generator(), torch.Generator().manual_seed(seed)
         mean, scale = self._state["column_mean"], self._state["column_std"]
         with torch.no_grad():
-            for start in range(0, n, SAMPLE_CHUNK):
-                noise = torch.randn(min(SAMPLE_CHUNK, n - start), gen.noise_size, generator=noise_gen) * std
+            for size in draw_chunks(n, SAMPLE_CHUNK):
+                noise = torch.randn(size, gen.noise_size, generator=noise_gen) * std
                 yield (gen(noise) * scale + mean).numpy()
 
     def generate_dense(self, n, std=2.5, seed=0):
@@ -116,7 +125,8 @@ class GANRS(SyntheticGenerator):
     def _fit_clusters(self, request):
         """User and item :class:`Clusters` fitted on the first draws of the stream."""
         k, s, r = self.embedding_size, self.summary, request
-        rows = min(r.samples, max(FIT_DRAWS, FIT_DRAWS_PER_CLUSTER * max(r.users, r.items)))
+        rows = max(FIT_DRAWS, FIT_DRAWS_PER_CLUSTER * max(r.users, r.items))
+        rows = rows if r.samples is None else min(r.samples, rows)
         chunks, taken = [], 0
         for chunk in self._iter_dense(r.samples, r.std, r.seed):
             chunks.append(chunk[: rows - taken])
@@ -124,9 +134,11 @@ class GANRS(SyntheticGenerator):
             if taken >= rows:
                 break
         dense = np.concatenate(chunks)
-        user_clusters = Clusters.fit(dense[:, :k], r.users, r.seed, s.user_activity if self.match_shapes else None)
+        t = self.assignment_temperature
+        user_clusters = Clusters.fit(dense[:, :k], r.users, r.seed, s.user_activity if self.match_shapes else None,
+                                     temperature=t)
         item_clusters = Clusters.fit(dense[:, k : 2 * k], r.items, r.seed + 1,
-                                     s.item_popularity if self.match_shapes else None)
+                                     s.item_popularity if self.match_shapes else None, temperature=t)
         return user_clusters, item_clusters
 
     def _sample(self, request):
@@ -134,18 +146,29 @@ class GANRS(SyntheticGenerator):
 
         The draws are generated, assigned and merged chunk by chunk: memory grows
         with the output, not with the number of draws. Repeated (user, item) pairs
-        are merged into their mean rating, so fewer ratings than draws are kept."""
+        are merged (their mean generated rating), so fewer ratings than draws are
+        kept; with ``request.ratings`` the draws go on until that many distinct pairs."""
         k, s = self.embedding_size, self.summary
         with tqdm(total=request.samples, desc="sampling", unit="draw", unit_scale=True,
                   disable=None if self.progress else True, leave=False) as bar:
             user_clusters, item_clusters = self._fit_clusters(request)
-            pairs = PairAccumulator(request.items)
-            for dense in self._iter_dense(request.samples, request.std, request.seed):
-                pairs.add(user_clusters.assign(dense[:, :k]), item_clusters.assign(dense[:, k : 2 * k]),
-                          self.dense_rating(dense))
-                bar.update(len(dense))
-        user, item, value = pairs.result()
-        rating = to_scale(value, s.rating_values, s.rating_shares, s.rating_mean, self.rating_match)
+            rng, t = np.random.default_rng([request.seed, 2]), self.assignment_temperature
+
+            def chunks():
+                for dense in self._iter_dense(request.samples, request.std, request.seed):
+                    bar.update(len(dense))
+                    yield (user_clusters.assign(dense[:, :k], t, rng), item_clusters.assign(dense[:, k : 2 * k], t, rng),
+                           self.dense_rating(dense))
+
+            user, item, value = collect_pairs(chunks(), request, request.items, self.kind)
+        if self.rating_model == "calibrated":
+            users = moment_match(user_clusters.centres, self._state["real_users"].numpy())
+            items = moment_match(item_clusters.centres, self._state["real_items"].numpy())
+            rating = draw_ratings(self._state["rating_head"], users[user], items[item], s.rating_values,
+                                  s.rating_shares, seed=request.seed, users=user,
+                                  spread=self._state["user_mean_spread"])
+        else:
+            rating = to_scale(value, s.rating_values, s.rating_shares, s.rating_mean, self.rating_model)
         ratings, used_users = ratings_frame(user, item, rating)
         privacy = dcr_report(user_clusters.centres[used_users], self._state["real_users"].numpy())
         return ratings, {"privacy": privacy}

@@ -1,4 +1,5 @@
-"""Stages 6-7 of GANRS: from generated rating values to ratings on the source's scale.
+"""Stages 6-7 of GANRS: from generated rating values to ratings on the source's scale
+(the ``distribution`` and ``mean`` rating models; ``calibrated`` is in rating_head.py).
 
 - ``match="distribution"`` (default): the generated values keep their order, and
   are cut at the source's rating quantiles, so the output has the source's rating
@@ -8,7 +9,12 @@
 """
 import numpy as np
 
+from recbole_ganrs.errors import GanrsError
+
 MATCHES = ("distribution", "mean")
+#: how GANRS rates its synthetic pairs: drawn from p(rating | embeddings) (rating_head.py), or the GAN's
+#: rating column mapped by one of the rules above
+RATING_MODELS = ("calibrated", *MATCHES)
 
 
 def _reduce(keys, sums, counts):
@@ -37,6 +43,28 @@ class PairAccumulator:
         if self.pending_rows >= max(len(self.keys), 1 << 20):
             self._merge()
 
+    def __len__(self):
+        """Distinct pairs so far."""
+        self._merge()
+        return len(self.keys)
+
+    def add_until(self, user, item, value, target):
+        """Add the draws in order until ``target`` distinct pairs are reached (the rest of the chunk is
+        dropped); returns True when reached. Streams like :meth:`add`; the check merges each chunk."""
+        need = target - len(self)
+        if need <= 0:
+            return True
+        key = user.astype(np.int64) * self.n_items + item
+        known = np.searchsorted(self.keys, key).clip(max=max(len(self.keys) - 1, 0))
+        new = np.flatnonzero(self.keys[known] != key) if len(self.keys) else np.arange(len(key))
+        _, first = np.unique(key[new], return_index=True)
+        if len(first) >= need:
+            cut = np.sort(new[first])[need - 1] + 1
+            self.add(user[:cut], item[:cut], value[:cut])
+            return True
+        self.add(user, item, value)
+        return False
+
     def _merge(self):
         if self.pending:
             parts = [(self.keys, self.sums, self.counts), *self.pending]
@@ -47,6 +75,44 @@ class PairAccumulator:
         """(user, item, mean value) of every distinct pair, sorted by user then item."""
         self._merge()
         return self.keys // self.n_items, self.keys % self.n_items, self.sums / self.counts
+
+
+#: a chunk of draws adding fewer new pairs than this share of its draws means the stream has stalled
+STALL_SHARE = 0.003
+
+
+def draw_chunks(samples, chunk):
+    """Sizes of the chunks of draws: ``samples`` in all, or endless when ``samples`` is None."""
+    done = 0
+    while samples is None or done < samples:
+        n = chunk if samples is None else min(chunk, samples - done)
+        done += n
+        yield n
+
+
+def collect_pairs(chunks, request, n_items, kind):
+    """Merge ``(user, item, value)`` chunks of draws into distinct pairs: every draw (``request.samples``),
+    or the draws until ``request.ratings`` distinct pairs, refusing in one line a stream that stalls.
+    Returns (user, item, mean value) of the pairs."""
+    pairs, draws = PairAccumulator(n_items), 0
+    for user, item, value in chunks:
+        draws += len(user)
+        if request.ratings is None:
+            pairs.add(user, item, value)
+            continue
+        before = len(pairs)
+        if pairs.add_until(user, item, value, request.ratings):
+            return pairs.result()
+        added = len(pairs) - before
+        if added < STALL_SHARE * len(user):
+            raise GanrsError(
+                f"{kind}: reached {len(pairs):,} distinct ratings of the {request.ratings:,} asked after {draws:,} "
+                f"draws (the last {len(user):,} added {added:,}): draws keep landing on pairs already rated; ask "
+                "fewer --ratings, or more users or items, or (ganrs) a larger --std")
+    if request.ratings is not None:
+        raise GanrsError(f"{kind}: reached {len(pairs):,} distinct ratings of the {request.ratings:,} asked: "
+                         "the generator has no more to give; ask fewer --ratings or more users")
+    return pairs.result()
 
 
 def to_scale(value, rating_values, rating_shares, rating_mean, match="distribution"):

@@ -14,7 +14,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from recbole_ganrs.generator.base import SyntheticGenerator, ratings_frame
-from recbole_ganrs.generator.ratings import PairAccumulator
+from recbole_ganrs.generator.ratings import collect_pairs, draw_chunks
 
 CHUNK = 1 << 20
 
@@ -37,11 +37,9 @@ class StatisticalGenerator(SyntheticGenerator):
         user_p = rng.choice(np.asarray(s.user_activity, np.float64), users)
         item_p = rng.choice(np.asarray(s.item_popularity, np.float64), items)
         user_p, item_p = user_p / user_p.sum(), item_p / item_p.sum()
-        pairs = PairAccumulator(items)
-        for start in tqdm(range(0, request.samples, CHUNK), desc="sampling", unit="chunk", leave=False,
-                          disable=None if self.progress else True):
-            n = min(CHUNK, request.samples - start)
-            pairs.add(rng.choice(users, n, p=user_p), rng.choice(items, n, p=item_p), np.zeros(n))
-        user, item, _ = pairs.result()
+        chunks = ((rng.choice(users, n, p=user_p), rng.choice(items, n, p=item_p), np.zeros(n))
+                  for n in tqdm(draw_chunks(request.samples, CHUNK), desc="sampling", unit="chunk", leave=False,
+                                disable=None if self.progress else True))
+        user, item, _ = collect_pairs(chunks, request, items, self.kind)
         rating = rng.choice(np.asarray(s.rating_values), len(user), p=np.asarray(s.rating_shares))
         return ratings_frame(user, item, rating)[0], {}

@@ -1,0 +1,98 @@
+"""How hard a ratings dataset is: the structure measures shown beside the source's.
+
+- within-user std: a user's rating std, averaged over users with 2+ ratings (how much a
+  user varies; near 0 means near-constant raters, which any model predicts);
+- user-mean std / item-mean std: spread of the users' (items') mean ratings;
+- bias RMSE: in-sample RMSE of the global mean + user bias + item bias predictor (what
+  the easiest model explains);
+- MF RMSE: held-out RMSE of a small matrix factorisation (rank 8 with biases) trained
+  on 90% of the ratings: the learnable signal. A generator that draws ratings
+  independently of users and items can match the spreads above and fail this one;
+- density %: ratings / (users x items);
+- test items per user: the mean number of test items under the benchmark's split
+  (``properties/rating.yaml``), which bounds what N can show.
+"""
+import numpy as np
+import pandas as pd
+import torch
+
+MF_RANK, MF_EPOCHS, MF_BATCH, MF_HOLDOUT = 8, 12, 8192, 0.1
+BIAS_SWEEPS, BIAS_REG = 20, 1.0  # light ridge: biases of users with few ratings shrink a little
+
+
+def _codes(ratings):
+    user = pd.factorize(ratings["user_id"])[0]
+    item = pd.factorize(ratings["item_id"])[0]
+    return user, item, ratings["rating"].to_numpy(np.float64)
+
+
+def bias_rmse(user, item, r):
+    """In-sample RMSE of mean + user bias + item bias, fitted by alternating ridge updates."""
+    mu = r.mean()
+    bu, bi = np.zeros(user.max() + 1), np.zeros(item.max() + 1)
+    nu, ni = np.bincount(user), np.bincount(item)
+    for _ in range(BIAS_SWEEPS):
+        bu = np.bincount(user, weights=r - mu - bi[item]) / (nu + BIAS_REG)
+        bi = np.bincount(item, weights=r - mu - bu[user]) / (ni + BIAS_REG)
+    return float(np.sqrt(np.mean((r - mu - bu[user] - bi[item]) ** 2)))
+
+
+def mf_rmse(user, item, r, seed=0):
+    """Held-out RMSE of a rank-8 matrix factorisation with biases (Adam, large batches, fixed epochs)."""
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    u, i, y = torch.as_tensor(user), torch.as_tensor(item), torch.as_tensor(r, dtype=torch.float32)
+    order = torch.randperm(len(y), generator=gen)
+    n_hold = max(1, int(len(y) * MF_HOLDOUT))
+    hold, train = order[:n_hold], order[n_hold:]
+    pu, qi = torch.nn.Embedding(int(user.max()) + 1, MF_RANK), torch.nn.Embedding(int(item.max()) + 1, MF_RANK)
+    bu, bi = torch.nn.Embedding(int(user.max()) + 1, 1), torch.nn.Embedding(int(item.max()) + 1, 1)
+    for emb in (pu, qi):
+        torch.nn.init.normal_(emb.weight, 0, 0.05)
+    for emb in (bu, bi):
+        torch.nn.init.zeros_(emb.weight)
+    mu = y[train].mean()
+    params = [*pu.parameters(), *qi.parameters(), *bu.parameters(), *bi.parameters()]
+    opt = torch.optim.Adam(params, lr=0.01, weight_decay=0.0)
+
+    def predict(idx):
+        return mu + bu(u[idx]).squeeze(-1) + bi(i[idx]).squeeze(-1) + (pu(u[idx]) * qi(i[idx])).sum(-1)
+
+    for _ in range(MF_EPOCHS):
+        perm = train[torch.randperm(len(train), generator=gen)]
+        for start in range(0, len(perm), MF_BATCH):
+            b = perm[start : start + MF_BATCH]
+            reg = 0.02 * ((pu(u[b]) ** 2).sum(-1) + (qi(i[b]) ** 2).sum(-1)).mean()
+            loss = ((predict(b) - y[b]) ** 2).mean() + reg
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    with torch.no_grad():
+        return float(torch.sqrt(((predict(hold) - y[hold]) ** 2).mean()))
+
+
+def test_items_per_user(counts, split):
+    """Mean test items per user under RecBole's RS split ``[train, valid, test]`` (its rounding)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    test = (split[-1] * counts).astype(np.int64)
+    test = np.where((test == 0) & (split[-1] * counts > 0) & (counts - test > 1), 1, test)
+    return float(test.mean())
+
+
+def structure_row(name, ratings, split=None):
+    """The structure measures of one (user_id, item_id, rating) frame."""
+    user, item, r = _codes(ratings)
+    frame = pd.DataFrame({"u": user, "i": item, "r": r})
+    per_user = frame.groupby("u")["r"]
+    within = per_user.std(ddof=0)[per_user.size() >= 2]
+    n_users, n_items = user.max() + 1, item.max() + 1
+    row = {"dataset": name,
+           "within-user std": round(float(within.mean()), 3),
+           "user-mean std": round(float(per_user.mean().std(ddof=0)), 3),
+           "item-mean std": round(float(frame.groupby("i")["r"].mean().std(ddof=0)), 3),
+           "bias RMSE": round(bias_rmse(user, item, r), 3),
+           "MF RMSE": round(mf_rmse(user, item, r), 3),
+           "density %": round(float(100.0 * len(r) / (n_users * n_items)), 3)}
+    if split is not None:
+        row["test items/user"] = round(test_items_per_user(np.bincount(user), split), 1)
+    return row
