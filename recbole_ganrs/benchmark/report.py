@@ -106,6 +106,8 @@ def ranking_table(agreement, noise_aware):
 def frame_table(title, frame, floatfmt=".3f"):
     if frame.empty:
         return []
+    if "q" in frame:  # q as on its scale: 4, not 4.000
+        frame = frame.assign(q=[f"{q:g}" for q in frame["q"]])
     return [(title, tabulate(frame.values.tolist(), headers=list(frame.columns), tablefmt="github",
                              floatfmt=floatfmt))]
 
