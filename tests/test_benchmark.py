@@ -265,3 +265,11 @@ def test_one_entry_point_for_the_benchmark():
         [sys.executable, "-m", "recbole_ganrs", "benchmark", "--help"], [sys.executable, "run_benchmark.py", "--help"])]
     options = [sorted(set(re.findall(r"--[a-z][a-z-]+", h))) for h in helps]
     assert options[0] == options[1] and "--paper" in options[0] and "--no-match-shapes" in options[0]
+
+
+def test_q_the_scale_cannot_reach_and_too_many_cpus_per_trial_are_refused(tmp_path):
+    cmd = [sys.executable, str(ROOT / "run_benchmark.py"), "--output", str(tmp_path / "o"), "--users"]
+    for extra, message in ((["--qs", "6"], "q 6 cannot split the source's scale 1..5"),
+                           (["--cpus", "2", "--cpus-per-trial", "3"], "--cpus-per-trial 3 is more than the 2 CPUs")):
+        done = subprocess.run(cmd + extra, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+        assert done.returncode == 2 and done.stderr.startswith("error: ") and message in done.stderr

@@ -15,6 +15,7 @@ from recbole_ganrs.benchmark.store import ResultStore
 from recbole_ganrs.config import benchmark_split
 from recbole_ganrs.data import load_ratings
 from recbole_ganrs.files import replaced_on_success
+from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.evaluation import default_thresholds
 from recbole_ganrs.registry import get_model
 
@@ -28,9 +29,14 @@ def thresholds(opts):
     """q values: given, or the top two values of the source's rating scale."""
     if opts.protocol == "recbole":
         return []
+    values = np.unique(load_ratings(opts.source)["rating"])
     if opts.qs:
+        unreachable = [q for q in opts.qs if not values[0] < q <= values[-1]]
+        if unreachable:
+            raise GanrsError(f"q {', '.join(f'{q:g}' for q in unreachable)} cannot split the source's scale "
+                             f"{values[0]:g}..{values[-1]:g} into relevant and not relevant")
         return [float(q) for q in opts.qs]
-    return default_thresholds(np.unique(load_ratings(opts.source)["rating"]))
+    return default_thresholds(values)
 
 
 def report_groups(datasets):
@@ -113,6 +119,7 @@ def benchmark(opts):
     check_models(opts.models)
     load_ratings(opts.source, strict=True)
     check_plan(opts)  # refuse a bad source or impossible sizes before any work
+    thresholds(opts)
     failed, _ = run_benchmark(opts)
     if failed:
         print(f"{len(failed)} trial(s) failed: see failed.csv; re-run the same command to retry them",

@@ -141,6 +141,9 @@ def validate(opts, explicit=()):
         raise GanrsError(f"epochs must be >= 1, got {opts.epochs}")
     if opts.cpus_per_trial < 1 or (opts.cpus is not None and opts.cpus < 1):
         raise GanrsError("cpus and cpus-per-trial must be >= 1")
+    if opts.address is None and opts.cpus_per_trial > (opts.cpus or default_cpus()):
+        raise GanrsError(f"--cpus-per-trial {opts.cpus_per_trial} is more than the {opts.cpus or default_cpus()} "
+                         "CPUs of the local Ray: no trial could ever start")
     check_output_folder(opts.output_dir)
     if not isinstance(opts.recbole, dict):
         raise GanrsError("option 'recbole' must be a mapping of RecBole settings")

@@ -42,8 +42,8 @@ def start_ray(address=None, cpus=None):
                   log_to_driver=False)
     if address:
         ray.init(address=address, **kwargs)
-    else:
-        ray.init(num_cpus=cpus, **kwargs)
+    else:  # a private local instance, whatever cluster address a `ray start` left on this machine
+        ray.init(address="local", num_cpus=cpus, **kwargs)
 
 
 def make_callback(store, specs, progress):
