@@ -50,7 +50,7 @@ def test_store_replaces_a_trial_and_clears_its_failure(tmp_path):
     store.add_rows(spec, rows("d", "M", [0.1, 0.2]))
     store.add_rows(spec, rows("d", "M", [0.3, 0.4]))
     assert store.results()["f1"].tolist() == [0.3, 0.4] and store.failed().empty
-    assert store.done() == {("d", "M", 0, "paper")}
+    assert store.done() == {("d", "M", 0, "paper", "")}  # no dataset content hash given
 
 
 def test_kendall_tau_of_model_rankings():
@@ -108,6 +108,18 @@ def test_end_to_end_cli_with_a_failing_trial_and_resume(ml100k_slice, tmp_path):
     assert second.returncode == 0, second.stderr[-2000:]
     assert "0 run, 4 already done" in second.stdout and "reusing" in second.stdout
     pd.testing.assert_frame_equal(pd.read_csv(out / "results.csv"), results)
+
+    # the source edited in place: new synthetic data and new results, never the old ones
+    inter = ml100k_slice / "ml-slice.inter"
+    lines = inter.read_text().splitlines()
+    user, item, rating = lines[1].split("\t")
+    inter.write_text("\n".join([lines[0], f"{user}\t{item}\t{6 - float(rating):g}", *lines[2:]]) + "\n")
+    third = subprocess.run(cmd[:cmd.index("SASRec")] + cmd[cmd.index("SASRec") + 1:],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert third.returncode == 0, third.stderr[-2000:]
+    assert "4 run, 0 already done" in third.stdout and "reusing" not in third.stdout
+    rerun = pd.read_csv(out / "results.csv")
+    assert rerun["dataset_sha1"].nunique() == 4  # old and new content of both datasets, kept apart
 
 
 def test_bad_benchmark_input_exits_2_with_one_line(tmp_path):

@@ -9,6 +9,7 @@ from tqdm.auto import tqdm
 
 from recbole_ganrs.benchmark.plan import dataset_plan
 from recbole_ganrs.data import resolve_source
+from recbole_ganrs.files import file_digest
 from recbole_ganrs.generator import SampleRequest, make_generator
 from recbole_ganrs.generator.cache import fit_or_load
 from recbole_ganrs.generator.dataset import dataset_name, is_current, write_dataset
@@ -29,6 +30,10 @@ class BenchmarkDataset:
 
     def recbole_config(self):
         return {"dataset": self.name, "data_path": self.data_path}
+
+    def content_sha1(self):
+        """sha1 of the dataset's .inter: results are reused only for the same content."""
+        return file_digest(Path(self.data_path) / self.name / f"{self.name}.inter")
 
 
 def size_series(datasets, ratings_per_user):

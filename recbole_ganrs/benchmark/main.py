@@ -48,12 +48,20 @@ def report_groups(datasets):
     return groups
 
 
+def current_results(results, sha1):
+    """The rows of the datasets as they are on disk now, ``sha1`` = {name: content sha1} (rows of an
+    earlier content of a dataset with the same name, e.g. a source edited in place, are left out)."""
+    keep = [sha1.get(name) == digest for name, digest in zip(results["dataset"], results["dataset_sha1"])]
+    return results[keep]
+
+
 def write_report(opts, datasets, stats, output):
     """Tables (printed and tables.md), analysis CSVs and plots from the results on disk."""
     store = ResultStore(output)
     names = [d.name for d in datasets]
-    results = store.results()
-    results = results[results["dataset"].isin(names) & results["model"].isin(opts.models)
+    sha1 = {d.name: d.content_sha1() for d in datasets}
+    results = current_results(store.results(), sha1)
+    results = results[results["model"].isin(opts.models)
                       & results["seed"].isin(opts.seeds) & (results["protocol"] == opts.protocol)]
     stats_rows, stats_text = stats
     per_user = {row["dataset"]: row["#ratings"] / row["#users"] for row in stats_rows if row["#users"]}
@@ -61,7 +69,7 @@ def write_report(opts, datasets, stats, output):
     tables, summary, agreement, tests, claims = build_report(
         results, store.failed(), names, opts.models, names[0], stats_text, groups=groups,
         size_series=size_series(datasets, per_user),
-        scores_of=lambda d: store.user_scores(d, opts.models, opts.seeds))
+        scores_of=lambda d: store.user_scores(d, opts.models, opts.seeds, sha1[d]))
     for title, table in tables[1:]:
         print(f"{title}\n{table}\n")
     header = f"# Benchmark {output.name}\n\nsource {opts.source}; models {', '.join(opts.models)}; " \

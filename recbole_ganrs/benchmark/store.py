@@ -1,9 +1,11 @@
 """Results on disk, written as each trial ends: ``results.csv``, ``failed.csv``, ``per_user/``.
 
 A finished trial's rows are in results.csv; a re-run with the same output skips
-its (dataset, model, seed, protocol). A failed trial is in failed.csv with its
-error and is tried again by a re-run. Each paper-protocol trial also leaves its
-test users' F1 at the largest N in ``per_user/<dataset>/<model>-seed<k>.npz``
+its (dataset, model, seed, protocol, dataset content sha1): a dataset whose content
+changed under the same name (a source edited in place) is trained again. A failed
+trial is in failed.csv with its error and is tried again by a re-run. Each ranked-
+protocol trial also leaves its test users' F1 at the largest N in
+``per_user/<dataset>-<sha1>/<model>-seed<k>.npz``
 (for the paired tests). Every file is written atomically.
 """
 from pathlib import Path
@@ -14,9 +16,10 @@ import pandas as pd
 from recbole_ganrs.files import replaced_on_success
 
 RESULT_COLUMNS = ["dataset", "model", "seed", "protocol", "q", "N", "precision", "recall", "f1",
-                  "test_users", "relevant_users", "share_full_n", "epochs_run", "best_epoch"]
-FAILED_COLUMNS = ["dataset", "model", "seed", "protocol", "error"]
-TRIAL_KEY = ["dataset", "model", "seed", "protocol"]
+                  "test_users", "relevant_users", "share_full_n", "epochs_run", "best_epoch", "dataset_sha1"]
+FAILED_COLUMNS = ["dataset", "model", "seed", "protocol", "dataset_sha1", "error"]
+#: a trial is done when its dataset *content* (sha1 of the .inter), not just its name, has results
+TRIAL_KEY = ["dataset", "model", "seed", "protocol", "dataset_sha1"]
 
 
 def _read(path, columns):
@@ -32,7 +35,8 @@ def _read(path, columns):
             raise GanrsError(f"{path} was written by an older version whose 'paper' protocol was the thresholded "
                              "one: use another --output or delete it")
         raise GanrsError(f"{path} is not a results file of this tool (missing {sorted(missing)})")
-    return frame[columns]
+    frame = frame[columns]
+    return frame.assign(dataset_sha1=frame["dataset_sha1"].fillna("").astype(str))
 
 
 def _write(frame, path):
@@ -41,7 +45,7 @@ def _write(frame, path):
 
 
 def trial_key(spec):
-    return tuple(spec[k] for k in TRIAL_KEY)
+    return tuple(spec.get(k) or "" if k == "dataset_sha1" else spec.get(k) for k in TRIAL_KEY)
 
 
 class ResultStore:
@@ -68,8 +72,9 @@ class ResultStore:
         _write(pd.concat([old, new], ignore_index=True) if len(old) else new, self.results_path)
         self._drop_failure(spec)
 
-    def user_scores_path(self, dataset, model, seed):
-        return self.dir / "per_user" / dataset / f"{model}-seed{seed}.npz"
+    def user_scores_path(self, dataset, model, seed, dataset_sha1=None):
+        folder = dataset if dataset_sha1 is None else f"{dataset}-{dataset_sha1[:12]}"
+        return self.dir / "per_user" / folder / f"{model}-seed{seed}.npz"
 
     def add_user_scores(self, spec, per_user):
         """Store ``{q: {"user": [...], "f1": [...]}}`` of one trial (nothing when empty)."""
@@ -78,18 +83,19 @@ class ResultStore:
         qs = np.concatenate([np.full(len(v["user"]), float(q)) for q, v in per_user.items()])
         users = np.concatenate([np.asarray(v["user"], np.int64) for v in per_user.values()])
         f1 = np.concatenate([np.asarray(v["f1"], np.float64) for v in per_user.values()])
-        path = self.user_scores_path(spec["dataset"], spec["model"], spec["seed"])
+        path = self.user_scores_path(spec["dataset"], spec["model"], spec["seed"], spec.get("dataset_sha1"))
         path.parent.mkdir(parents=True, exist_ok=True)
         with replaced_on_success(path) as tmp:
             with open(tmp, "wb") as f:
                 np.savez_compressed(f, q=qs, user=users, f1=f1)
 
-    def user_scores(self, dataset, models, seeds):
-        """Per-user F1 of ``dataset``: a frame (model, seed, q, user, f1) of the trials that have them."""
+    def user_scores(self, dataset, models, seeds, dataset_sha1=None):
+        """Per-user F1 of ``dataset`` (of that content): a frame (model, seed, q, user, f1) of the trials
+        that have them."""
         frames = []
         for model in models:
             for seed in seeds:
-                path = self.user_scores_path(dataset, model, seed)
+                path = self.user_scores_path(dataset, model, seed, dataset_sha1)
                 if path.is_file():
                     with np.load(path, allow_pickle=False) as data:
                         frames.append(pd.DataFrame({"model": model, "seed": seed, "q": data["q"],
@@ -100,7 +106,7 @@ class ResultStore:
     def add_failure(self, spec, error):
         self._drop_failure(spec)
         failed = self.failed()
-        entry = pd.DataFrame([{**{k: spec[k] for k in TRIAL_KEY}, "error": error}], columns=FAILED_COLUMNS)
+        entry = pd.DataFrame([{**{k: spec.get(k) for k in TRIAL_KEY}, "error": error}], columns=FAILED_COLUMNS)
         _write(pd.concat([failed, entry], ignore_index=True) if len(failed) else entry, self.failed_path)
 
     def _drop_failure(self, spec):

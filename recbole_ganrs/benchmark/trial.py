@@ -55,7 +55,8 @@ def model_config(model_class, spec, config):
 def row(spec, q, metric, extra):
     return {"dataset": spec["dataset"], "model": spec["model"], "seed": spec["seed"], "protocol": spec["protocol"],
             "q": q, "N": metric["N"], "precision": metric["precision"], "recall": metric["recall"], "f1": metric["f1"],
-            "test_users": metric["test_users"], "relevant_users": metric["relevant_users"], **extra}
+            "test_users": metric["test_users"], "relevant_users": metric["relevant_users"],
+            "dataset_sha1": spec.get("dataset_sha1"), **extra}
 
 
 def ranked_rows(result, spec, q_values):
