@@ -189,3 +189,8 @@ def test_soft_assignment_spreads_draws_over_neighbouring_clusters():
     d_any = np.linalg.norm(points[:, None] - clusters.centres[None], axis=2).mean(1)
     assert d_soft.mean() < 0.5 * d_any.mean()  # neighbours, not random clusters
     assert (soft == clusters.assign(points, 1.0, np.random.default_rng(1))).all()
+
+
+def test_draws_collapsed_by_a_tiny_std_are_refused(fitted):
+    with pytest.raises(GanrsError, match=r"the draws collapsed onto \d+ distinct points for 50 users or items"):
+        fitted.sample(users=50, items=40, samples=5000, std=1e-30, seed=0)

@@ -91,3 +91,13 @@ def test_sidecar_source_with_dotdot_is_refused(tmp_path):
     (tmp_path / "ganrs.json").write_text('{"source": "../../etc"}')
     with pytest.raises(GanrsError, match="without '..'"):
         source_of(tmp_path)
+
+
+def test_a_rating_far_off_the_scale_is_refused_with_its_line(tmp_path):
+    from tests.conftest import make_ratings, write_dataset
+
+    frame = make_ratings(n_users=20, n_items=10, per_user=5)
+    frame.loc[7, "rating"] = 999.0
+    folder = write_dataset(tmp_path, "outlier", frame)
+    with pytest.raises(SourceError, match="rating 999 on data line 8 is far off the scale 1..5"):
+        load_ratings(folder)

@@ -19,6 +19,7 @@ ID_COLUMNS = ("user_id", "item_id")
 RATING = "rating"
 EXPECTED_TYPES = {"user_id": "token", "item_id": "token", RATING: "float"}
 MAX_RATING_VALUES = 20
+OUTLIER_GAP = 5  # a gap between rating values this many times their median gap marks outliers
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,25 @@ def check_scale(frame, path):
     if n_values > MAX_RATING_VALUES:
         raise SourceError(f"{path}: {n_values} distinct ratings; a rating scale has at most "
                           f"{MAX_RATING_VALUES} values (e.g. 1..5 or 1..10)")
+    check_outliers(frame, path)
+
+
+def check_outliers(frame, path):
+    """A value far off the scale (e.g. 999 among 1..5) would silently move the default q: a gap between
+    consecutive rating values over OUTLIER_GAP times their median gap cuts the rarer side off as outliers."""
+    values, counts = np.unique(frame[RATING].to_numpy(), return_counts=True)
+    if len(values) < 3:
+        return
+    gaps = np.diff(values)
+    cut = int(np.argmax(gaps))
+    if gaps[cut] <= OUTLIER_GAP * np.median(gaps):
+        return
+    low, high = counts[: cut + 1].sum(), counts[cut + 1 :].sum()
+    outliers = values[cut + 1 :] if high <= low else values[: cut + 1]
+    row = int(np.argmax(frame[RATING].isin(outliers).to_numpy()))
+    raise SourceError(f"{path}: rating {frame[RATING].iloc[row]:g} on data line {_line(row)} is far off the scale "
+                      f"{values[0] if high <= low else values[cut + 1]:g}..{values[cut] if high <= low else values[-1]:g} "
+                      f"({min(low, high)} such rating(s)); fix or drop it")
 
 
 def check_pairs(frame, path):

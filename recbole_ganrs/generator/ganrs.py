@@ -28,6 +28,7 @@ from recbole_ganrs.generator.ratings import RATING_MODELS, collect_pairs, draw_c
 SAMPLE_CHUNK = 1 << 18  # draws generated, assigned and merged at a time
 FIT_DRAWS, FIT_DRAWS_PER_CLUSTER = 500_000, 20  # draws the clusters are fitted on
 REAL_SAMPLE = 5000  # real dense vectors kept for diagnostics plots
+COLLAPSED = 0.5  # fewer distinct users or items than this share of those asked is refused
 
 
 @dataclass
@@ -134,12 +135,27 @@ class GANRS(SyntheticGenerator):
             if taken >= rows:
                 break
         dense = np.concatenate(chunks)
+        for part, asked in ((dense[:, :k], r.users), (dense[:, k : 2 * k], r.items)):  # before k-means warns
+            distinct = len(np.unique(part.round(5), axis=0))
+            if distinct < COLLAPSED * asked:
+                raise GanrsError(f"ganrs: the draws collapsed onto {distinct} distinct points for {asked} users or "
+                                 f"items asked (std {r.std:g}); a larger --std spreads them")
         t = self.assignment_temperature
         user_clusters = Clusters.fit(dense[:, :k], r.users, r.seed, s.user_activity if self.match_shapes else None,
                                      temperature=t)
         item_clusters = Clusters.fit(dense[:, k : 2 * k], r.items, r.seed + 1,
                                      s.item_popularity if self.match_shapes else None, temperature=t)
         return user_clusters, item_clusters
+
+    @staticmethod
+    def _check_spread(ratings, request):
+        """Refuse draws collapsed onto a fraction of the users or items asked (e.g. a tiny std): a
+        "2,000-user" dataset with 1 user is no success. A few empty clusters are normal."""
+        users, items = ratings["user_id"].nunique(), ratings["item_id"].nunique()
+        if users < COLLAPSED * request.users or items < COLLAPSED * request.items:
+            raise GanrsError(f"ganrs: the draws collapsed onto {users} users and {items} items of the "
+                             f"{request.users} and {request.items} asked (std {request.std:g}); a larger --std "
+                             "spreads them")
 
     def _sample(self, request):
         """(ratings, {"privacy": DCR report of the synthetic users}).
@@ -170,5 +186,6 @@ class GANRS(SyntheticGenerator):
         else:
             rating = to_scale(value, s.rating_values, s.rating_shares, s.rating_mean, self.rating_model)
         ratings, used_users = ratings_frame(user, item, rating)
+        self._check_spread(ratings, request)
         privacy = dcr_report(user_clusters.centres[used_users], self._state["real_users"].numpy())
         return ratings, {"privacy": privacy}
