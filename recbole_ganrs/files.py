@@ -1,5 +1,6 @@
 """Writing any output file all-or-nothing, checking output folders before any work, content hashes."""
 import hashlib
+import json
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,3 +37,8 @@ def file_digest(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def json_digest(value):
+    """sha1 of a JSON-able value with sorted keys: what identifies a set of settings."""
+    return hashlib.sha1(json.dumps(value, sort_keys=True).encode()).hexdigest()

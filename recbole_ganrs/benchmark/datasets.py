@@ -3,6 +3,7 @@
 ``generate`` and the benchmark both go through :func:`prepare_datasets`.
 """
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -31,8 +32,9 @@ class BenchmarkDataset:
     def recbole_config(self):
         return {"dataset": self.name, "data_path": self.data_path}
 
-    def content_sha1(self):
-        """sha1 of the dataset's .inter: results are reused only for the same content."""
+    @cached_property
+    def sha1(self):
+        """sha1 of the dataset's .inter (hashed once): results are reused only for the same content."""
         return file_digest(Path(self.data_path) / self.name / f"{self.name}.inter")
 
 
@@ -76,7 +78,7 @@ def prepare_datasets(opts, log=print, fitted=None):
         key = (plan.generator, plan.settings)
         generator = fitted.get(key) or make_generator(plan.generator, **generator_settings(opts, *key))
         name = dataset_name(source.name, plan.request, generator)
-        if is_current(data_dir / name, generator, plan.request, opts.source):
+        if is_current(data_dir / name, generator, plan.request, source.sha1):
             log(f"reusing {data_dir / name}")
         else:
             if key not in fitted:

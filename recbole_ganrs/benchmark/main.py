@@ -59,7 +59,7 @@ def write_report(opts, datasets, stats, output):
     """Tables (printed and tables.md), analysis CSVs and plots from the results on disk."""
     store = ResultStore(output)
     names = [d.name for d in datasets]
-    sha1 = {d.name: d.content_sha1() for d in datasets}
+    sha1 = {d.name: d.sha1 for d in datasets}
     results = current_results(store.results(), sha1)
     results = results[results["model"].isin(opts.models)
                       & results["seed"].isin(opts.seeds) & (results["protocol"] == opts.protocol)]

@@ -20,10 +20,8 @@ from recbole_ganrs.compat import ray_runtime_env
 
 def trial_specs(opts, datasets, qs):
     """The trials of the run, in a stable order."""
-    sha1 = {d.name: d.content_sha1() for d in datasets}
     return [
-        {"dataset": d.name, "dataset_sha1": sha1[d.name], "dataset_config": d.recbole_config(), "model": model,
-         "seed": seed,
+        {"dataset": d.name, "dataset_sha1": d.sha1, "dataset_config": d.recbole_config(), "model": model, "seed": seed,
          "protocol": opts.protocol, "ns": list(opts.ns), "qs": list(qs), "epochs": opts.epochs,
          "recbole": dict(opts.recbole), "threads": opts.cpus_per_trial}
         for d in datasets for model in opts.models for seed in opts.seeds

@@ -31,7 +31,7 @@ def _read(path, columns):
     if missing:
         from recbole_ganrs.errors import GanrsError
 
-        if set(frame.columns) >= set(columns[:9]):  # written before the paper protocol was corrected
+        if set(frame.columns) >= {"dataset", "model", "seed", "protocol"}:  # an older version's results or failures
             raise GanrsError(f"{path} was written by an older version whose 'paper' protocol was the thresholded "
                              "one: use another --output or delete it")
         raise GanrsError(f"{path} is not a results file of this tool (missing {sorted(missing)})")

@@ -2,21 +2,19 @@
 
 One fit serves many samples and runs: ``<data_dir>/.fits/<source>-<kind>-<key>.pt``.
 """
-import hashlib
-import json
 from pathlib import Path
 
 from recbole_ganrs.data import resolve_source
-from recbole_ganrs.files import file_digest
+from recbole_ganrs.files import file_digest, json_digest
 from recbole_ganrs.generator.base import SyntheticGenerator
 
 
 def fit_path(cache_dir, source, generator):
     """Where the fit of ``source`` with ``generator``'s fit settings is cached."""
     src = resolve_source(source)
-    key = json.dumps({"source": file_digest(src.inter_path), "kind": generator.kind,
-                      "format": generator.fit_format, **generator.fit_settings()}, sort_keys=True)
-    return Path(cache_dir) / f"{src.name}-{generator.kind}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.pt"
+    key = json_digest({"source": file_digest(src.inter_path), "kind": generator.kind,
+                       "format": generator.fit_format, **generator.fit_settings()})
+    return Path(cache_dir) / f"{src.name}-{generator.kind}-{key[:12]}.pt"
 
 
 def fit_or_load(generator, source, cache_dir=None):

@@ -5,14 +5,13 @@ A synthetic dataset is ``<data_dir>/<name>/<name>.inter`` plus its sidecar
 with ``dataset: <name>, data_path: <data_dir>`` and ``stats`` compares it with its source.
 """
 import dataclasses
-import hashlib
 import json
 from dataclasses import asdict
 from pathlib import Path
 
 from recbole_ganrs.data import BUNDLED, resolve_source, write_atomic
 from recbole_ganrs.data.sidecar import read_sidecar, write_sidecar
-from recbole_ganrs.files import check_output_folder, file_digest
+from recbole_ganrs.files import check_output_folder, file_digest, json_digest
 
 
 def data_settings(generator, request):
@@ -24,14 +23,14 @@ def data_settings(generator, request):
 
 
 def dataset_name(source_name, request, generator):
-    """e.g. ``ganrs-ml-100k-u2000-i4000-s800000-std2.5-seed0`` (``-r353269`` for a rating count); any setting that is not the generator's
-    default adds a short hash of those settings (``...-seed0-3f2a9c1d``), so that two datasets made
-    differently never share a name. The settings themselves are in the sidecar."""
+    """e.g. ``ganrs-ml-100k-u2000-i4000-s800000-std2.5-seed0`` (``-r353269`` for a rating count); any
+    setting that is not the generator's default adds a short hash of those settings (``...-seed0-3f2a9c1d``),
+    so that two datasets made differently never share a name. The settings themselves are in the sidecar."""
     r = request
     name = f"{generator.kind}-{source_name}-u{r.users}-i{r.items}-{r.size_label()}-std{r.std:g}-seed{r.seed}"
     changed = data_settings(generator, request)
     if changed:
-        name += "-" + hashlib.sha1(json.dumps(changed, sort_keys=True).encode()).hexdigest()[:8]
+        name += "-" + json_digest(changed)[:8]
     return name
 
 
@@ -43,14 +42,14 @@ def sidecar_meta(generator, source, request, measured):
             "request": asdict(request), "settings": generator.settings(), **measured}
 
 
-def is_current(folder, generator, request, source):
-    """True when ``folder`` holds a dataset made from this source's content (not just its path) by this
-    generator kind, settings and request."""
+def is_current(folder, generator, request, source_sha1):
+    """True when ``folder`` holds a dataset made from the source content ``source_sha1`` (not just its path)
+    by this generator kind, settings and request."""
     meta = read_sidecar(folder)
     if meta is None or not (Path(folder) / f"{Path(folder).name}.inter").is_file():
         return False
     same = json.loads(json.dumps({"kind": generator.kind, "request": asdict(request), "settings": generator.settings(),
-                                  "source_sha1": file_digest(resolve_source(source).inter_path)}))
+                                  "source_sha1": source_sha1}))
     return {k: meta.get("generator" if k == "kind" else k) for k in same} == same
 
 

@@ -31,6 +31,11 @@ REAL_SAMPLE = 5000  # real dense vectors kept for diagnostics plots
 COLLAPSED = 0.5  # fewer distinct users or items than this share of those asked is refused
 
 
+def collapsed(what, std):
+    """The one-line refusal of draws collapsed onto too few points (e.g. a tiny std)."""
+    return GanrsError(f"ganrs: the draws collapsed onto {what} (std {std:g}); a larger --std spreads them")
+
+
 @dataclass
 class GANRS(SyntheticGenerator):
     """The GANRS generator (scikit-learn style: settings here, learnt state after ``fit``)."""
@@ -138,8 +143,7 @@ class GANRS(SyntheticGenerator):
         for part, asked in ((dense[:, :k], r.users), (dense[:, k : 2 * k], r.items)):  # before k-means warns
             distinct = len(np.unique(part.round(5), axis=0))
             if distinct < COLLAPSED * asked:
-                raise GanrsError(f"ganrs: the draws collapsed onto {distinct} distinct points for {asked} users or "
-                                 f"items asked (std {r.std:g}); a larger --std spreads them")
+                raise collapsed(f"{distinct} distinct points for {asked} users or items asked", r.std)
         t = self.assignment_temperature
         user_clusters = Clusters.fit(dense[:, :k], r.users, r.seed, s.user_activity if self.match_shapes else None,
                                      temperature=t)
@@ -153,9 +157,8 @@ class GANRS(SyntheticGenerator):
         "2,000-user" dataset with 1 user is no success. A few empty clusters are normal."""
         users, items = ratings["user_id"].nunique(), ratings["item_id"].nunique()
         if users < COLLAPSED * request.users or items < COLLAPSED * request.items:
-            raise GanrsError(f"ganrs: the draws collapsed onto {users} users and {items} items of the "
-                             f"{request.users} and {request.items} asked (std {request.std:g}); a larger --std "
-                             "spreads them")
+            raise collapsed(f"{users} users and {items} items of the {request.users} and {request.items} asked",
+                            request.std)
 
     def _sample(self, request):
         """(ratings, {"privacy": DCR report of the synthetic users}).

@@ -36,8 +36,11 @@ class PairAccumulator:
         self.keys, self.sums, self.counts = np.empty(0, np.int64), np.empty(0), np.empty(0)
         self.pending, self.pending_rows = [], 0
 
+    def _key(self, user, item):
+        return user.astype(np.int64) * self.n_items + item
+
     def add(self, user, item, value):
-        key = user.astype(np.int64) * self.n_items + item
+        key = self._key(user, item)
         self.pending.append(_reduce(key, value.astype(np.float64), np.ones(len(key))))
         self.pending_rows += len(self.pending[-1][0])
         if self.pending_rows >= max(len(self.keys), 1 << 20):
@@ -54,7 +57,7 @@ class PairAccumulator:
         need = target - len(self)
         if need <= 0:
             return True
-        key = user.astype(np.int64) * self.n_items + item
+        key = self._key(user, item)
         known = np.searchsorted(self.keys, key).clip(max=max(len(self.keys) - 1, 0))
         new = np.flatnonzero(self.keys[known] != key) if len(self.keys) else np.arange(len(key))
         _, first = np.unique(key[new], return_index=True)

@@ -22,7 +22,8 @@ def stats_rows(datasets, split=None):
             if origin not in sources:
                 sources[origin] = load_ratings(origin)
                 name = resolve_source(origin).name
-                structure.setdefault(name, structure_row(f"{name} (source)", sources[origin], split))
+                if name not in structure:  # a source given among the datasets is measured once
+                    structure[name] = structure_row(f"{name} (source)", sources[origin], split)
             privacy = (read_sidecar(src.inter_path.parent) or {}).get("privacy", {})
             fidelity_rows.append({**fidelity(src.name, ratings, sources[origin]), **privacy, "source": origin})
         if src.name not in structure:
