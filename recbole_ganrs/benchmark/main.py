@@ -92,10 +92,11 @@ def write_report(opts, datasets, stats, output):
     print("wrote " + ", ".join(str(p) for p in written))
 
 
-def run_benchmark(opts):
-    """The whole job; returns (failed trials, {stage: seconds})."""
+def run_benchmark(opts, qs=None):
+    """The whole job (``qs``: the checked thresholds, when the caller has them); returns
+    (failed trials, {stage: seconds})."""
     timings, start = {}, time.perf_counter()
-    qs = thresholds(opts)
+    qs = thresholds(opts) if qs is None else qs
     output = opts.output_dir
     output.mkdir(parents=True, exist_ok=True)
     opts.cpus = opts.cpus or (None if opts.address else default_cpus())
@@ -127,8 +128,7 @@ def benchmark(opts):
     check_models(opts.models)
     load_ratings(opts.source, strict=True)
     check_plan(opts)  # refuse a bad source or impossible sizes before any work
-    thresholds(opts)
-    failed, _ = run_benchmark(opts)
+    failed, _ = run_benchmark(opts, thresholds(opts))
     if failed:
         print(f"{len(failed)} trial(s) failed: see failed.csv; re-run the same command to retry them",
               file=sys.stderr)
