@@ -3,6 +3,7 @@
 Input errors end with one ``error: ...`` line on stderr and exit status 2.
 """
 import argparse
+import errno
 import sys
 from pathlib import Path
 
@@ -11,9 +12,12 @@ from recbole_ganrs.errors import GanrsError
 
 def dataset_config(dataset):
     """Config entries for ``--dataset``: a RecBole name (found under data_path) or a folder path."""
-    from recbole_ganrs.data import BUNDLED, resolve_source
+    from recbole_ganrs.data import BUNDLED, prepare_source, resolve_source
+    from recbole_ganrs.options import GeneratorOptions
 
     if dataset == BUNDLED or Path(dataset).exists() or "/" in dataset:
+        if resolve_source(dataset).not_atomic():  # a CSV / TSV: converted as generate would
+            dataset = prepare_source(dataset, GeneratorOptions.data_dir)
         return resolve_source(dataset).recbole_config()
     return {"dataset": dataset}
 
@@ -55,9 +59,12 @@ def generate_options(args):
 
 def saved_fit(path, opts):
     """A saved fit to sample from, as prepare_datasets takes it; the options follow its kind and settings."""
+    from recbole_ganrs.data import load_ratings
     from recbole_ganrs.generator import SyntheticGenerator
+    from recbole_ganrs.generator.base import check_fitted_on
 
     generator = SyntheticGenerator.load(path, progress=opts.progress)
+    check_fitted_on(generator, load_ratings(opts.source), opts.source)
     opts.generators = [generator.kind]
     grid_point = ()
     if generator.kind == "ganrs":
@@ -72,15 +79,15 @@ def cmd_generate(args, extra):
     """Fit a generator on a source (or reuse a cached or saved fit) and write one synthetic dataset per
     grid point; an up-to-date dataset is reused, as the benchmark does."""
     from recbole_ganrs.benchmark.datasets import check_plan, prepare_datasets
-    from recbole_ganrs.data import load_ratings
+    from recbole_ganrs.data import load_ratings, prepare_source
     from recbole_ganrs.files import check_output_folder
 
     opts = generate_options(args)
     check_output_folder(opts.data_dir)
-    fitted = saved_fit(args.fit, opts) if args.fit else None
     if args.plots and (opts.generators != ["ganrs"]):
         raise GanrsError("--plots draws GANRS embeddings: it needs --generator ganrs")
-    load_ratings(opts.source, strict=True)
+    opts.source = prepare_source(opts.source, opts.data_dir, opts.duplicates)
+    fitted = saved_fit(args.fit, opts) if args.fit else None
     check_plan(opts)
     datasets, written = prepare_datasets(opts, fitted=fitted)
     if args.plots:
@@ -155,3 +162,19 @@ def main(argv=None, prog=None):
     except GanrsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        message = os_error_message(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+
+
+def os_error_message(exc):
+    """One line for the OS errors a user can fix (a full disk, a folder without permission), else None."""
+    where = f" writing {exc.filename}" if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"disk full{where}: free some space (or point --data-dir / --output elsewhere) and run again"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"permission denied{where}: {exc.strerror}"
+    return None

@@ -79,3 +79,16 @@ class Config(RecBoleConfig):
         ):
             if path is not None and path.is_file():
                 self._update_internal_config_dict(os.fspath(path))
+
+
+def recbole_defaults():
+    """RecBole's overall defaults with the plugin's: what a ``recbole:`` value of the benchmark is checked against."""
+    import recbole
+    import yaml
+
+    values = {}
+    for path in (Path(recbole.__file__).parent / "properties" / "overall.yaml", properties_dir() / "overall.yaml",
+                 properties_dir() / "rating.yaml", *sorted((properties_dir() / "model").glob("*.yaml"))):
+        with open(path, encoding="utf-8") as f:
+            values.update(yaml.safe_load(f) or {})
+    return values

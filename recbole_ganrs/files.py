@@ -9,9 +9,42 @@ from recbole_ganrs.errors import GanrsError
 
 
 def check_output_folder(path):
-    """Refuse an output folder path that is an existing file."""
-    if Path(path).exists() and not Path(path).is_dir():
+    """Refuse an output folder that is a file or cannot be written (checked before any work: a fit must not
+    be lost to a folder found read-only after it)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
         raise GanrsError(f"output path '{path}' is a file, not a folder")
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise GanrsError(f"output folder '{path}' cannot be made: '{existing}' is a file")
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        raise GanrsError(f"output folder '{path}' cannot be written (permission denied on '{existing}')")
+
+
+@contextmanager
+def exclusive_use(folder, what="output folder"):
+    """Hold ``folder`` for this process while the block runs; a second run on the same folder is refused
+    in one line (two runs appending to one results.csv would interleave their rows)."""
+    import fcntl
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "?"
+            raise GanrsError(f"{what} '{folder}' is in use by another run (pid {holder}): wait for it to end, "
+                             "or give another --output") from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @contextmanager

@@ -5,6 +5,7 @@ List values make a grid: one synthetic dataset per generator x users x samples x
 (x gan x embedding size for GANRS), which is how the ablations run.
 """
 import dataclasses
+import typing
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,12 +13,16 @@ from typing import Optional
 
 import yaml
 
-from recbole_ganrs.data import BUNDLED
+from recbole_ganrs.data import BUNDLED, DUPLICATE_POLICIES
 from recbole_ganrs.errors import GanrsError
+from recbole_ganrs.files import check_output_folder
 from recbole_ganrs.generator import GAN_KINDS, GENERATORS, setting_default
 from recbole_ganrs.generator.ratings import RATING_MODELS
+from recbole_ganrs.limits import check_seed
 
 DEFAULT_USERS, DEFAULT_ITEMS, DEFAULT_SAMPLES, DEFAULT_STD = 8000, 4000, 800_000, 2.5
+MAX_YAML_BYTES = 100_000
+MAX_GAN_STEPS = 10_000_000
 
 
 @dataclass
@@ -25,20 +30,21 @@ class GeneratorOptions:
     """Which synthetic datasets to make (or reuse) from which source."""
 
     source: str = BUNDLED
-    users: list = field(default_factory=lambda: [DEFAULT_USERS])
+    users: list[int] = field(default_factory=lambda: [DEFAULT_USERS])
     items: int = DEFAULT_ITEMS
-    samples: list = field(default_factory=lambda: [DEFAULT_SAMPLES])
-    ratings: Optional[list] = None  # distinct ratings per dataset, instead of a number of draws
-    std: list = field(default_factory=lambda: [DEFAULT_STD])
-    generators: list = field(default_factory=lambda: ["ganrs"])
-    gan: list = field(default_factory=lambda: [setting_default("ganrs", "gan")])
-    embedding_size: list = field(default_factory=lambda: [setting_default("ganrs", "embedding_size")])
+    samples: list[int] = field(default_factory=lambda: [DEFAULT_SAMPLES])
+    ratings: Optional[list[int]] = None  # distinct ratings per dataset, instead of a number of draws
+    std: list[float] = field(default_factory=lambda: [DEFAULT_STD])
+    generators: list[str] = field(default_factory=lambda: ["ganrs"])
+    gan: list[str] = field(default_factory=lambda: [setting_default("ganrs", "gan")])
+    embedding_size: list[int] = field(default_factory=lambda: [setting_default("ganrs", "embedding_size")])
     gan_steps: Optional[int] = None  # None: each GAN generator's default
     rating_model: str = setting_default("ganrs", "rating_model")
     match_shapes: bool = setting_default("ganrs", "match_shapes")
     assignment_temperature: float = setting_default("ganrs", "assignment_temperature")
-    seeds: list = field(default_factory=lambda: [0])  # the datasets are made with the first
+    seeds: list[int] = field(default_factory=lambda: [0])  # the datasets are made with the first
     data_dir: str = "dataset_atomic"
+    duplicates: str = "error"  # repeated (user, item) pairs of the source: error, or keep first / last / mean
     progress: bool = True
 
     @property
@@ -76,6 +82,9 @@ def add_generator_arguments(parser, users_help=None):
         help="ganrs: 0 assigns each draw to its nearest user and item (the reference); above 0 draws one of "
              "the nearest at this temperature, so that draws spread over neighbouring pairs "
              f"(default {d.assignment_temperature:g})")
+    add("--duplicates", choices=list(DUPLICATE_POLICIES),
+        help="a source's repeated (user, item) pairs: error (default), or keep the first, the last or the mean "
+             "(rounded to the scale) rating, as RecBole's rm_dup_inter")
     add("--data-dir", "--out", dest="data_dir", help=f"where synthetic datasets and fits are kept (default {d.data_dir})")
     add("--no-progress", "--quiet", dest="progress", action="store_false", default=None, help="no progress bars")
     return g
@@ -94,44 +103,72 @@ def generator_settings(opts, kind, grid_point=()):
     return settings
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader without anchors and aliases: a few lines of aliases can expand to gigabytes (a YAML bomb),
+    and an options file never needs them."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.events.AliasEvent):
+            raise GanrsError(f"YAML aliases (*name) are not allowed in an options file "
+                             f"(line {self.peek_event().start_mark.line + 1})")
+        return super().compose_node(parent, index)
+
+
 def read_yaml(path, options_class):
     """Options from a YAML file (flag names with underscores): unknown keys warn, wrong types are errors."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise GanrsError(f"config file {path} not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GanrsError(f"config file {path} cannot be read ({exc})") from None
+    if len(text) > MAX_YAML_BYTES:
+        raise GanrsError(f"config file {path} is {len(text):,} bytes; an options file is at most {MAX_YAML_BYTES:,}")
+    try:
+        data = yaml.load(text, Loader=_NoAliasLoader) or {}
     except yaml.YAMLError as exc:
         raise GanrsError(f"config file {path} is not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(data, dict):
         raise GanrsError(f"config file {path} must hold a mapping of option: value")
-    known = {f.name: f for f in dataclasses.fields(options_class)}
+    hints = typing.get_type_hints(options_class)
     out = {}
     for key, value in data.items():
-        if key not in known:
+        if key not in hints:
             warnings.warn(f"{path}: unknown option '{key}' ignored", stacklevel=2)
             continue
-        out[key] = check_type(key, value, known[key])
+        out[key] = check_type(key, value, hints[key])
     return out
 
 
-def check_type(key, value, spec):
-    default = spec.default_factory() if spec.default_factory is not dataclasses.MISSING else spec.default
-    if value is None or default is None:
-        return value
-    if isinstance(default, list):
-        value = value if isinstance(value, list) else [value]
-        kind = type(default[0]) if default else object
-        if not all(isinstance(v, kind) or (kind is float and isinstance(v, int)) for v in value):
-            raise GanrsError(f"option '{key}' must be a list of {kind.__name__}, got {value!r}")
-        return [float(v) for v in value] if kind is float else value
-    if isinstance(default, bool) or isinstance(value, bool):
-        if not isinstance(value, bool) or not isinstance(default, bool):
-            raise GanrsError(f"option '{key}' must be {type(default).__name__}, got {value!r}")
-        return value
-    if isinstance(default, float) and isinstance(value, int):
+def check_type(key, value, hint):
+    """``value`` as the option's annotated type (``Optional[list[int]]``...), or a one-line error."""
+    optional = typing.get_origin(hint) is typing.Union and type(None) in typing.get_args(hint)
+    if optional:
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    if value is None:
+        if optional:
+            return None
+        raise GanrsError(f"option '{key}' needs a value")
+    if typing.get_origin(hint) is list:
+        kind = typing.get_args(hint)[0]
+        values = value if isinstance(value, list) else [value]
+        try:
+            return [_scalar(v, kind) for v in values]
+        except TypeError:
+            raise GanrsError(f"option '{key}' must be a list of {kind.__name__}, got {value!r}") from None
+    try:
+        return _scalar(value, hint)
+    except TypeError:
+        raise GanrsError(f"option '{key}' must be {hint.__name__}, got {value!r}") from None
+
+
+def _scalar(value, kind):
+    if isinstance(value, bool) and kind is not bool:
+        raise TypeError
+    if kind is float and isinstance(value, (int, float)):
         return float(value)
-    if not isinstance(value, type(default)):
-        raise GanrsError(f"option '{key}' must be {type(default).__name__}, got {value!r}")
+    if not isinstance(value, kind):
+        raise TypeError
     return value
 
 
@@ -146,6 +183,13 @@ def validate_generator_options(opts, explicit=()):
             raise GanrsError(f"--{key.replace('_', '-')} needs at least one value")
     if opts.ratings is not None and (not opts.ratings or "samples" in explicit):
         raise GanrsError("give --ratings (distinct ratings) or --samples (draws), not both; --ratings needs a value")
+    for seed in opts.seeds:
+        check_seed(seed)
+    check_output_folder(opts.data_dir)
+    if opts.duplicates not in DUPLICATE_POLICIES:
+        raise GanrsError(f"duplicates must be one of {', '.join(DUPLICATE_POLICIES)}, not '{opts.duplicates}'")
+    if opts.gan_steps is not None and not 1 <= opts.gan_steps <= MAX_GAN_STEPS:
+        raise GanrsError(f"gan_steps must be in 1..{MAX_GAN_STEPS:,}, got {opts.gan_steps}")
     unknown = sorted(set(opts.generators) - set(GENERATORS))
     if unknown:
         raise GanrsError(f"unknown generator(s) {unknown} (choose from {', '.join(GENERATORS)})")

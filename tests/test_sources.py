@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -36,9 +37,10 @@ def _folder(tmp_path, text, name="bad"):
         ("user_id:token\titem_id:token\trating:float\n", "no ratings"),
         ("user_id:token\titem_id:token\n1\t2\n", "missing column"),
         ("user_id:token\titem_id:token\trating:float\n1\t2\tgood\n", "non-numeric rating 'good'"),
-        ("user_id\titem_id\trating\n1\t2\t3\n", "has no ':type'"),
+        ("user_id\titem\tstars\n1\t2\tx\n", "non-numeric rating 'x' on line 2"),
+        ("who\twhat\tstars\n1\t2\t3\n", "no user_id column in its header"),
         ("user_id:token\titem_id:token\trating:token\n1\t2\t3\n", "header has rating:token"),
-        ("user_id:token\titem_id:token\trating:float\n1\t2\t3\n1\t3\t-1\n", "rating -1 on data line 2 is below 0"),
+        ("user_id:token\titem_id:token\trating:float\n1\t2\t3\n1\t3\t-1\n", "rating -1 on line 3 is below 0"),
         ("user_id:token\titem_id:token\trating:float\n" + "".join(f"1\t{i}\t{i / 7}\n" for i in range(25)),
          "25 distinct ratings"),
     ],
@@ -67,7 +69,8 @@ def test_cli_reports_a_bad_source_in_one_line(tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("1\t2\t3\n1\t3\t4\n1\t2\t5\n2\t2\t1\n2\t3\t1\n", r"pair \(user 1, item 2\) is rated more than once \(data lines 1 and 3\)"),
+    ("1\t2\t3\n1\t3\t4\n1\t2\t5\n2\t2\t1\n2\t3\t1\n2\t3\t2\n",
+     r"2 \(user, item\) pair\(s\) rated more than once, e.g. user 1, item 2 on line 2 and line 4; .* --duplicates"),
     ("1\t2\t3\n1\t3\t4\n2\t2\t1\n", "1 user\\(s\\) with a single rating \\(e.g. user 2\\)"),
 ])
 def test_a_source_to_learn_from_is_checked_strictly(tmp_path, text, message):
@@ -99,5 +102,55 @@ def test_a_rating_far_off_the_scale_is_refused_with_its_line(tmp_path):
     frame = make_ratings(n_users=20, n_items=10, per_user=5)
     frame.loc[7, "rating"] = 999.0
     folder = write_dataset(tmp_path, "outlier", frame)
-    with pytest.raises(SourceError, match="rating 999 on data line 8 is far off the scale 1..5"):
+    with pytest.raises(SourceError, match="rating 999 on line 9 is far off the scale 1..5"):
         load_ratings(folder)
+
+
+RATINGS = [("1", "10", 4.0), ("1", "11", 3.0), ("2", "10", 5.0), ("2", "12", 1.0), ("3", "11", 2.0), ("3", "12", 4.0)]
+
+
+@pytest.mark.parametrize("name, text", [
+    ("bom.inter", "\ufeffuser_id:token\titem_id:token\trating:float\n"
+                  + "".join(f"{u}\t{i}\t{r:g}\n" for u, i, r in RATINGS)),
+    ("commas.inter", "user_id:token,item_id:token,rating:float\n" + "".join(f"{u},{i},{r:g}\n" for u, i, r in RATINGS)),
+    ("ratings.csv", "userId,movieId,rating,timestamp\n" + "".join(f"{u},{i},{r:g},0\n" for u, i, r in RATINGS)),
+    ("noheader.csv", "".join(f"{u};{i};{r:g}\n" for u, i, r in RATINGS)),
+    ("ratings.tsv", "\ufeffuser\titem\trating\n" + "".join(f"{u}\t{i}\t{r:g}\n" for u, i, r in RATINGS)),
+    ("ratings.dat", "".join(f"{u}::{i}::{r:g}::0\n" for u, i, r in RATINGS)),
+])
+def test_plain_ratings_files_are_read_and_converted_for_recbole(tmp_path, name, text):
+    from recbole_ganrs.data import prepare_source
+
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / name).write_text(text, encoding="utf-8")
+    frame = load_ratings(folder / name)
+    assert list(map(tuple, frame.itertuples(index=False))) == RATINGS
+    with pytest.raises(SourceError, match="RecBole cannot read"):
+        resolve_source(folder / name).recbole_config()
+    prepared = prepare_source(folder / name, tmp_path / "data", log=lambda _: None)
+    src = resolve_source(prepared)
+    assert src.not_atomic() is None and src.name == Path(name).stem
+    assert list(map(tuple, load_ratings(prepared).itertuples(index=False))) == RATINGS
+    assert prepare_source(folder / name, tmp_path / "data", log=lambda _: None) == prepared  # converted once
+
+
+@pytest.mark.parametrize("policy, expected", [("first", 3.0), ("last", 5.0), ("mean", 4.0)])
+def test_duplicates_policy_keeps_one_rating_per_pair(tmp_path, policy, expected):
+    from recbole_ganrs.data import prepare_source
+
+    text = "user,item,rating\n" + "".join(f"{u},{i},{r:g}\n" for u, i, r in RATINGS) + "1,11,5\n1,11,5\n"
+    (tmp_path / "dup.csv").write_text(text)
+    with pytest.raises(SourceError, match=r"1 \(user, item\) pair\(s\) .* on line 3 and line 8"):
+        prepare_source(tmp_path / "dup.csv", tmp_path / "data")
+    ratings = load_ratings(prepare_source(tmp_path / "dup.csv", tmp_path / "data", policy, log=lambda _: None),
+                           strict=True)
+    assert len(ratings) == len(RATINGS)
+    assert ratings.set_index(["user_id", "item_id"]).loc[("1", "11"), "rating"] == expected
+
+
+def test_a_clean_atomic_source_is_used_as_it_is(tiny_dataset, tmp_path):
+    from recbole_ganrs.data import prepare_source
+
+    assert prepare_source(tiny_dataset, tmp_path / "data") == tiny_dataset
+    assert not (tmp_path / "data").exists()

@@ -82,7 +82,7 @@ def prepare_datasets(opts, log=print, fitted=None):
             log(f"reusing {data_dir / name}")
         else:
             if key not in fitted:
-                fitted[key] = fit_or_load(generator, opts.source, data_dir / ".fits")
+                fitted[key] = fit_or_load(generator, opts.source, data_dir / ".fits", log=log)
             inter, ratings = write_dataset(fitted[key], opts.source, plan.request, data_dir)
             written[name] = (fitted[key], ratings)
             log(f"wrote {inter} ({len(ratings)} ratings)")

@@ -10,11 +10,11 @@ import numpy as np
 from recbole_ganrs.benchmark.datasets import check_plan, prepare_datasets, size_series
 from recbole_ganrs.benchmark.options import default_cpus
 from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, write_markdown
-from recbole_ganrs.benchmark.runner import run_trials
+from recbole_ganrs.benchmark.runner import check_address, run_trials
 from recbole_ganrs.benchmark.store import ResultStore
 from recbole_ganrs.config import benchmark_split
-from recbole_ganrs.data import load_ratings
-from recbole_ganrs.files import replaced_on_success
+from recbole_ganrs.data import load_ratings, prepare_source
+from recbole_ganrs.files import exclusive_use, replaced_on_success
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.evaluation import default_thresholds
 from recbole_ganrs.registry import get_model
@@ -126,9 +126,11 @@ def run_benchmark(opts, qs=None):
 def benchmark(opts):
     """Check everything a run needs before any work, run it; returns the exit status."""
     check_models(opts.models)
-    load_ratings(opts.source, strict=True)
+    check_address(opts.address)
+    opts.source = prepare_source(opts.source, opts.data_dir, opts.duplicates)
     check_plan(opts)  # refuse a bad source or impossible sizes before any work
-    failed, _ = run_benchmark(opts, thresholds(opts))
+    with exclusive_use(opts.output_dir):
+        failed, _ = run_benchmark(opts, thresholds(opts))
     if failed:
         print(f"{len(failed)} trial(s) failed: see failed.csv; re-run the same command to retry them",
               file=sys.stderr)

@@ -30,15 +30,16 @@ from recbole_ganrs.options import (
 )
 
 PAPER_SEEDS = [0, 1, 2]  # --paper: three seeds, so that model differences can be told from noise
+MAX_EPOCHS = 10_000
 QUICK = {"epochs": 2, "samples": [100_000], "gan_steps": 2000}  # --quick: a smoke run
 
 
 @dataclass
 class BenchmarkOptions(GeneratorOptions):
     paper: Optional[str] = None  # a source: run the paper's plan on it
-    models: list = field(default_factory=lambda: list(PAPER_MODELS))
-    ns: list = field(default_factory=lambda: [2, 4, 6, 8, 10])
-    qs: Optional[list] = None  # None: the top two values of the source's scale
+    models: list[str] = field(default_factory=lambda: list(PAPER_MODELS))
+    ns: list[int] = field(default_factory=lambda: [2, 4, 6, 8, 10])
+    qs: Optional[list[float]] = None  # None: the top two values of the source's scale
     epochs: Optional[int] = None  # None: each model's YAML default
     protocol: str = PROTOCOLS[0]
     output: Optional[str] = None  # None: results/<run name>
@@ -144,9 +145,28 @@ def validate(opts, explicit=()):
     if opts.address is None and opts.cpus_per_trial > (opts.cpus or default_cpus()):
         raise GanrsError(f"--cpus-per-trial {opts.cpus_per_trial} is more than the {opts.cpus or default_cpus()} "
                          "CPUs of the local Ray: no trial could ever start")
+    if opts.epochs is not None and opts.epochs > MAX_EPOCHS:
+        raise GanrsError(f"epochs must be at most {MAX_EPOCHS}, got {opts.epochs}")
+    check_recbole_settings(opts.recbole)
     check_output_folder(opts.output_dir)
-    if not isinstance(opts.recbole, dict):
+
+
+def check_recbole_settings(settings):
+    """Each ``recbole:`` value of the type of RecBole's (or the plugin's) default for that key, so that a wrong
+    one is named now rather than failing every trial; keys RecBole does not define pass as they are."""
+    from recbole_ganrs.config import recbole_defaults
+
+    if not isinstance(settings, dict):
         raise GanrsError("option 'recbole' must be a mapping of RecBole settings")
+    defaults = recbole_defaults()
+    for key, value in settings.items():
+        default = defaults.get(key)
+        if default is None or value is None:
+            continue
+        kinds = (int, float) if isinstance(default, float) else type(default)
+        if isinstance(value, bool) != isinstance(default, bool) or not isinstance(value, kinds):
+            raise GanrsError(f"recbole setting '{key}' must be {type(default).__name__} like RecBole's default "
+                             f"{default!r}, got {value!r}")
 
 
 def default_cpus():

@@ -6,6 +6,7 @@ and a re-run resumes: trials already in results.csv are not run again.
 """
 import logging
 import os
+import socket
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -15,6 +16,9 @@ os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 
 from recbole_ganrs.benchmark.store import ResultStore, trial_key
 from recbole_ganrs.compat import ray_runtime_env
+from recbole_ganrs.errors import GanrsError
+
+CONNECT_TIMEOUT = 5  # seconds to reach --address
 
 
 
@@ -32,6 +36,21 @@ def trial_name(spec):
     return f"{spec['model']}-{spec['dataset']}-seed{spec['seed']}"
 
 
+def check_address(address, timeout=CONNECT_TIMEOUT):
+    """Refuse an unreachable ``--address`` (host:port or ray://host:port) in ``timeout`` seconds, before any
+    work (Ray's own connect retries for minutes). ``auto`` is left to Ray."""
+    if not address or address == "auto":
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise GanrsError(f"--address must be host:port or ray://host:port, got '{address}'")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise GanrsError(f"cannot reach a Ray cluster at {address} within {timeout:g} s "
+                         f"({exc.strerror or exc}): is `ray start --head` running there?") from None
+
+
 def start_ray(address=None, cpus=None):
     """Connect to ``address`` or start a local Ray with ``cpus`` CPUs (workers get the compat patches)."""
     import ray
@@ -41,7 +60,10 @@ def start_ray(address=None, cpus=None):
     kwargs = dict(include_dashboard=False, runtime_env=ray_runtime_env(), logging_level=logging.WARNING,
                   log_to_driver=False)
     if address:
-        ray.init(address=address, **kwargs)
+        try:
+            ray.init(address=address, **kwargs)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise GanrsError(f"cannot connect to the Ray cluster at {address}: {str(exc).splitlines()[0]}") from None
     else:  # a private local instance, whatever cluster address a `ray start` left on this machine
         ray.init(address="local", num_cpus=cpus, **kwargs)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.files import replaced_on_success
 
 RESULT_COLUMNS = ["dataset", "model", "seed", "protocol", "q", "N", "precision", "recall", "f1",
@@ -26,11 +27,13 @@ def _read(path, columns):
     path = Path(path)
     if not path.is_file():
         return pd.DataFrame(columns=columns)
-    frame = pd.read_csv(path, keep_default_na=True)
+    try:
+        frame = pd.read_csv(path, keep_default_na=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise GanrsError(f"{path} cannot be read as a results file ({type(exc).__name__}): use another --output "
+                         "or delete it") from None
     missing = set(columns) - set(frame.columns)
     if missing:
-        from recbole_ganrs.errors import GanrsError
-
         if set(frame.columns) >= {"dataset", "model", "seed", "protocol"}:  # an older version's results or failures
             raise GanrsError(f"{path} was written by an older version whose 'paper' protocol was the thresholded "
                              "one: use another --output or delete it")

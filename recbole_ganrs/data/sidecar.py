@@ -37,3 +37,17 @@ def source_of(folder):
     if source is not None and (not isinstance(source, str) or ".." in Path(source).parts):
         raise GanrsError(f"{Path(folder) / SIDECAR}: source {source!r} must be ml-100k or a path without '..'")
     return source
+
+
+def check_inter_matches(folder, meta=None):
+    """Refuse a synthetic folder whose .inter is not the one its sidecar records (edited or replaced since):
+    its numbers would be credited to the generator and settings the sidecar names."""
+    from recbole_ganrs.files import file_digest
+
+    meta = read_sidecar(folder) if meta is None else meta
+    inter = Path(folder) / f"{Path(folder).name}.inter"
+    recorded = (meta or {}).get("inter_sha1")
+    if recorded and file_digest(inter) != recorded:
+        raise GanrsError(f"{inter} is not the file its {SIDECAR} describes ({meta.get('rows', '?')} ratings "
+                         f"recorded): it was edited or replaced; generate it again, or delete {SIDECAR} to use it "
+                         "as a plain source")

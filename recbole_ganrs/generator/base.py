@@ -15,6 +15,8 @@ A new generator is a dataclass subclass with a ``kind``, its settings as fields,
 ``_fit`` and ``_sample``; register it in ``generator/__init__.py``.
 """
 import dataclasses
+import hashlib
+import warnings
 from dataclasses import asdict, dataclass
 from typing import Optional
 
@@ -25,6 +27,7 @@ import torch
 from recbole_ganrs.data import load_ratings
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.files import replaced_on_success
+from recbole_ganrs.limits import check_request_fits, check_seed
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class SampleRequest:
                              f"and items ({self.items})")
         if self.ratings is not None and self.ratings > self.users * self.items:
             raise GanrsError(f"ratings ({self.ratings}) cannot exceed users x items ({self.users * self.items})")
+        check_seed(self.seed)
+        check_request_fits(self.users, self.items, self.samples, self.ratings)
         if not (isinstance(self.std, (int, float)) and np.isfinite(self.std) and self.std > 0):
             raise GanrsError(f"std must be > 0 and finite, got {self.std!r}")
         return self
@@ -74,11 +79,12 @@ class SourceSummary:
     rating_mean: float
     user_activity: list  # ratings per user, sorted: the shape synthetic users may follow
     item_popularity: list  # ratings per item, sorted
+    sha1: str = ""  # of the ratings' content (ratings_digest): a saved fit is used only for the same source
 
     @classmethod
     def of(cls, ratings, name):
         values, counts = np.unique(ratings["rating"].to_numpy(np.float64), return_counts=True)
-        return cls(name=name, n_users=int(ratings["user_id"].nunique()), n_items=int(ratings["item_id"].nunique()),
+        return cls(name=name, sha1=ratings_digest(ratings), n_users=int(ratings["user_id"].nunique()), n_items=int(ratings["item_id"].nunique()),
                    n_ratings=len(ratings), rating_values=values.tolist(), rating_shares=(counts / counts.sum()).tolist(),
                    rating_mean=float(ratings["rating"].mean()),
                    user_activity=np.sort(ratings["user_id"].value_counts().to_numpy()).tolist(),
@@ -168,7 +174,9 @@ class SyntheticGenerator:
     def load(cls, path, progress=True):
         """A fitted generator from ``save``; loaded weights-only (no code runs from the file)."""
         try:
-            saved = torch.load(path, weights_only=True)
+            with warnings.catch_warnings():  # a damaged file's pickle protocol warning: the error below says it
+                warnings.simplefilter("ignore")
+                saved = torch.load(path, weights_only=True)
         except FileNotFoundError:
             raise GanrsError(f"no saved generator fit at {path}") from None
         except Exception as exc:
@@ -182,6 +190,20 @@ class SyntheticGenerator:
         gen = target(**{**saved["settings"], "progress": progress})
         gen._state, gen._summary = saved["state"], SourceSummary(**saved["summary"])
         return gen
+
+
+def ratings_digest(ratings):
+    """sha1 of a ratings frame's (user, item, rating) rows, whatever file or format they came from."""
+    rows = pd.util.hash_pandas_object(ratings[["user_id", "item_id", "rating"]], index=False).to_numpy()
+    return hashlib.sha1(rows.tobytes()).hexdigest()
+
+
+def check_fitted_on(generator, ratings, source):
+    """Refuse to sample ``source``'s datasets from a fit learnt on other ratings (its scale and shapes would
+    be another source's)."""
+    if generator.summary.sha1 != ratings_digest(ratings):
+        raise GanrsError(f"the fit was learnt from {generator.summary.name}, not from {source} (other ratings): "
+                         f"give --source {generator.summary.name}, or drop --fit to fit {source}")
 
 
 def ratings_frame(user, item, rating):

@@ -10,7 +10,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from recbole_ganrs.data import BUNDLED, resolve_source, write_atomic
-from recbole_ganrs.data.sidecar import read_sidecar, write_sidecar
+from recbole_ganrs.data.sidecar import check_inter_matches, read_sidecar, write_sidecar
+from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.files import check_output_folder, file_digest, json_digest
 
 
@@ -48,6 +49,10 @@ def is_current(folder, generator, request, source_sha1):
     meta = read_sidecar(folder)
     if meta is None or not (Path(folder) / f"{Path(folder).name}.inter").is_file():
         return False
+    try:
+        check_inter_matches(folder, meta)
+    except GanrsError:
+        return False  # edited since: made again
     same = json.loads(json.dumps({"kind": generator.kind, "request": asdict(request), "settings": generator.settings(),
                                   "source_sha1": source_sha1}))
     return {k: meta.get("generator" if k == "kind" else k) for k in same} == same
@@ -60,6 +65,7 @@ def write_dataset(generator, source, request, data_dir):
     name = dataset_name(resolve_source(source).name, request, generator)
     folder = Path(data_dir) / name
     inter = folder / f"{name}.inter"
-    write_atomic(inter, ratings)
-    write_sidecar(folder, sidecar_meta(generator, source, request, measured))
+    rows = write_atomic(inter, ratings)
+    write_sidecar(folder, {**sidecar_meta(generator, source, request, measured), "rows": rows,
+                           "inter_sha1": file_digest(inter)})
     return inter, ratings

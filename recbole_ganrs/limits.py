@@ -1,0 +1,45 @@
+"""Limits a request is checked against before any work: what this machine's memory can hold and what
+its cores can draw in a sane time (so that ``--users 1000000000`` is refused at once, not after an hour)."""
+import os
+
+from recbole_ganrs.errors import GanrsError
+
+MAX_SEED = 2**32 - 1  # numpy's seed range (torch takes more)
+BYTES_PER_RATING = 200  # peak bytes per kept rating while sampling and writing (pair keys, sums, the frame)
+BYTES_PER_ID = 256  # per synthetic user or item: its embedding, k-means centre, ids and shape tables
+DRAWS_PER_CORE_SECOND = 20_000  # well below benchmarks/generate.py's figures on this project's 2-core machines
+MAX_HOURS = 24
+
+
+def available_memory():
+    """Bytes of memory this process could still take."""
+    try:
+        import psutil
+
+        return psutil.virtual_memory().available
+    except ImportError:  # psutil comes with Ray; without it, the machine's total
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def cores():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def check_seed(seed, label="seed"):
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise GanrsError(f"{label} must be an integer in 0..{MAX_SEED}, got {seed!r}")
+
+
+def check_request_fits(users, items, samples, ratings):
+    """Refuse a sample request this machine cannot hold in memory or draw within MAX_HOURS."""
+    kept = ratings if ratings is not None else min(samples, users * items)
+    need = kept * BYTES_PER_RATING + (users + items) * BYTES_PER_ID
+    have = available_memory()
+    if need > have:
+        raise GanrsError(f"{users} users x {items} items with {kept:,} ratings needs about {need / 2**30:.1f} GiB; "
+                         f"this machine has {have / 2**30:.1f} GiB available: ask for fewer")
+    draws = samples if samples is not None else ratings
+    hours = draws / (DRAWS_PER_CORE_SECOND * cores()) / 3600
+    if hours > MAX_HOURS:
+        raise GanrsError(f"{draws:,} draws would take about {hours:,.0f} hours on {cores()} cores "
+                         f"(limit {MAX_HOURS} h): ask for fewer")

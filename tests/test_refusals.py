@@ -1,0 +1,141 @@
+"""No silent wrong results: one test per class of bad input or fault, each ending in one ``error:`` line and
+exit status 2 before any work (or, for a broken cache entry, a one-line note and a fresh fit)."""
+import errno
+import json
+import pickle
+
+import pytest
+
+from recbole_ganrs.cli import main
+from recbole_ganrs.files import exclusive_use
+from recbole_ganrs.generator import make_generator
+from tests.conftest import make_ratings, write_dataset
+
+STAT = ["--generator", "statistical", "--users", "20", "--items", "30", "--samples", "2000", "--quiet"]
+
+
+@pytest.fixture
+def source(tmp_path):
+    return write_dataset(tmp_path, "small", make_ratings(n_users=40, n_items=30, per_user=10, seed=1))
+
+
+def one_error_line(capsys, message):
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert message in err, err
+
+
+@pytest.mark.parametrize("bad, message", [
+    (["--users", "1000000000", "--samples", "2000000000"], "GiB available: ask for fewer"),
+    (["--users", "10", "--samples", "10000000000000"], "hours on"),
+    (["--seed", "-1"], "seed must be an integer in 0..4294967295"),
+    (["--seed", str(2**40)], "seed must be an integer in 0..4294967295"),
+    (["--gan-steps", "0"], "gan_steps must be in 1.."),
+    (["--duplicates", "first", "--source", "/no/such.csv"], "does not exist"),
+])
+def test_generate_requests_are_checked_against_the_machine_before_any_work(bad, message, tmp_path, capsys):
+    assert main(["generate", "--out", str(tmp_path / "o"), "--quiet", *bad]) == 2
+    one_error_line(capsys, message)
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("yaml_text, message", [
+    ("epochs: 1.5\n", "option 'epochs' must be int, got 1.5"),
+    ("qs: [4, five]\n", "option 'qs' must be a list of float"),
+    ("cpus: true\n", "option 'cpus' must be int"),
+    ("recbole: {learning_rate: fast}\n", "recbole setting 'learning_rate' must be float"),
+    ("recbole: {epochs: 2.5}\n", "recbole setting 'epochs' must be int"),
+    ("a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nrecbole: {x: [*b, *b]}\n",
+     "YAML aliases (*name) are not allowed"),
+    ("epochs: 100000000\n", "epochs must be at most"),
+])
+def test_every_yaml_option_is_type_checked_before_anything_starts(yaml_text, message, tmp_path, capsys):
+    (tmp_path / "c.yaml").write_text(yaml_text)
+    assert main(["benchmark", "--config", str(tmp_path / "c.yaml"), "--output", str(tmp_path / "o")]) == 2
+    one_error_line(capsys, message)
+    assert not (tmp_path / "o").exists()
+
+
+def test_output_folders_that_cannot_be_made_and_an_unreachable_cluster_are_refused_first(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    assert main(["generate", "--out", str(tmp_path / "file" / "sub"), "--users", "5", "--quiet"]) == 2
+    one_error_line(capsys, "is a file")
+    assert main(["benchmark", "--output", str(tmp_path / "file" / "out"), "--users"]) == 2
+    one_error_line(capsys, "is a file")
+    assert main(["benchmark", "--output", str(tmp_path / "o"), "--users", "--address", "127.0.0.1:1"]) == 2
+    one_error_line(capsys, "cannot reach a Ray cluster at 127.0.0.1:1")
+
+
+def test_a_fit_of_another_source_is_refused(source, tmp_path, capsys):
+    other = write_dataset(tmp_path, "other", make_ratings(n_users=40, n_items=30, per_user=10, seed=2))
+    make_generator("statistical").fit(source).save(tmp_path / "small.pt")
+    assert main(["generate", "--fit", str(tmp_path / "small.pt"), "--source", str(other),
+                 "--out", str(tmp_path / "o"), *STAT]) == 2
+    one_error_line(capsys, f"the fit was learnt from {source}, not from {other}")
+    assert main(["generate", "--fit", str(tmp_path / "small.pt"), "--source", str(source),
+                 "--out", str(tmp_path / "o"), *STAT]) == 0
+
+
+def test_a_corrupted_cached_fit_is_named_and_fitted_again(source, tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["generate", "--source", str(source), "--out", str(out), *STAT]) == 0
+    (fit,) = (out / ".fits").glob("*.pt")
+    fit.write_bytes(pickle.dumps("not a fit")[:5])
+    for folder in out.glob("statistical-*"):
+        (folder / "ganrs.json").unlink()
+    capsys.readouterr()
+    assert main(["generate", "--source", str(source), "--out", str(out), *STAT]) == 0
+    assert "cached fit unusable, fitting again" in capsys.readouterr().out
+
+
+def test_an_inter_that_no_longer_matches_its_sidecar_is_refused_by_stats_and_made_again(source, tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["generate", "--source", str(source), "--out", str(out), *STAT]) == 0
+    (folder,) = out.glob("statistical-*")
+    with open(folder / f"{folder.name}.inter", "a") as f:
+        f.write("999\t1\t5\n")
+    capsys.readouterr()
+    assert main(["stats", str(folder)]) == 2
+    one_error_line(capsys, "is not the file its ganrs.json describes")
+    assert main(["generate", "--source", str(source), "--out", str(out), *STAT]) == 0
+    assert "reusing" not in capsys.readouterr().out
+    assert main(["stats", str(folder)]) == 0
+    assert json.loads((folder / "ganrs.json").read_text())["rows"] == len(
+        (folder / f"{folder.name}.inter").read_text().splitlines()) - 1
+
+
+def test_two_runs_sharing_an_output_folder_are_refused(tmp_path, capsys):
+    with exclusive_use(tmp_path / "o"):
+        assert main(["benchmark", "--output", str(tmp_path / "o"), "--users", "--quiet"]) == 2
+    one_error_line(capsys, "is in use by another run")
+
+
+@pytest.mark.parametrize("code, message", [(errno.ENOSPC, "disk full writing"), (errno.EACCES, "permission denied")])
+def test_a_full_disk_or_a_refused_write_says_so(code, message, source, tmp_path, capsys, monkeypatch):
+    def fail(path, *args, **kwargs):
+        raise OSError(code, "refused", str(path))
+
+    monkeypatch.setattr("recbole_ganrs.generator.dataset.write_atomic", fail)
+    assert main(["generate", "--source", str(source), "--out", str(tmp_path / "o"), *STAT]) == 2
+    one_error_line(capsys, message)
+
+
+def test_a_csv_source_with_repeated_pairs_names_the_option(tmp_path, capsys):
+    frame = make_ratings(n_users=40, n_items=30, per_user=10, seed=1)
+    text = "user,item,rating\n" + "".join(f"{u},{i},{r:g}\n" for u, i, r in frame.itertuples(index=False))
+    (tmp_path / "r.csv").write_text(text + f"{frame.user_id[0]},{frame.item_id[0]},1\n")
+    assert main(["generate", "--source", str(tmp_path / "r.csv"), "--out", str(tmp_path / "o"), *STAT]) == 2
+    one_error_line(capsys, f"on line 2 and line {len(frame) + 2}; choose one rating per pair with --duplicates")
+    assert main(["generate", "--source", str(tmp_path / "r.csv"), "--duplicates", "last",
+                 "--out", str(tmp_path / "o"), *STAT]) == 0
+    assert "converted" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("content", [b"\x00\x01\x02\xff\xfe binary", b"", b"a,b\n1,2\n"])
+def test_a_results_file_that_is_not_one_is_named(content, tmp_path, capsys):
+    from recbole_ganrs.benchmark.store import ResultStore
+    from recbole_ganrs.errors import GanrsError
+
+    (tmp_path / "results.csv").write_bytes(content)
+    with pytest.raises(GanrsError, match="results.csv"):
+        ResultStore(tmp_path).results()
