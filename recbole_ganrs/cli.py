@@ -63,7 +63,7 @@ def saved_fit(path, opts):
     from recbole_ganrs.generator import SyntheticGenerator
     from recbole_ganrs.generator.base import check_fitted_on
 
-    generator = SyntheticGenerator.load(path, progress=opts.progress)
+    generator = SyntheticGenerator.load(path, progress=opts.progress).to(opts.device)
     check_fitted_on(generator, load_ratings(opts.source), opts.source)
     opts.generators = [generator.kind]
     grid_point = ()

@@ -18,11 +18,14 @@ from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.files import check_output_folder
 from recbole_ganrs.generator import GAN_KINDS, GENERATORS, setting_default
 from recbole_ganrs.generator.ratings import RATING_MODELS
+from recbole_ganrs.generator.scenario import SOURCE_SHAPE, check_shape, parse_cold
+from recbole_ganrs.devices import DEVICES, resolve_device
 from recbole_ganrs.limits import check_seed
 
 DEFAULT_USERS, DEFAULT_ITEMS, DEFAULT_SAMPLES, DEFAULT_STD = 8000, 4000, 800_000, 2.5
 MAX_YAML_BYTES = 100_000
 MAX_GAN_STEPS = 10_000_000
+MAX_GAN_BATCH = 1 << 20
 
 
 @dataclass
@@ -39,17 +42,31 @@ class GeneratorOptions:
     gan: list[str] = field(default_factory=lambda: [setting_default("ganrs", "gan")])
     embedding_size: list[int] = field(default_factory=lambda: [setting_default("ganrs", "embedding_size")])
     gan_steps: Optional[int] = None  # None: each GAN generator's default
+    gan_batch_size: Optional[int] = None  # None: each GAN generator's default
     rating_model: str = setting_default("ganrs", "rating_model")
     match_shapes: bool = setting_default("ganrs", "match_shapes")
     assignment_temperature: float = setting_default("ganrs", "assignment_temperature")
     seeds: list[int] = field(default_factory=lambda: [0])  # the datasets are made with the first
     data_dir: str = "dataset_atomic"
+    # scenarios (generator/scenario.py), applied to every dataset of the run
+    activity: str = SOURCE_SHAPE
+    popularity: str = SOURCE_SHAPE
+    cold_users: Optional[str] = None  # "F:K"
+    cold_items: Optional[str] = None
+    binary: Optional[float] = None
     duplicates: str = "error"  # repeated (user, item) pairs of the source: error, or keep first / last / mean
     progress: bool = True
+    device: Optional[str] = None  # None: cuda when torch sees a GPU, else cpu
 
     @property
     def dataset_seed(self):
         return self.seeds[0]
+
+    def scenario_fields(self):
+        """The request fields of the scenario flags (cold start parsed from F:K)."""
+        return {"activity": self.activity, "popularity": self.popularity, "binary": self.binary,
+                "cold_users": parse_cold(self.cold_users) if self.cold_users is not None else None,
+                "cold_items": parse_cold(self.cold_items) if self.cold_items is not None else None}
 
 
 def add_generator_arguments(parser, users_help=None):
@@ -72,6 +89,9 @@ def add_generator_arguments(parser, users_help=None):
         help=f"ganrs: DeepMF embedding size (default {d.embedding_size[0]})")
     add("--gan-steps", type=int, help="GAN training steps (default: ganrs "
         f"{setting_default('ganrs', 'gan_steps')}, cfgan {setting_default('cfgan', 'gan_steps')})")
+    add("--gan-batch-size", type=int, help="GAN batch size (default: ganrs "
+        f"{setting_default('ganrs', 'gan_batch_size')}, cfgan {setting_default('cfgan', 'gan_batch_size')}); "
+        "ganrs scales its learning rates with it (the reference: --gan-steps 20000 --gan-batch-size 32)")
     add("--rating-model", choices=list(RATING_MODELS),
         help="ganrs: calibrated draws ratings from p(rating | user and item embeddings) learnt on the source; "
              "distribution cuts the GAN's rating column at the source's rating shares; mean shifts it to the "
@@ -86,6 +106,16 @@ def add_generator_arguments(parser, users_help=None):
         help="a source's repeated (user, item) pairs: error (default), or keep the first, the last or the mean "
              "(rounded to the scale) rating, as RecBole's rm_dup_inter")
     add("--data-dir", "--out", dest="data_dir", help=f"where synthetic datasets and fits are kept (default {d.data_dir})")
+    s = parser.add_argument_group("scenarios (the paper's future work; any generator unless said)")
+    s.add_argument("--activity", help="ratings per synthetic user: source (default), uniform, or zipf:A "
+                                      "(imbalance; ganrs and statistical)")
+    s.add_argument("--popularity", help="ratings per synthetic item: source (default), uniform, or zipf:A")
+    s.add_argument("--cold-users", metavar="F:K", help="user cold start: a share F of the users keep at most K "
+                                                       "ratings each, e.g. 0.3:5")
+    s.add_argument("--cold-items", metavar="F:K", help="item cold start: a share F of the items keep at most K ratings")
+    s.add_argument("--binary", metavar="Q", type=float, help="like / dislike ratings: rating >= Q -> 1, else 0")
+    add("--device", choices=list(DEVICES), help="where the fit, the sampling and the trials run "
+                                                 "(default: cuda when torch sees a GPU, else cpu)")
     add("--no-progress", "--quiet", dest="progress", action="store_false", default=None, help="no progress bars")
     return g
 
@@ -95,8 +125,9 @@ def generator_settings(opts, kind, grid_point=()):
     (sorted (setting, value) pairs): the one place flags become generator settings."""
     fields = {f.name for f in dataclasses.fields(GENERATORS[kind])}
     settings = {"seed": opts.dataset_seed, "progress": opts.progress, **dict(grid_point)}
-    if opts.gan_steps is not None and "gan_steps" in fields:
-        settings["gan_steps"] = opts.gan_steps
+    for key in ("gan_steps", "gan_batch_size"):
+        if getattr(opts, key) is not None and key in fields:
+            settings[key] = getattr(opts, key)
     if kind == "ganrs":
         settings.update(rating_model=opts.rating_model, match_shapes=opts.match_shapes,
                         assignment_temperature=opts.assignment_temperature)
@@ -190,6 +221,12 @@ def validate_generator_options(opts, explicit=()):
         raise GanrsError(f"duplicates must be one of {', '.join(DUPLICATE_POLICIES)}, not '{opts.duplicates}'")
     if opts.gan_steps is not None and not 1 <= opts.gan_steps <= MAX_GAN_STEPS:
         raise GanrsError(f"gan_steps must be in 1..{MAX_GAN_STEPS:,}, got {opts.gan_steps}")
+    if opts.gan_batch_size is not None and not 2 <= opts.gan_batch_size <= MAX_GAN_BATCH:
+        raise GanrsError(f"gan_batch_size must be in 2..{MAX_GAN_BATCH:,}, got {opts.gan_batch_size}")
+    opts.device = resolve_device(opts.device)
+    opts.scenario_fields()  # cold start F:K parses
+    check_shape(opts.activity, "activity")
+    check_shape(opts.popularity, "popularity")
     unknown = sorted(set(opts.generators) - set(GENERATORS))
     if unknown:
         raise GanrsError(f"unknown generator(s) {unknown} (choose from {', '.join(GENERATORS)})")
@@ -201,7 +238,7 @@ def validate_generator_options(opts, explicit=()):
     default = GeneratorOptions()
     for key, owners in (("gan", ["ganrs"]), ("embedding_size", ["ganrs"]), ("rating_model", ["ganrs"]),
                         ("match_shapes", ["ganrs"]), ("assignment_temperature", ["ganrs"]),
-                        ("gan_steps", ["ganrs", "cfgan"])):
+                        ("gan_steps", ["ganrs", "cfgan"]), ("gan_batch_size", ["ganrs", "cfgan"])):
         if getattr(opts, key) != getattr(default, key) and not set(owners) & set(opts.generators):
             raise GanrsError(f"the {', '.join(opts.generators)} generator has no setting {key} "
                              f"(--{key.replace('_', '-')} is a {' / '.join(owners)} setting)")

@@ -6,10 +6,12 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 from tqdm.auto import tqdm
 
 from recbole_ganrs.benchmark.plan import dataset_plan
-from recbole_ganrs.data import resolve_source
+from recbole_ganrs.data import load_ratings, resolve_source
+from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.files import file_digest
 from recbole_ganrs.generator import SampleRequest, make_generator
 from recbole_ganrs.generator.cache import fit_or_load
@@ -61,8 +63,14 @@ def source_dataset(source):
 def check_plan(opts):
     """The run's SyntheticPlans, each request and generator setting checked before any work."""
     plans = dataset_plan(opts)
+    scale = None
     for p in plans:
         p.request.validate()
+        if p.request.binary is not None:
+            scale = np.unique(load_ratings(opts.source)["rating"]) if scale is None else scale
+            if not scale[0] < p.request.binary <= scale[-1]:
+                raise GanrsError(f"binary q {p.request.binary:g} cannot split the source's scale "
+                                 f"{scale[0]:g}..{scale[-1]:g} into likes and dislikes")
         make_generator(p.generator, **generator_settings(opts, p.generator, p.settings))
     return plans
 
@@ -76,7 +84,7 @@ def prepare_datasets(opts, log=print, fitted=None):
     data_dir = Path(opts.data_dir).resolve()
     for plan in tqdm(check_plan(opts), desc="synthetic datasets", disable=None if opts.progress else True):
         key = (plan.generator, plan.settings)
-        generator = fitted.get(key) or make_generator(plan.generator, **generator_settings(opts, *key))
+        generator = (fitted.get(key) or make_generator(plan.generator, **generator_settings(opts, *key))).to(opts.device)
         name = dataset_name(source.name, plan.request, generator)
         if is_current(data_dir / name, generator, plan.request, source.sha1):
             log(f"reusing {data_dir / name}")

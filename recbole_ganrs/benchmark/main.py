@@ -11,6 +11,7 @@ from recbole_ganrs.benchmark.datasets import check_plan, prepare_datasets, size_
 from recbole_ganrs.benchmark.options import default_cpus
 from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, write_markdown
 from recbole_ganrs.benchmark.runner import check_address, run_trials
+from recbole_ganrs.benchmark.scenario_report import scenario_report
 from recbole_ganrs.benchmark.store import ResultStore
 from recbole_ganrs.config import benchmark_split
 from recbole_ganrs.data import load_ratings, prepare_source
@@ -63,6 +64,7 @@ def write_report(opts, datasets, stats, output):
     results = current_results(store.results(), sha1)
     results = results[results["model"].isin(opts.models)
                       & results["seed"].isin(opts.seeds) & (results["protocol"] == opts.protocol)]
+    subsets, results = results, results[results["subset"] == "all"]  # cold-user rows: the scenario table only
     stats_rows, stats_text = stats
     per_user = {row["dataset"]: row["#ratings"] / row["#users"] for row in stats_rows if row["#users"]}
     groups = report_groups(datasets)
@@ -70,11 +72,15 @@ def write_report(opts, datasets, stats, output):
         results, store.failed(), names, opts.models, names[0], stats_text, groups=groups,
         size_series=size_series(datasets, per_user),
         scores_of=lambda d: store.user_scores(d, opts.models, opts.seeds, sha1[d]))
+    written = []
+    if opts.scenario:
+        scenario_tables, written = scenario_report(subsets, datasets, opts.scenario, opts.models, max(opts.ns), output)
+        tables += scenario_tables
     for title, table in tables[1:]:
         print(f"{title}\n{table}\n")
     header = f"# Benchmark {output.name}\n\nsource {opts.source}; models {', '.join(opts.models)}; " \
              f"seeds {', '.join(map(str, opts.seeds))}; protocol {opts.protocol}\n\n"
-    written = [write_markdown(tables, output / "tables.md", header=header), output / "results.csv"]
+    written = [write_markdown(tables, output / "tables.md", header=header), output / "results.csv", *written]
     for frame, name in ((agreement, "ranking_agreement.csv"), (tests, "significance.csv"), (claims, "claims.csv")):
         if len(frame):
             with replaced_on_success(output / name) as tmp:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from recbole_ganrs.benchmark.scenario import SETTINGS, Scenario, parse_scenario
 from recbole_ganrs.data import BUNDLED
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.evaluation import PROTOCOLS
@@ -31,7 +32,7 @@ from recbole_ganrs.options import (
 
 PAPER_SEEDS = [0, 1, 2]  # --paper: three seeds, so that model differences can be told from noise
 MAX_EPOCHS = 10_000
-QUICK = {"epochs": 2, "samples": [100_000], "gan_steps": 2000}  # --quick: a smoke run
+QUICK = {"epochs": 2, "samples": [100_000], "gan_steps": 500}  # --quick: a smoke run
 
 
 @dataclass
@@ -48,11 +49,13 @@ class BenchmarkOptions(GeneratorOptions):
     cpus_per_trial: int = 1
     quick: bool = False
     recbole: dict = field(default_factory=dict)
+    scenario: Optional[list] = None  # [setting, value, value...] (benchmark/scenario.py); parsed by validate
 
     def run_name(self):
         source = Path(self.source).name if self.source != BUNDLED else BUNDLED
         users = "paper" if self.paper else ("-".join(f"u{u}" for u in self.users) or "source-only")
-        return f"{source}-{users}" + ("-quick" if self.quick else "")
+        scenario = f"-{self.scenario.name}" if isinstance(self.scenario, Scenario) else ""
+        return f"{source}-{users}{scenario}" + ("-quick" if self.quick else "")
 
     @property
     def output_dir(self):
@@ -92,6 +95,9 @@ def add_benchmark_arguments(parser):
     add("--address", help="an existing Ray cluster (default: a local Ray with --cpus)")
     add("--cpus", type=int, help="CPUs of the local Ray (default: all cores)")
     add("--cpus-per-trial", type=int, help="CPUs (torch threads) per trial (default 1)")
+    add("--scenario", nargs="+", metavar="SETTING V",
+        help="a grid over one scenario setting, one synthetic dataset per value: "
+             f"{', '.join(SETTINGS)}, e.g. --scenario cold-users 0 0.3 0.6; the report adds F1 against it")
     add("--quick", action="store_true", default=None,
         help=f"smoke run: {QUICK['epochs']} epochs, {QUICK['samples'][0]} draws, {QUICK['gan_steps']} GAN steps")
     return parser
@@ -116,7 +122,8 @@ def options_from_args(args):
     values.update(flags)
     explicit = set(values)
     if values.get("paper"):
-        clash = sorted(explicit & {"source", "users", "items", "samples", "ratings"})
+        clash = sorted(explicit & {"source", "users", "items", "samples", "ratings", "activity", "popularity",
+                                   "cold_users", "cold_items", "binary"})
         if clash:
             raise GanrsError(f"--paper fixes the datasets: drop --{', --'.join(clash)}")
         values["source"] = values["paper"]
@@ -148,6 +155,15 @@ def validate(opts, explicit=()):
     if opts.epochs is not None and opts.epochs > MAX_EPOCHS:
         raise GanrsError(f"epochs must be at most {MAX_EPOCHS}, got {opts.epochs}")
     check_recbole_settings(opts.recbole)
+    if opts.scenario is not None and not isinstance(opts.scenario, Scenario):
+        if opts.paper:
+            raise GanrsError("--scenario and --paper are separate plans: give one")
+        opts.scenario = parse_scenario(opts.scenario)
+        grid = {"users": opts.users, "generators": opts.generators, "std": opts.std, "gan": opts.gan,
+                "embedding_size": opts.embedding_size, "samples": opts.samples, "ratings": opts.ratings or [None]}
+        wide = [f"--{k.replace('_', '-')}" for k, v in grid.items() if len(v) != 1]
+        if wide:
+            raise GanrsError(f"--scenario varies one setting: give one value of {', '.join(wide)}")
     check_output_folder(opts.output_dir)
 
 

@@ -39,6 +39,7 @@ def ganrs_settings(gan, embedding_size):
 
 def grid_plan(opts):
     plans = []
+    scenario = opts.scenario_fields()
     for kind in opts.generators:
         variants = ([ganrs_settings(g, e) for g in opts.gan for e in opts.embedding_size] if kind == "ganrs"
                     else [()])
@@ -46,9 +47,22 @@ def grid_plan(opts):
         for users in opts.users:
             for samples, ratings in sizes:
                 for std in opts.std:
-                    request = SampleRequest(users, opts.items, samples, std, opts.dataset_seed, ratings)
-                    plans += [SyntheticPlan(kind, v, request, (GROUP_GRID,)) for v in variants]
+                    request = SampleRequest(users, opts.items, samples, std, opts.dataset_seed, ratings, **scenario)
+                    for point in scenario_points(opts, request):
+                        plans += [SyntheticPlan(kind, v, point, (scenario_group(opts),)) for v in variants]
     return plans
+
+
+def scenario_group(opts):
+    return f"scenario {opts.scenario.name}" if getattr(opts, "scenario", None) else GROUP_GRID
+
+
+def scenario_points(opts, request):
+    """``request`` at each value of the run's ``--scenario`` grid (itself when there is none)."""
+    scenario = getattr(opts, "scenario", None)
+    if not scenario:
+        return [request]
+    return [scenario.apply(request, value) for value in scenario.values]
 
 
 def paper_plan(opts):

@@ -24,12 +24,19 @@ CONNECT_TIMEOUT = 5  # seconds to reach --address
 
 def trial_specs(opts, datasets, qs):
     """The trials of the run, in a stable order."""
+    scenario = getattr(opts, "scenario", None)
     return [
         {"dataset": d.name, "dataset_sha1": d.sha1, "dataset_config": d.recbole_config(), "model": model, "seed": seed,
-         "protocol": opts.protocol, "ns": list(opts.ns), "qs": list(qs), "epochs": opts.epochs,
-         "recbole": dict(opts.recbole), "threads": opts.cpus_per_trial}
+         "protocol": opts.protocol, "ns": list(opts.ns), "qs": dataset_qs(d, qs), "epochs": opts.epochs,
+         "cold_k": scenario.cold_k(d.request) if scenario and d.request else None,
+         "recbole": dict(opts.recbole), "threads": opts.cpus_per_trial, "device": opts.device}
         for d in datasets for model in opts.models for seed in opts.seeds
     ]
+
+
+def dataset_qs(dataset, qs):
+    """The q values of a dataset: the run's, or 1 for a like / dislike (0/1) dataset."""
+    return [1.0] if dataset.request is not None and dataset.request.binary is not None else list(qs)
 
 
 def trial_name(spec):
@@ -113,6 +120,15 @@ def last_error_line(trial):
         return "trial process failed (killed or crashed before reporting)"
 
 
+def trial_resources(opts):
+    """Ray resources of one trial: its CPUs and, on cuda, a share of a GPU (as many trials share one GPU as
+    run at once on the CPUs)."""
+    resources = {"cpu": opts.cpus_per_trial}
+    if opts.device == "cuda":
+        resources["gpu"] = opts.cpus_per_trial / opts.cpus if opts.cpus else 1
+    return resources
+
+
 def run_trials(opts, datasets, qs, output_dir):
     """Run every trial not yet in ``output_dir``; returns (n run, n skipped, [(trial, error)])."""
     from ray import air, tune
@@ -128,7 +144,7 @@ def run_trials(opts, datasets, qs, output_dir):
     start_ray(opts.address, opts.cpus)
     callback = make_callback(store, specs, opts.progress)
     tuner = tune.Tuner(
-        tune.with_resources(tune_trainable, {"cpu": opts.cpus_per_trial}),
+        tune.with_resources(tune_trainable, trial_resources(opts)),
         param_space={"spec": tune.grid_search(specs)},
         tune_config=tune.TuneConfig(trial_name_creator=lambda t: trial_name(t.config["spec"]),
                                     trial_dirname_creator=lambda t: trial_name(t.config["spec"])),

@@ -17,7 +17,9 @@ from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.files import replaced_on_success
 
 RESULT_COLUMNS = ["dataset", "model", "seed", "protocol", "q", "N", "precision", "recall", "f1",
-                  "test_users", "relevant_users", "share_full_n", "epochs_run", "best_epoch", "dataset_sha1"]
+                  "test_users", "relevant_users", "share_full_n", "epochs_run", "best_epoch", "dataset_sha1", "subset"]
+#: columns a results file of an earlier version may lack, with the value its rows had
+OPTIONAL_COLUMNS = {"subset": "all"}
 FAILED_COLUMNS = ["dataset", "model", "seed", "protocol", "dataset_sha1", "error"]
 #: a trial is done when its dataset *content* (sha1 of the .inter), not just its name, has results
 TRIAL_KEY = ["dataset", "model", "seed", "protocol", "dataset_sha1"]
@@ -32,6 +34,9 @@ def _read(path, columns):
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
         raise GanrsError(f"{path} cannot be read as a results file ({type(exc).__name__}): use another --output "
                          "or delete it") from None
+    for column, value in OPTIONAL_COLUMNS.items():
+        if column in columns and column not in frame.columns:
+            frame[column] = value
     missing = set(columns) - set(frame.columns)
     if missing:
         if set(frame.columns) >= {"dataset", "model", "seed", "protocol"}:  # an older version's results or failures

@@ -13,6 +13,7 @@ without a rating scale has no threshold to apply.
 """
 import json
 import math
+import os
 import shutil
 import tempfile
 
@@ -35,6 +36,8 @@ def base_config(spec, workdir):
               "checkpoint_dir": str(workdir), "state": "WARNING", "show_progress": False}
     if spec.get("epochs"):
         config["epochs"] = spec["epochs"]
+    if spec.get("device") == "cuda":  # RecBole sets CUDA_VISIBLE_DEVICES to gpu_id: keep the GPU Ray gave this trial
+        config.update(use_gpu=True, gpu_id=os.environ.get("CUDA_VISIBLE_DEVICES") or "0")
     return config
 
 
@@ -52,11 +55,24 @@ def model_config(model_class, spec, config):
     return config
 
 
-def row(spec, q, metric, extra):
+def row(spec, q, metric, extra, subset="all"):
     return {"dataset": spec["dataset"], "model": spec["model"], "seed": spec["seed"], "protocol": spec["protocol"],
             "q": q, "N": metric["N"], "precision": metric["precision"], "recall": metric["recall"], "f1": metric["f1"],
             "test_users": metric["test_users"], "relevant_users": metric["relevant_users"],
-            "dataset_sha1": spec.get("dataset_sha1"), **extra}
+            "dataset_sha1": spec.get("dataset_sha1"), "subset": subset, **extra}
+
+
+def cold_rows(result, pred, rank, relevant, spec, q, threshold, extra):
+    """Rows of the paper protocol over the cold test users alone: those with at most ``spec["cold_k"]``
+    training ratings (a cold-start scenario's users)."""
+    train = result["train_data"].dataset
+    counts = np.bincount(train.inter_feat[train.uid_field].numpy(), minlength=int(pred.users.max()) + 1)
+    cold = counts[pred.users] <= spec["cold_k"]
+    if not cold.any():
+        return []
+    metrics, _ = ranked_metrics(pred.users[cold], pred.scores[cold], relevant[cold], spec["ns"], spec["protocol"],
+                                threshold=threshold, rank=rank[cold])
+    return [row(spec, q, m, extra, subset="cold") for m in metrics]
 
 
 def ranked_rows(result, spec, q_values):
@@ -76,6 +92,8 @@ def ranked_rows(result, spec, q_values):
         metrics, (user_ids, f1) = ranked_metrics(pred.users, pred.scores, relevant, spec["ns"], spec["protocol"],
                                                  threshold=threshold, rank=rank)
         rows += [row(spec, q, m, extra) for m in metrics]
+        if spec.get("cold_k"):
+            rows += cold_rows(result, pred, rank, relevant, spec, q, threshold, extra)
         per_user[str(q)] = {"user": user_ids.tolist(), "f1": np.round(f1, 5).tolist()}
     return rows, per_user
 

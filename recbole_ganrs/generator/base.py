@@ -27,6 +27,7 @@ import torch
 from recbole_ganrs.data import load_ratings
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.files import replaced_on_success
+from recbole_ganrs.generator.scenario import SOURCE_SHAPE, apply_scenario, check_cold, check_shape
 from recbole_ganrs.limits import check_request_fits, check_seed
 
 
@@ -41,10 +42,25 @@ class SampleRequest:
     std: float = 2.5
     seed: int = 0
     ratings: Optional[int] = None
+    # scenarios (scenario.py): shapes other than the source's, cold start (share, max ratings), like / dislike
+    activity: str = SOURCE_SHAPE
+    popularity: str = SOURCE_SHAPE
+    cold_users: Optional[tuple] = None
+    cold_items: Optional[tuple] = None
+    binary: Optional[float] = None
 
     def size_label(self):
         """``s<draws>`` or ``r<ratings>``: what the dataset name says of its size."""
         return f"s{self.samples}" if self.ratings is None else f"r{self.ratings}"
+
+    def scenario_label(self):
+        """What the dataset name says of the scenario settings that are not the default, e.g. ``-cu0.3k5``."""
+        parts = [f"act{self.activity}" if self.activity != SOURCE_SHAPE else "",
+                 f"pop{self.popularity}" if self.popularity != SOURCE_SHAPE else "",
+                 f"cu{self.cold_users[0]:g}k{self.cold_users[1]}" if self.cold_users else "",
+                 f"ci{self.cold_items[0]:g}k{self.cold_items[1]}" if self.cold_items else "",
+                 f"bin{self.binary:g}" if self.binary is not None else ""]
+        return "".join(f"-{p.replace(':', '')}" for p in parts if p)
 
     def validate(self):
         """Refuse impossible requests with a one-line reason."""
@@ -61,9 +77,21 @@ class SampleRequest:
             raise GanrsError(f"ratings ({self.ratings}) cannot exceed users x items ({self.users * self.items})")
         check_seed(self.seed)
         check_request_fits(self.users, self.items, self.samples, self.ratings)
+        self._validate_scenario()
         if not (isinstance(self.std, (int, float)) and np.isfinite(self.std) and self.std > 0):
             raise GanrsError(f"std must be > 0 and finite, got {self.std!r}")
         return self
+
+    def _validate_scenario(self):
+        check_shape(self.activity, "activity")
+        check_shape(self.popularity, "popularity")
+        total = self.ratings if self.ratings is not None else self.samples
+        for label, cold, count in (("cold users", self.cold_users, self.users), ("cold items", self.cold_items, self.items)):
+            if check_cold(cold, label) and cold[0] * count * cold[1] >= total:
+                raise GanrsError(f"{label} {cold[0]:g}:{cold[1]} would hold {cold[0] * count * cold[1]:,.0f} ratings "
+                                 f"or more, not fewer than the {total:,} asked: lower the share or K")
+        if self.binary is not None and not (isinstance(self.binary, (int, float)) and np.isfinite(self.binary)):
+            raise GanrsError(f"binary must be a rating value, got {self.binary!r}")
 
 
 @dataclass
@@ -103,6 +131,15 @@ class SyntheticGenerator:
 
     _summary = None
     _state = None
+    #: where fit and sample run (``to(device)``); not a setting: it does not define what is learnt
+    device = "cpu"
+
+    def to(self, device):
+        """Run fit and sample on ``device`` (cpu or cuda); returns self."""
+        from recbole_ganrs.devices import resolve_device
+
+        self.device = resolve_device(device)
+        return self
 
     # ------------------------------------------------------------ settings
     def settings(self):
@@ -155,9 +192,24 @@ class SyntheticGenerator:
         return self.sample_request(SampleRequest(users, items, samples, std, seed, ratings))[0]
 
     def sample_request(self, request):
-        """(ratings, {what the sidecar should record about this sample}) for a :class:`SampleRequest`."""
+        """(ratings, {what the sidecar should record about this sample}) for a :class:`SampleRequest`;
+        its cold-start and binary settings are applied here, for every generator."""
         self._check_fitted()
-        return self._sample(request.validate())
+        request.validate()
+        shaped = request.activity != SOURCE_SHAPE or request.popularity != SOURCE_SHAPE
+        if shaped and not self.follows_shapes():
+            raise GanrsError(f"the {self.kind} generator cannot follow --activity / --popularity shapes "
+                             "(use ganrs with its shapes matched, or statistical)")
+        if request.binary is not None and not self.summary.rating_values[0] < request.binary <= self.summary.rating_values[-1]:
+            raise GanrsError(f"binary q {request.binary:g} cannot split the source's scale "
+                             f"{self.summary.rating_values[0]:g}..{self.summary.rating_values[-1]:g}")
+        ratings, measured = self._sample(request)
+        ratings, scenario = apply_scenario(ratings, request)
+        return ratings, {**measured, **scenario}
+
+    def follows_shapes(self):
+        """Whether ``_sample`` follows the request's activity and popularity shapes."""
+        return False
 
     def _sample(self, request):
         raise NotImplementedError

@@ -25,7 +25,7 @@ def fit_or_load(generator, source, cache_dir=None, log=print):
     path = fit_path(cache_dir, source, generator) if cache_dir else None
     if path is not None and path.is_file():
         try:
-            loaded = SyntheticGenerator.load(path, progress=generator.progress)
+            loaded = SyntheticGenerator.load(path, progress=generator.progress).to(generator.device)
             for key in generator.sampling_settings:
                 setattr(loaded, key, getattr(generator, key))
             return loaded

@@ -28,7 +28,8 @@ def dataset_name(source_name, request, generator):
     setting that is not the generator's default adds a short hash of those settings (``...-seed0-3f2a9c1d``),
     so that two datasets made differently never share a name. The settings themselves are in the sidecar."""
     r = request
-    name = f"{generator.kind}-{source_name}-u{r.users}-i{r.items}-{r.size_label()}-std{r.std:g}-seed{r.seed}"
+    name = (f"{generator.kind}-{source_name}-u{r.users}-i{r.items}-{r.size_label()}-std{r.std:g}-seed{r.seed}"
+            f"{r.scenario_label()}")
     changed = data_settings(generator, request)
     if changed:
         name += "-" + json_digest(changed)[:8]

@@ -41,21 +41,22 @@ def _rmse(model, u, i, r):
 
 
 def fit_embeddings(user_idx, item_idx, ratings, n_users, n_items, size=5, epochs=20,
-                   batch_size=256, learning_rate=0.005, holdout=0.1, seed=0, progress=True):
+                   batch_size=256, learning_rate=0.005, holdout=0.1, seed=0, progress=True, device="cpu"):
     """Train a dot-product MF on (user_idx, item_idx, rating) arrays; return its embeddings."""
     gen = torch.Generator().manual_seed(seed)
-    u, i = torch.as_tensor(user_idx, dtype=torch.long), torch.as_tensor(item_idx, dtype=torch.long)
-    r = torch.as_tensor(ratings, dtype=torch.float32)
+    u = torch.as_tensor(user_idx, dtype=torch.long, device=device)
+    i = torch.as_tensor(item_idx, dtype=torch.long, device=device)
+    r = torch.as_tensor(ratings, dtype=torch.float32, device=device)
     order = torch.randperm(len(r), generator=gen)
     n_hold = int(len(r) * holdout)
     hold, train = order[:n_hold], order[n_hold:]
     init_scale = float(np.sqrt(max(r.mean().item(), 1e-3) / size) * 2)
     torch.manual_seed(seed)
-    model = DotProductMF(n_users, n_items, size, init_scale)
+    model = DotProductMF(n_users, n_items, size, init_scale).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=learning_rate)
     bar = tqdm(range(epochs), desc="embedding (DeepMF)", disable=None if progress else True, leave=False)
     for _ in bar:
-        perm = train[torch.randperm(len(train), generator=gen)]
+        perm = train[torch.randperm(len(train), generator=gen)].to(device)
         for start in range(0, len(perm), batch_size):
             b = perm[start : start + batch_size]
             loss = torch.mean((model(u[b], i[b]) - r[b]) ** 2)
@@ -64,8 +65,8 @@ def fit_embeddings(user_idx, item_idx, ratings, n_users, n_items, size=5, epochs
             opt.step()
         bar.set_postfix(holdout_rmse=f"{_rmse(model, u[hold], i[hold], r[hold]):.3f}")
     return EmbeddingFit(
-        users=model.users.weight.detach().numpy().copy(),
-        items=model.items.weight.detach().numpy().copy(),
+        users=model.users.weight.detach().cpu().numpy().copy(),
+        items=model.items.weight.detach().cpu().numpy().copy(),
         train_rmse=_rmse(model, u[train], i[train], r[train]),
         holdout_rmse=_rmse(model, u[hold], i[hold], r[hold]),
     )

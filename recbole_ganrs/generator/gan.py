@@ -41,34 +41,36 @@ class Discriminator(nn.Module):
 
 
 def _gradient_penalty(critic, real, fake):
-    alpha = torch.rand(len(real), 1)
+    alpha = torch.rand(len(real), 1, device=real.device)
     mix = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(mix).sum(), mix, create_graph=True)
     return ((grad.norm(2, dim=1) - 1) ** 2).mean()
 
 
-def train_gan(data, kind="gan", steps=20000, batch_size=32, seed=0, progress=True):
-    """Train a generator on the rows of ``data`` (float tensor [n, d]); returns it in eval mode."""
+def train_gan(data, kind="gan", steps=20000, batch_size=32, seed=0, progress=True, lr_scale=1.0, device="cpu"):
+    """Train a generator on the rows of ``data`` (float tensor [n, d]); returns it on the CPU, in eval mode.
+    ``lr_scale`` multiplies the reference learning rates (larger batches take larger steps)."""
     if kind not in GAN_KINDS:
         raise ValueError(f"gan kind must be one of {GAN_KINDS}, not '{kind}'")
     torch.manual_seed(seed)
-    gen, disc = Generator(data.shape[1]), Discriminator(data.shape[1])
+    data = data.to(device)
+    gen, disc = Generator(data.shape[1]).to(device), Discriminator(data.shape[1]).to(device)
     if kind == "gan":
-        opt_g = torch.optim.Adam(gen.parameters(), lr=2e-4, betas=(0.5, 0.999))
-        opt_d = torch.optim.Adam(disc.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        opt_g = torch.optim.Adam(gen.parameters(), lr=2e-4 * lr_scale, betas=(0.5, 0.999))
+        opt_d = torch.optim.Adam(disc.parameters(), lr=2e-4 * lr_scale, betas=(0.5, 0.999))
         bce, critic_steps = nn.BCEWithLogitsLoss(), 1
-        ones, zeros = torch.ones(batch_size), torch.zeros(batch_size)
+        ones, zeros = torch.ones(batch_size, device=device), torch.zeros(batch_size, device=device)
     else:
-        opt_g = torch.optim.Adam(gen.parameters(), lr=1e-4, betas=(0.5, 0.9))
-        opt_d = torch.optim.Adam(disc.parameters(), lr=1e-4, betas=(0.5, 0.9))
+        opt_g = torch.optim.Adam(gen.parameters(), lr=1e-4 * lr_scale, betas=(0.5, 0.9))
+        opt_d = torch.optim.Adam(disc.parameters(), lr=1e-4 * lr_scale, betas=(0.5, 0.9))
         critic_steps = 5
     sampler = torch.Generator().manual_seed(seed)
     bar = tqdm(range(steps), desc=f"{kind.upper()} training", disable=None if progress else True, leave=False)
     for step in bar:
         for _ in range(critic_steps):
-            real = data[torch.randint(len(data), (batch_size,), generator=sampler)]
+            real = data[torch.randint(len(data), (batch_size,), generator=sampler).to(device)]
             with torch.no_grad():
-                fake = gen(torch.randn(batch_size, gen.noise_size))
+                fake = gen(torch.randn(batch_size, gen.noise_size, device=device))
             if kind == "gan":
                 d_loss = bce(disc(real), ones) + bce(disc(fake), zeros)
             else:
@@ -76,11 +78,11 @@ def train_gan(data, kind="gan", steps=20000, batch_size=32, seed=0, progress=Tru
             opt_d.zero_grad()
             d_loss.backward()
             opt_d.step()
-        fake = gen(torch.randn(batch_size, gen.noise_size))
+        fake = gen(torch.randn(batch_size, gen.noise_size, device=device))
         g_loss = bce(disc(fake), ones) if kind == "gan" else -disc(fake).mean()
         opt_g.zero_grad()
         g_loss.backward()
         opt_g.step()
         if step % 500 == 0:
             bar.set_postfix(d_loss=f"{d_loss.item():.3f}", g_loss=f"{g_loss.item():.3f}")
-    return gen.eval()
+    return gen.cpu().eval()

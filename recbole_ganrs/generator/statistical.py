@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 
 from recbole_ganrs.generator.base import SyntheticGenerator, ratings_frame
 from recbole_ganrs.generator.ratings import collect_pairs, draw_chunks
+from recbole_ganrs.generator.scenario import shape_sizes
 
 CHUNK = 1 << 20
 
@@ -28,14 +29,17 @@ class StatisticalGenerator(SyntheticGenerator):
     seed: int = 0
     progress: bool = True
 
+    def follows_shapes(self):
+        return True
+
     def _fit(self, ratings, summary):
         return {}  # the source summary is all it learns
 
     def _sample(self, request):
         s, rng = self.summary, np.random.default_rng(request.seed)
         users, items = request.users, request.items
-        user_p = rng.choice(np.asarray(s.user_activity, np.float64), users)
-        item_p = rng.choice(np.asarray(s.item_popularity, np.float64), items)
+        user_p = rng.choice(shape_sizes(request.activity, s.user_activity), users)
+        item_p = rng.choice(shape_sizes(request.popularity, s.item_popularity), items)
         user_p, item_p = user_p / user_p.sum(), item_p / item_p.sum()
         chunks = ((rng.choice(users, n, p=user_p), rng.choice(items, n, p=item_p), np.zeros(n))
                   for n in tqdm(draw_chunks(request.samples, CHUNK), desc="sampling", unit="chunk", leave=False,
