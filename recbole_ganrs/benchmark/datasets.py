@@ -11,10 +11,10 @@ from tqdm.auto import tqdm
 
 from recbole_ganrs.benchmark.plan import dataset_plan
 from recbole_ganrs.data import load_ratings, resolve_source
-from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.files import file_digest
 from recbole_ganrs.generator import SampleRequest, make_generator
 from recbole_ganrs.generator.cache import fit_or_load
+from recbole_ganrs.generator.scenario import check_binary
 from recbole_ganrs.generator.dataset import dataset_name, is_current, write_dataset
 from recbole_ganrs.options import generator_settings
 
@@ -68,9 +68,7 @@ def check_plan(opts):
         p.request.validate()
         if p.request.binary is not None:
             scale = np.unique(load_ratings(opts.source)["rating"]) if scale is None else scale
-            if not scale[0] < p.request.binary <= scale[-1]:
-                raise GanrsError(f"binary q {p.request.binary:g} cannot split the source's scale "
-                                 f"{scale[0]:g}..{scale[-1]:g} into likes and dislikes")
+            check_binary(p.request.binary, scale)
         make_generator(p.generator, **generator_settings(opts, p.generator, p.settings))
     return plans
 

@@ -15,8 +15,8 @@ COLD_K = 5  # cold users / items keep at most this many ratings unless a value s
 
 
 def _cold(text):
-    share = float(text) if ":" not in str(text) else None
-    cold = parse_cold(f"{text}:{COLD_K}" if share is not None else text)
+    """F (K = COLD_K) or F:K; a share of 0 is no cold start (the plain dataset)."""
+    cold = parse_cold(text if ":" in str(text) else f"{text}:{COLD_K}")
     return None if cold[0] == 0 else cold
 
 

@@ -21,7 +21,7 @@ def scenario_frame(results, value_of, n):
     return out.rename(columns={"count": "seeds"})
 
 
-def scenario_table(frame, scenario, models, tablefmt="github"):
+def scenario_table(frame, scenario, models, n, tablefmt="github"):
     """(title, text) tables: rows model, columns the scenario's values, one table per subset and q."""
     tables = []
     for (subset, q), part in frame.groupby(["subset", "q"], sort=False):
@@ -32,7 +32,7 @@ def scenario_table(frame, scenario, models, tablefmt="github"):
                 continue
             rows.append([model] + [_cell(cells, label) for label in scenario.labels])
         who = "cold test users only" if subset == "cold" else "all test users"
-        title = f"Scenario {scenario.name}: F1@{int(frame.attrs['n'])} against {scenario.name}, q={q:g}, {who}"
+        title = f"Scenario {scenario.name}: F1@{n} against {scenario.name}, q={q:g}, {who}"
         tables.append((title, tabulate(rows, headers=["model", *scenario.labels], tablefmt=tablefmt)))
     return tables
 
@@ -44,7 +44,7 @@ def _cell(cells, label):
     return f"{mean:.3f}" if seeds < 2 or np.isnan(std) else f"{mean:.3f}±{std:.3f}"
 
 
-def plot_scenario(frame, scenario, models, path):
+def plot_scenario(frame, scenario, models, n, path):
     """One panel per (subset, q): F1 against the setting, one line per model, error bars = std over seeds."""
     panels = list(frame.groupby(["subset", "q"], sort=False))
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
@@ -56,7 +56,7 @@ def plot_scenario(frame, scenario, models, path):
                 ax.errorbar(x, cells["mean"], yerr=cells["std"].fillna(0), marker="o", capsize=3, label=model)
         ax.set_xticks(x, scenario.labels)
         ax.set_xlabel(scenario.name)
-        ax.set_ylabel(f"F1@{int(frame.attrs['n'])}")
+        ax.set_ylabel(f"F1@{n}")
         ax.set_title(f"q={q:g}, {'cold test users' if subset == 'cold' else 'all test users'}")
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8)
@@ -72,10 +72,9 @@ def scenario_report(results, datasets, scenario, models, n, output):
     value_of = {d.name: label for d in datasets if d.request is not None
                 for value, label in zip(scenario.values, scenario.labels) if getattr(d.request, scenario.field) == value}
     frame = scenario_frame(results, value_of, n)
-    frame.attrs["n"] = n
     if frame.empty:
         return [], []
-    tables = scenario_table(frame, scenario, models)
+    tables = scenario_table(frame, scenario, models, n)
     with replaced_on_success(output / "scenario.csv") as tmp:
         pd.DataFrame(frame).to_csv(tmp, index=False)
-    return tables, [output / "scenario.csv", plot_scenario(frame, scenario, models, output / "scenario.png")]
+    return tables, [output / "scenario.csv", plot_scenario(frame, scenario, models, n, output / "scenario.png")]

@@ -57,9 +57,10 @@ class Source:
 
     def not_atomic(self):
         """Why RecBole could not read this file as it is (None when it can)."""
-        if self.inter_path.suffix != ".inter" or self.inter_path.stem != self.inter_path.parent.name:
-            return "a plain ratings file, not <folder>/<folder>.inter" if self.inter_path.suffix != ".inter" \
-                else "not <folder>/<folder>.inter"
+        if self.inter_path.suffix != ".inter":
+            return "a plain ratings file, not <folder>/<folder>.inter"
+        if self.inter_path.stem != self.inter_path.parent.name:
+            return "not <folder>/<folder>.inter"
         with open(self.inter_path, "rb") as f:
             first = f.readline()
         if first.startswith(BOM):
@@ -162,11 +163,7 @@ def read_plain(path):
     with open(path, "rb") as f:
         head = f.read(1 << 16)
     encoding = "utf-8-sig" if head.startswith(BOM) else "utf-8"
-    try:
-        text = head.decode(encoding, errors="ignore")
-    except LookupError:  # pragma: no cover
-        text = ""
-    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    lines = [line for line in head.decode(encoding, errors="ignore").splitlines()[:50] if line.strip()]
     if not lines:
         raise SourceError(f"{path} is empty")
     sep = "::" if "::" in lines[0] else _sniff(lines, path)

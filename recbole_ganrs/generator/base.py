@@ -27,7 +27,7 @@ import torch
 from recbole_ganrs.data import load_ratings
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.files import replaced_on_success
-from recbole_ganrs.generator.scenario import SOURCE_SHAPE, apply_scenario, check_cold, check_shape
+from recbole_ganrs.generator.scenario import SOURCE_SHAPE, apply_scenario, check_binary, check_cold, check_shape
 from recbole_ganrs.limits import check_request_fits, check_seed
 
 
@@ -200,9 +200,8 @@ class SyntheticGenerator:
         if shaped and not self.follows_shapes():
             raise GanrsError(f"the {self.kind} generator cannot follow --activity / --popularity shapes "
                              "(use ganrs with its shapes matched, or statistical)")
-        if request.binary is not None and not self.summary.rating_values[0] < request.binary <= self.summary.rating_values[-1]:
-            raise GanrsError(f"binary q {request.binary:g} cannot split the source's scale "
-                             f"{self.summary.rating_values[0]:g}..{self.summary.rating_values[-1]:g}")
+        if request.binary is not None:
+            check_binary(request.binary, self.summary.rating_values)
         ratings, measured = self._sample(request)
         ratings, scenario = apply_scenario(ratings, request)
         return ratings, {**measured, **scenario}

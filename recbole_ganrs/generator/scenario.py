@@ -16,11 +16,10 @@ import numpy as np
 from recbole_ganrs.errors import GanrsError
 
 SOURCE_SHAPE = "source"
-SHAPES = (SOURCE_SHAPE, "uniform", "zipf:A")
 
 
 def check_shape(shape, label):
-    """``shape`` as given, if it is one of SHAPES (``zipf:A`` with A > 0)."""
+    """``shape`` as given, if it is source, uniform or zipf:A with A > 0."""
     if shape in (SOURCE_SHAPE, "uniform"):
         return shape
     kind, _, exponent = str(shape).partition(":")
@@ -68,6 +67,13 @@ def parse_cold(text):
         return check_cold((float(share), float(k)), "cold start")
     except ValueError:
         raise GanrsError(f"cold start must be F:K, e.g. 0.3:5, got {text!r}") from None
+
+
+def check_binary(q, rating_values):
+    """Refuse a like / dislike threshold that puts every rating of the scale on one side."""
+    if not rating_values[0] < q <= rating_values[-1]:
+        raise GanrsError(f"binary q {q:g} cannot split the source's scale {rating_values[0]:g}..{rating_values[-1]:g} "
+                         "into likes and dislikes")
 
 
 def cold_start(ratings, column, share, k, rng):
