@@ -18,6 +18,7 @@ from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.files import check_output_folder
 from recbole_ganrs.generator import GAN_KINDS, GENERATORS, setting_default
 from recbole_ganrs.generator.ratings import RATING_MODELS
+from recbole_ganrs.generator.pairing import PAIRINGS
 from recbole_ganrs.generator.scenario import SOURCE_SHAPE, check_shape, parse_cold
 from recbole_ganrs.devices import DEVICES, resolve_device
 from recbole_ganrs.limits import check_seed
@@ -43,6 +44,7 @@ class GeneratorOptions:
     embedding_size: list[int] = field(default_factory=lambda: [setting_default("ganrs", "embedding_size")])
     gan_steps: Optional[int] = None  # None: each GAN generator's default
     gan_batch_size: Optional[int] = None  # None: each GAN generator's default
+    pairing: str = setting_default("ganrs", "pairing")
     rating_model: str = setting_default("ganrs", "rating_model")
     match_shapes: bool = setting_default("ganrs", "match_shapes")
     assignment_temperature: float = setting_default("ganrs", "assignment_temperature")
@@ -92,12 +94,17 @@ def add_generator_arguments(parser, users_help=None):
     add("--gan-batch-size", type=int, help="GAN batch size (default: ganrs "
         f"{setting_default('ganrs', 'gan_batch_size')}, cfgan {setting_default('cfgan', 'gan_batch_size')}); "
         "ganrs scales its learning rates with it (the reference: --gan-steps 20000 --gan-batch-size 32)")
+    add("--pairing", choices=list(PAIRINGS),
+        help="ganrs: shapes chooses the rated pairs where each user's draws lie, as many per user and item as "
+             "the source's shapes give; draws rates every draw's pair, the reference "
+             f"(default {d.pairing})")
     add("--rating-model", choices=list(RATING_MODELS),
         help="ganrs: calibrated draws ratings from p(rating | user and item embeddings) learnt on the source; "
              "distribution cuts the GAN's rating column at the source's rating shares; mean shifts it to the "
              f"source's mean, the reference (default {d.rating_model})")
     add("--no-match-shapes", dest="match_shapes", action="store_false", default=None,
-        help="ganrs: plain k-means ids (the reference) instead of the source's activity/popularity shapes")
+        help="ganrs --pairing draws: plain k-means ids (the reference) instead of cluster sizes at the source's "
+             "activity/popularity shapes")
     add("--assignment-temperature", type=float,
         help="ganrs: 0 assigns each draw to its nearest user and item (the reference); above 0 draws one of "
              "the nearest at this temperature, so that draws spread over neighbouring pairs "
@@ -129,7 +136,7 @@ def generator_settings(opts, kind, grid_point=()):
         if getattr(opts, key) is not None and key in fields:
             settings[key] = getattr(opts, key)
     if kind == "ganrs":
-        settings.update(rating_model=opts.rating_model, match_shapes=opts.match_shapes,
+        settings.update(pairing=opts.pairing, rating_model=opts.rating_model, match_shapes=opts.match_shapes,
                         assignment_temperature=opts.assignment_temperature)
     return settings
 
@@ -233,11 +240,11 @@ def validate_generator_options(opts, explicit=()):
     if set(opts.gan) - set(GAN_KINDS) or any(e < 1 for e in opts.embedding_size):
         raise GanrsError(f"gan must be one of {', '.join(GAN_KINDS)} and embedding sizes >= 1, "
                          f"got {opts.gan} {opts.embedding_size}")
-    if opts.rating_model not in RATING_MODELS:
-        raise GanrsError(f"rating_model must be one of {', '.join(RATING_MODELS)}, not '{opts.rating_model}'")
+    if "ganrs" in opts.generators:  # its settings' own checks (pairing, rating model...), before any work
+        GENERATORS["ganrs"](**generator_settings(opts, "ganrs"))
     default = GeneratorOptions()
     for key, owners in (("gan", ["ganrs"]), ("embedding_size", ["ganrs"]), ("rating_model", ["ganrs"]),
-                        ("match_shapes", ["ganrs"]), ("assignment_temperature", ["ganrs"]),
+                        ("pairing", ["ganrs"]), ("match_shapes", ["ganrs"]), ("assignment_temperature", ["ganrs"]),
                         ("gan_steps", ["ganrs", "cfgan"]), ("gan_batch_size", ["ganrs", "cfgan"])):
         if getattr(opts, key) != getattr(default, key) and not set(owners) & set(opts.generators):
             raise GanrsError(f"the {', '.join(opts.generators)} generator has no setting {key} "

@@ -276,7 +276,7 @@ def test_one_entry_point_for_the_benchmark():
     helps = [subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120).stdout for cmd in (
         [sys.executable, "-m", "recbole_ganrs", "benchmark", "--help"], [sys.executable, "run_benchmark.py", "--help"])]
     options = [sorted(set(re.findall(r"--[a-z][a-z-]+", h))) for h in helps]
-    assert options[0] == options[1] and "--paper" in options[0] and "--no-match-shapes" in options[0]
+    assert options[0] == options[1] and "--paper" in options[0] and "--pairing" in options[0]
 
 
 def test_q_the_scale_cannot_reach_and_too_many_cpus_per_trial_are_refused(tmp_path):

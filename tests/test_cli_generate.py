@@ -72,7 +72,7 @@ def test_settings_that_change_the_data_change_the_name_and_a_current_dataset_is_
     out = tmp_path / "atomic"
     args = ["generate", "--source", str(source), "--users", "20", "--out", str(out), *ARGS]
     assert main(args) == 0
-    assert main([*args, "--no-match-shapes"]) == 0
+    assert main([*args, "--pairing", "draws"]) == 0
     assert len(list(out.glob("ganrs-small-u20-*"))) == 2  # two settings, two folders
     capsys.readouterr()
     assert main(args) == 0

