@@ -20,15 +20,22 @@ other (the source's long tail is lost). Here:
   which moves the geometry as little as possible.
 """
 import numpy as np
+from scipy.spatial import cKDTree
 from sklearn.cluster import KMeans
-from sklearn.neighbors import NearestNeighbors
 
 SKLEARN_MAX_CLUSTERS = 10_000
 
 
 def neighbour_index(centres):
-    """A KD-tree over the centres whose queries run on all cores (few dimensions, many centres)."""
-    return NearestNeighbors(algorithm="kd_tree", n_jobs=-1).fit(centres)
+    """A KD-tree over the centres (few dimensions, many centres); scipy's answers the same queries as
+    scikit-learn's about 3x faster (benchmarks/clustering.py)."""
+    return cKDTree(np.asarray(centres, dtype=np.float64))
+
+
+def nearest(index, points, k):
+    """(squared distances, indices) [n, k] of the ``k`` nearest centres of each point, on all cores."""
+    dist, idx = index.query(points, k=[*range(1, k + 1)], workers=-1)
+    return (dist**2).astype(np.float32), idx
 
 
 def subsample(points, n, seed):
@@ -41,9 +48,9 @@ def kdtree_lloyd(points, n_clusters, seed=0, max_iter=20):
     rng = np.random.default_rng(seed)
     centres = points[rng.choice(len(points), n_clusters, replace=False)].astype(np.float64)
     for _ in range(max_iter):
-        nearest = neighbour_index(centres).kneighbors(points, n_neighbors=1, return_distance=False)[:, 0]
-        counts = np.bincount(nearest, minlength=n_clusters)
-        sums = np.stack([np.bincount(nearest, weights=points[:, d], minlength=n_clusters)
+        closest = nearest(neighbour_index(centres), points, 1)[1][:, 0]
+        counts = np.bincount(closest, minlength=n_clusters)
+        sums = np.stack([np.bincount(closest, weights=points[:, d], minlength=n_clusters)
                          for d in range(points.shape[1])], axis=1)
         moved = counts > 0  # an empty cluster keeps its centre
         updated = centres.copy()
@@ -135,8 +142,8 @@ class Clusters:
 
     @staticmethod
     def _candidates(index, points, k):
-        dist, idx = index.kneighbors(points, n_neighbors=k)
-        return idx, (dist**2).astype(np.float32)
+        d2, idx = nearest(index, points, k)
+        return idx, d2
 
     def assign(self, points, temperature=0.0, rng=None):
         """Cluster index of each row of ``points`` (drawn among the nearest with ``temperature`` > 0)."""

@@ -220,9 +220,8 @@ class GANRS(SyntheticGenerator):
         if self.rating_model == "calibrated":
             users = moment_match(user_clusters.centres, self._state["real_users"].numpy())
             items = moment_match(item_clusters.centres, self._state["real_items"].numpy())
-            rating = draw_ratings(self._state["rating_head"], users[user], items[item], s.rating_values,
-                                  s.rating_shares, seed=request.seed, users=user,
-                                  spread=self._state["user_mean_spread"])
+            rating = draw_ratings(self._state["rating_head"], users, items, user, item, s.rating_values,
+                                  s.rating_shares, seed=request.seed, spread=self._state["user_mean_spread"])
         else:
             rating = to_scale(value, s.rating_values, s.rating_shares, s.rating_mean, self.rating_model)
         ratings, used_users = ratings_frame(user, item, rating)

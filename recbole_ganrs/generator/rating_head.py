@@ -25,6 +25,7 @@ HIDDEN, EPOCHS, BATCH, LR = 32, 8, 1024, 0.01
 SHARE_STEPS = 50
 TILT_STEPS = 30
 MATCH_ROUNDS = 3  # tilt, then shares, alternated
+HEAD_CHUNK = 1 << 20  # pairs through the head at a time
 
 
 def user_mean_spread(user_idx, ratings):
@@ -116,18 +117,31 @@ def share_offsets(logits, shares, steps=SHARE_STEPS):
 
 
 @torch.no_grad()
-def draw_ratings(state, user_emb, item_emb, rating_values, rating_shares, seed=0, users=None, spread=None):
-    """One rating per (user_emb[k], item_emb[k]) pair, drawn from the head matched to the source's shares
-    (and, given each pair's user index ``users`` and the source's ``spread``, to its user-mean spread)."""
-    u = torch.as_tensor(user_emb, dtype=torch.float32)
-    i = torch.as_tensor(item_emb, dtype=torch.float32)
-    head = RatingHead(u.shape[1], len(rating_values))
+def head_logits(state, user_centres, item_centres, user, item):
+    """float32 logits [pairs, classes] of the head at each pair's (user_centres[user], item_centres[item]),
+    computed in chunks: its hidden layer for every pair at once would hold 32 floats a pair."""
+    users = torch.as_tensor(np.asarray(user_centres), dtype=torch.float32)
+    items = torch.as_tensor(np.asarray(item_centres), dtype=torch.float32)
+    user, item = torch.as_tensor(user, dtype=torch.long), torch.as_tensor(item, dtype=torch.long)
+    head = RatingHead(users.shape[1], state["net.2.bias"].numel())
     head.load_state_dict(state)
     head.eval()
-    logits = head(u, i).double()
-    if users is not None and spread is not None and len(logits):
+    logits = torch.empty(len(user), head.net[2].out_features)
+    for start in range(0, len(user), HEAD_CHUNK):
+        rows = slice(start, start + HEAD_CHUNK)
+        logits[rows] = head(users[user[rows]], items[item[rows]])
+    return logits
+
+
+@torch.no_grad()
+def draw_ratings(state, user_centres, item_centres, user, item, rating_values, rating_shares, seed=0,
+                 spread=None):
+    """One rating per pair (user_centres[user[k]], item_centres[item[k]]), drawn from the head matched to the
+    source's shares (and, given the source's ``spread``, to its user-mean spread)."""
+    logits = head_logits(state, user_centres, item_centres, user, item)
+    if spread is not None and len(logits):
         for _ in range(MATCH_ROUNDS):  # the share offsets narrow the spread the tilt set, and the tilt the shares
-            logits = tilt_user_means(logits + share_offsets(logits, rating_shares), users, rating_values, spread)
+            logits = tilt_user_means(logits + share_offsets(logits, rating_shares), user, rating_values, spread)
     probs = torch.softmax(logits + share_offsets(logits, rating_shares), dim=1)
     drawn = torch.multinomial(probs, 1, generator=torch.Generator().manual_seed(seed)).squeeze(1).numpy()
     return np.asarray(rating_values, dtype=np.float64)[drawn]
