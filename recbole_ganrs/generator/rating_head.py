@@ -26,6 +26,8 @@ SHARE_STEPS = 50
 TILT_STEPS = 30
 MATCH_ROUNDS = 3  # tilt, then shares, alternated
 HEAD_CHUNK = 1 << 20  # pairs through the head at a time
+SHARE_ROWS = 1 << 20  # pairs the share offsets are fitted on
+TOLERANCE = 1e-4  # Newton and scaling steps stop when no step moves more
 
 
 def user_mean_spread(user_idx, ratings):
@@ -60,7 +62,10 @@ def tilt_user_means(logits, users, values, spread, steps=TILT_STEPS):
     tilt = torch.zeros(n_users, dtype=logits.dtype)
     for _ in range(steps):
         mean, var = user_means(tilt)
-        tilt += ((target - mean) / var.clamp_min(1e-3)).clamp(-1.0, 1.0)  # damped Newton
+        step = ((target - mean) / var.clamp_min(1e-3)).clamp(-1.0, 1.0)  # damped Newton
+        tilt += step
+        if step.abs().max() < TOLERANCE:
+            break
     return logits + tilt[users, None] * values
 
 
@@ -107,12 +112,18 @@ def moment_match(points, reference):
 
 
 def share_offsets(logits, shares, steps=SHARE_STEPS):
-    """Per-class offsets b such that the mean of softmax(logits + b) over rows equals ``shares``."""
+    """Per-class offsets b such that the mean of softmax(logits + b) over rows equals ``shares`` (fitted on
+    at most SHARE_ROWS rows drawn at random: a handful of numbers needs no more)."""
+    if len(logits) > SHARE_ROWS:
+        logits = logits[torch.randperm(len(logits), generator=torch.Generator().manual_seed(0))[:SHARE_ROWS]]
     target = torch.as_tensor(np.asarray(shares), dtype=logits.dtype).clamp_min(1e-12)
     offsets = torch.zeros(logits.shape[1], dtype=logits.dtype)
     for _ in range(steps):
         current = torch.softmax(logits + offsets, dim=1).mean(0).clamp_min(1e-12)
-        offsets += torch.log(target / current)
+        step = torch.log(target / current)
+        offsets += step
+        if step.abs().max() < TOLERANCE:
+            break
     return offsets
 
 
