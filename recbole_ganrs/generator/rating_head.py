@@ -15,7 +15,8 @@ rating strays further than a real user's: each user's logits get an exponential 
 (logits + t_u * rating values) that scales the spread of the users' expected mean
 ratings to the source's (its observed user-mean variance less the part its finite
 ratings per user add). Per-class offsets on the logits, fitted by iterative scaling,
-then make the expected rating shares equal the source's before the draw.
+make the expected rating shares equal the source's; tilt and offsets are alternated a few
+rounds, since each moves what the other set, and the offsets come last, before the draw.
 """
 import numpy as np
 import torch
