@@ -74,5 +74,5 @@ def test_shapes_pairing_refuses_what_it_cannot_do(source):
     with pytest.raises(GanrsError, match="is a --pairing draws setting"):
         GANRS(match_shapes=False)
     gen = GANRS(seed=0, **FAST).fit(source)
-    with pytest.raises(GanrsError, match="over 200,000,000 cells: use --pairing draws"):
+    with pytest.raises(GanrsError, match="over 200,000,000 cells: use --pairing draws"):  # the API too
         gen.sample(users=100_000, items=20_000, ratings=1000, seed=0)

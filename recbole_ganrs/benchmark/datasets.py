@@ -69,7 +69,7 @@ def check_plan(opts):
         if p.request.binary is not None:
             scale = np.unique(load_ratings(opts.source)["rating"]) if scale is None else scale
             check_binary(p.request.binary, scale)
-        make_generator(p.generator, **generator_settings(opts, p.generator, p.settings))
+        make_generator(p.generator, **generator_settings(opts, p.generator, p.settings)).check_request(p.request)
     return plans
 
 

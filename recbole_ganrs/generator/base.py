@@ -196,6 +196,7 @@ class SyntheticGenerator:
         its cold-start and binary settings are applied here, for every generator."""
         self._check_fitted()
         request.validate()
+        self.check_request(request)
         shaped = request.activity != SOURCE_SHAPE or request.popularity != SOURCE_SHAPE
         if shaped and not self.follows_shapes():
             raise GanrsError(f"the {self.kind} generator cannot follow --activity / --popularity shapes "
@@ -205,6 +206,9 @@ class SyntheticGenerator:
         ratings, measured = self._sample(request)
         ratings, scenario = apply_scenario(ratings, request)
         return ratings, {**measured, **scenario}
+
+    def check_request(self, request):
+        """Refuse, in one line and before any work, a valid request this generator's settings cannot serve."""
 
     def follows_shapes(self):
         """Whether ``_sample`` follows the request's activity and popularity shapes."""

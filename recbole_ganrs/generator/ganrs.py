@@ -23,7 +23,7 @@ from recbole_ganrs.generator.base import SyntheticGenerator, ratings_frame
 from recbole_ganrs.generator.clustering import Clusters
 from recbole_ganrs.generator.embedding import fit_embeddings
 from recbole_ganrs.generator.gan import GAN_KINDS, Generator, train_gan
-from recbole_ganrs.generator.pairing import MAX_CELLS, PAIRINGS, affinity, draw_pairs, fit_scaling, target_counts, \
+from recbole_ganrs.generator.pairing import PAIRINGS, affinity, check_cells, draw_pairs, fit_scaling, target_counts, \
     user_moments, whole_counts
 from recbole_ganrs.generator.privacy import dcr_report
 from recbole_ganrs.generator.rating_head import draw_ratings, fit_rating_head, moment_match, user_mean_spread
@@ -178,6 +178,10 @@ class GANRS(SyntheticGenerator):
     def follows_shapes(self):
         return self.pairing == "shapes" or self.match_shapes
 
+    def check_request(self, request):
+        if self.pairing == "shapes":
+            check_cells(request.users, request.items)
+
     @staticmethod
     def _check_spread(ratings, request):
         """Refuse draws collapsed onto a fraction of the users or items asked (e.g. a tiny std): a
@@ -196,9 +200,6 @@ class GANRS(SyntheticGenerator):
         pairing chooses as many pairs (``request.ratings``, or as many as the draws
         hold) from the draws' affinities (pairing.py)."""
         self._check_settings()
-        if self.pairing == "shapes" and request.users * request.items > MAX_CELLS:
-            raise GanrsError(f"ganrs: the shapes pairing holds a users x items matrix; {request.users:,} x "
-                             f"{request.items:,} is over {MAX_CELLS:,} cells: use --pairing draws")
         k, s = self.embedding_size, self.summary
         with tqdm(total=request.samples, desc="sampling", unit="draw", unit_scale=True,
                   disable=None if self.progress else True, leave=False) as bar:

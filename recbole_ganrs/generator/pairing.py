@@ -25,6 +25,7 @@ the ``draws`` pairing.
 import numpy as np
 import torch
 
+from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.generator.clustering import target_shares
 
 PAIRINGS = ("shapes", "draws")
@@ -32,6 +33,13 @@ SHRINK = 10.0  # draws' worth of the overall moments added to each user's: few d
 SCALING_STEPS = 40  # capped Sinkhorn steps (shapes reach KS < 0.05 on ml-100k by then)
 CHUNK_CELLS = 1 << 22  # cells swept at a time
 MAX_CELLS = 200_000_000  # users x items of the largest shapes pairing (0.8 GB of affinities)
+
+
+def check_cells(users, items):
+    """Refuse, in one line, a dataset too large for the shapes pairing's [users, items] matrix."""
+    if users * items > MAX_CELLS:
+        raise GanrsError(f"ganrs: the shapes pairing holds a users x items matrix; {users:,} x {items:,} is over "
+                         f"{MAX_CELLS:,} cells: use --pairing draws")
 
 
 def user_moments(user, points, n_users, shrink=SHRINK):
