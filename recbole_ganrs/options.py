@@ -17,8 +17,8 @@ from recbole_ganrs.data import BUNDLED, DUPLICATE_POLICIES
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.files import check_output_folder
 from recbole_ganrs.generator import GAN_KINDS, GENERATORS, setting_default
-from recbole_ganrs.generator.ratings import RATING_MODELS
 from recbole_ganrs.generator.pairing import PAIRINGS
+from recbole_ganrs.generator.ratings import RATING_MODELS
 from recbole_ganrs.generator.scenario import SOURCE_SHAPE, check_shape, parse_cold
 from recbole_ganrs.devices import DEVICES, resolve_device
 from recbole_ganrs.limits import check_seed

@@ -34,7 +34,7 @@ def neighbour_index(centres):
 
 def nearest(index, points, k):
     """(squared distances, indices) [n, k] of the ``k`` nearest centres of each point, on all cores."""
-    dist, idx = index.query(points, k=[*range(1, k + 1)], workers=-1)
+    dist, idx = index.query(points, k=[*range(1, k + 1)], workers=-1)  # a list keeps [n, 1] when k is 1
     return (dist**2).astype(np.float32), idx
 
 
@@ -107,6 +107,14 @@ def target_shares(shape, n_clusters):
     return sizes / sizes.sum()
 
 
+def ordered_shares(shape, order_by):
+    """:func:`target_shares` for ``len(order_by)`` rows, the largest going to the rows with the largest
+    ``order_by`` (e.g. the clusters k-means made largest: the geometry moves least)."""
+    shares = np.empty(len(order_by))
+    shares[np.argsort(order_by, kind="stable")] = target_shares(shape, len(order_by))
+    return shares
+
+
 class Clusters:
     """Fitted centres (and biases) that assign any number of points, chunk by chunk.
 
@@ -135,9 +143,7 @@ class Clusters:
         scale = max(float(d2[:, 0].mean()), 1e-12)
         if sizes is None:
             return cls(plain.centres, None, candidates, scale)
-        shares = np.empty(n_clusters)
-        shares[np.argsort(np.bincount(idx[:, 0], minlength=n_clusters), kind="stable")] = target_shares(
-            sizes, n_clusters)
+        shares = ordered_shares(sizes, np.bincount(idx[:, 0], minlength=n_clusters))
         return cls(plain.centres, fit_biases(idx, d2, shares, temperature=temperature), candidates, scale)
 
     @staticmethod

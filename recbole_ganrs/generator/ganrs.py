@@ -23,8 +23,8 @@ from recbole_ganrs.generator.base import SyntheticGenerator, ratings_frame
 from recbole_ganrs.generator.clustering import Clusters
 from recbole_ganrs.generator.embedding import fit_embeddings
 from recbole_ganrs.generator.gan import GAN_KINDS, Generator, train_gan
-from recbole_ganrs.generator.pairing import PAIRINGS, affinity, check_cells, draw_pairs, fit_scaling, target_counts, \
-    user_moments, whole_counts
+from recbole_ganrs.generator.pairing import (PAIRINGS, affinity, check_cells, draw_pairs, fit_scaling,
+                                             target_counts, user_moments, whole_counts)
 from recbole_ganrs.generator.privacy import dcr_report
 from recbole_ganrs.generator.rating_head import draw_ratings, fit_rating_head, moment_match, user_mean_spread
 from recbole_ganrs.generator.ratings import RATING_MODELS, collect_pairs, draw_chunks, to_scale

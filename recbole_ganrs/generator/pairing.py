@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from recbole_ganrs.errors import GanrsError
-from recbole_ganrs.generator.clustering import target_shares
+from recbole_ganrs.generator.clustering import ordered_shares
 
 PAIRINGS = ("shapes", "draws")
 SHRINK = 10.0  # draws' worth of the overall moments added to each user's: few draws, broad affinity
@@ -78,7 +78,7 @@ def affinity(mean, cov, centres, widen):
 def target_counts(sizes, total, order_by, cap):
     """Counts summing to ``total`` that follow the shape ``sizes`` (at most ``cap`` each), the largest going
     to the rows with the largest ``order_by``."""
-    counts = target_shares(sizes, len(order_by)) * total
+    counts = ordered_shares(sizes, order_by) * total
     for _ in range(50):  # give what the cap cuts off to the rows below it
         over = counts > cap
         if not over.any():
@@ -86,9 +86,7 @@ def target_counts(sizes, total, order_by, cap):
         free = ~over
         counts[free] += (counts[over] - cap).sum() * counts[free] / counts[free].sum()
         counts[over] = cap
-    out = np.empty(len(order_by))
-    out[np.argsort(order_by, kind="stable")] = counts
-    return out
+    return counts
 
 
 def _row_chunks(n_rows, n_cols):
