@@ -32,7 +32,7 @@ def run(model=None, dataset=None, config_file_list=None, config_dict=None, cmd_a
         test=True):
     """Train ``model`` on ``dataset`` and evaluate it; returns RecBole's result dict
     (best_valid_score, valid_score_bigger, best_valid_result, test_result), plus the
-    fitted ``model`` (its best checkpoint), ``config``, ``train_data``, ``test_data`` and the validation
+    fitted ``model`` (its best checkpoint), ``config``, ``train_data``, ``valid_data``, ``test_data`` and the validation
     score of every epoch (``valid_curve``) for further evaluation.
 
     ``cmd_args`` are RecBole-style ``--key=value`` overrides; ``test=False`` skips
@@ -69,5 +69,6 @@ def run(model=None, dataset=None, config_file_list=None, config_dict=None, cmd_a
         "config": config,
         "test_data": test_data,
         "train_data": train_data,
+        "valid_data": valid_data,
         "valid_curve": list(trainer.valid_curve),
     }

@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def rows(dataset, model, f1s, seed=0, q=4.0):
-    return [{"dataset": dataset, "model": model, "seed": seed, "protocol": "paper", "q": q, "N": n,
-             "precision": f, "recall": f, "f1": f} for n, f in zip((2, 10), f1s)]
+    return [{"dataset": dataset, "model": model, "seed": seed, "protocol": "paper", "ties": "random", "q": q,
+             "N": n, "precision": f, "recall": f, "f1": f} for n, f in zip((2, 10), f1s)]
 
 
 def test_options_from_yaml_with_flags_winning(tmp_path):
@@ -44,13 +44,13 @@ def test_yaml_unknown_key_warns_and_wrong_type_fails(tmp_path):
 
 def test_store_replaces_a_trial_and_clears_its_failure(tmp_path):
     store = ResultStore(tmp_path)
-    spec = {"dataset": "d", "model": "M", "seed": 0, "protocol": "paper"}
+    spec = {"dataset": "d", "model": "M", "seed": 0, "protocol": "paper", "ties": "random"}
     store.add_failure(spec, "boom")
     assert store.failed()["error"].tolist() == ["boom"]
     store.add_rows(spec, rows("d", "M", [0.1, 0.2]))
     store.add_rows(spec, rows("d", "M", [0.3, 0.4]))
     assert store.results()["f1"].tolist() == [0.3, 0.4] and store.failed().empty
-    assert store.done() == {("d", "M", 0, "paper", "")}  # no dataset content hash given
+    assert store.done() == {("d", "M", 0, "paper", "random", "")}  # no dataset content hash given
 
 
 def test_kendall_tau_of_model_rankings():
@@ -136,7 +136,7 @@ def test_bad_benchmark_input_exits_2_with_one_line(tmp_path):
 def test_a_trial_process_that_dies_is_recorded_as_failed(tmp_path):
     from recbole_ganrs.benchmark.runner import make_callback
 
-    spec = {"dataset": "d", "model": "M", "seed": 0, "protocol": "paper"}
+    spec = {"dataset": "d", "model": "M", "seed": 0, "protocol": "paper", "ties": "random"}
     store = ResultStore(tmp_path)
     callback = make_callback(store, [spec], progress=False)
 
@@ -205,10 +205,10 @@ def test_model_order_claim_counts_significance():
     frame = pd.DataFrame(line("real", "NCF", (0.5, 0.5), (0.5, 0.5)) + line("real", "DeepMF", (0.4, 0.4), (0.4, 0.4))
                          + line("real", "BinaryRegression", (0.45, 0.45), (0.45, 0.45)))
     tests = pd.DataFrame([
-        {"dataset": "real", "q": 4.0, "model_a": "DeepMF", "model_b": "NCF", "mean_f1_diff": -0.1, "p_holm": 0.001},
-        {"dataset": "real", "q": 4.0, "model_a": "BinaryRegression", "model_b": "DeepMF", "mean_f1_diff": 0.05,
+        {"dataset": "real", "q": 4.0, "model_a": "DeepMF", "model_b": "NCF", "mean_diff": -0.1, "p_holm": 0.001},
+        {"dataset": "real", "q": 4.0, "model_a": "BinaryRegression", "model_b": "DeepMF", "mean_diff": 0.05,
          "p_holm": 0.01},
-        {"dataset": "real", "q": 4.0, "model_a": "BinaryRegression", "model_b": "NCF", "mean_f1_diff": -0.05,
+        {"dataset": "real", "q": 4.0, "model_a": "BinaryRegression", "model_b": "NCF", "mean_diff": -0.05,
          "p_holm": 0.2}])
     claims = claims_table(summarise(frame), tests, ["real"], ["NCF", "DeepMF", "BinaryRegression"])
     # NCF > DeepMF (significant), NCF > BinaryRegression (not significant), DeepMF < BinaryRegression (significant)
@@ -240,7 +240,7 @@ def test_significant_pair_agreement_and_holm():
 
     assert holm([0.01, 0.04, np.nan, 0.03]) == pytest.approx([0.03, 0.06, np.nan, 0.06], nan_ok=True)
     def test(dataset, a, b, diff, p):
-        return {"dataset": dataset, "q": 4.0, "model_a": a, "model_b": b, "mean_f1_diff": diff, "p_holm": p}
+        return {"dataset": dataset, "q": 4.0, "model_a": a, "model_b": b, "mean_diff": diff, "p_holm": p}
 
     tests = pd.DataFrame([test("real", "A", "B", 0.1, 0.001), test("real", "A", "C", 0.1, 0.01),
                           test("real", "B", "C", 0.01, 0.5),
@@ -259,12 +259,11 @@ def test_paired_wilcoxon_ranks_models_by_per_user_f1(tmp_path):
     base = rng.uniform(0.2, 0.6, 200)
     for model, shift in (("A", 0.1), ("B", 0.0), ("C", 0.001)):
         f1 = (base + shift + rng.normal(0, 0.01, 200)).round(5)
-        store.add_user_scores({"dataset": "d", "model": model, "seed": 0},
-                              {"4.0": {"user": list(range(200)), "f1": f1.tolist()}})
-        store.add_rows({"dataset": "d", "model": model, "seed": 0, "protocol": "paper"},
-                       rows("d", model, [f1.mean(), f1.mean()]))
+        spec = {"dataset": "d", "model": model, "seed": 0, "protocol": "paper", "ties": "random"}
+        store.add_user_scores(spec, {"4.0": {"user": list(range(200)), "f1": f1.tolist()}})
+        store.add_rows(spec, rows("d", model, [f1.mean(), f1.mean()]))
     summary = summarise(store.results())
-    tests = significance(summary, lambda d: store.user_scores(d, ["A", "B", "C"], [0]), ["d"])
+    tests = significance(lambda d: store.user_scores(d, ["A", "B", "C"], [0], None, "paper", "random", "f1"), ["d"])
     p = tests.set_index(["model_a", "model_b"])["p_wilcoxon"]
     assert p[("A", "B")] < 1e-6 and p[("B", "C")] > 0.05
     ranked = ranking_with_tests(summary, tests)

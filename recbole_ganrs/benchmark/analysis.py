@@ -1,8 +1,11 @@
 """Does a model behave on synthetic data as on the real data? The checks behind the report.
 
-- ranking agreement: Kendall tau and Spearman rho of the models' F1 on each
+Every check is about one metric of results.csv (``metric``, the report's ``--metric``;
+F1 by default), and a relevance level q may be None (NaN: every test item relevant).
+
+- ranking agreement: Kendall tau and Spearman rho of the models' metric on each
   synthetic dataset against the source, at each q and N;
-- paired significance: each test user's F1 at the largest N, paired between two
+- paired significance: each test user's value at the largest N, paired between two
   models over the same (seed, user), Wilcoxon signed-rank (scipy.stats), Holm-corrected
   over the model pairs of each dataset and q;
 - noise-aware agreement: of the model pairs whose order is significant on the source,
@@ -20,16 +23,21 @@ from scipy.stats import kendalltau, spearmanr, wilcoxon
 ALPHA = 0.05
 
 
-def ranking_agreement(summary, source, synthetic):
-    """Kendall tau and Spearman rho of the models' F1 on each synthetic dataset against the source."""
+def at_q(frame, q):
+    """Rows of ``frame`` at relevance level ``q`` (NaN matches NaN: no q)."""
+    return frame[frame["q"].isna()] if pd.isna(q) else frame[frame["q"] == q]
+
+
+def ranking_agreement(summary, source, synthetic, metric="f1"):
+    """Kendall tau and Spearman rho of the models' ``metric`` on each synthetic dataset against the source."""
     rows = []
-    for (protocol, q, n), group in summary.groupby(["protocol", "q", "N"], sort=False):
-        f1 = group.pivot_table(index="model", columns="dataset", values="f1_mean")
-        if source not in f1:
+    for (protocol, q, n), group in summary.groupby(["protocol", "q", "N"], sort=False, dropna=False):
+        values = group.pivot_table(index="model", columns="dataset", values=f"{metric}_mean", dropna=False)
+        if source not in values:
             continue
         for dataset in synthetic:
-            if dataset in f1:
-                both = f1[[source, dataset]].dropna()
+            if dataset in values:
+                both = values[[source, dataset]].dropna()
                 # a constant column (every model equal) has no ranking to correlate
                 enough = len(both) >= 2 and both[source].nunique() > 1 and both[dataset].nunique() > 1
                 tau = kendalltau(both[source], both[dataset]).statistic if enough else np.nan
@@ -39,10 +47,11 @@ def ranking_agreement(summary, source, synthetic):
     return pd.DataFrame(rows, columns=["dataset", "q", "N", "kendall_tau", "spearman_rho", "models"])
 
 
-def paired_test(scores, model_a, model_b, q):
-    """(users paired, mean F1 difference a - b, Wilcoxon p) over the (seed, user) pairs both models have."""
-    a = scores[(scores["model"] == model_a) & (scores["q"] == q)].set_index(["seed", "user"])["f1"]
-    b = scores[(scores["model"] == model_b) & (scores["q"] == q)].set_index(["seed", "user"])["f1"]
+def paired_test(scores, model_a, model_b):
+    """(users paired, mean difference a - b, Wilcoxon p) over the (seed, user) pairs both models have in
+    ``scores`` (model, seed, user, value) of one dataset and q."""
+    a = scores[scores["model"] == model_a].set_index(["seed", "user"])["value"]
+    b = scores[scores["model"] == model_b].set_index(["seed", "user"])["value"]
     diff = (a - b).dropna()
     if len(diff) == 0:
         return 0, np.nan, np.nan
@@ -62,25 +71,24 @@ def holm(pvalues):
     return out
 
 
-SIGNIFICANCE_COLUMNS = ["dataset", "q", "model_a", "model_b", "users", "mean_f1_diff", "p_wilcoxon", "p_holm"]
+SIGNIFICANCE_COLUMNS = ["dataset", "q", "model_a", "model_b", "users", "mean_diff", "p_wilcoxon", "p_holm"]
 
 
-def significance(summary, scores_of, datasets):
-    """Every pair of models on each dataset and q: paired Wilcoxon test of per-user F1 at the largest N,
-    Holm-corrected over the pairs of that dataset and q. ``scores_of(dataset)`` gives the per-user frame
-    (model, seed, q, user, f1)."""
+def significance(scores_of, datasets):
+    """Every pair of models on each dataset and q: paired Wilcoxon test of the per-user metric at the largest
+    N, Holm-corrected over the pairs of that dataset and q. ``scores_of(dataset)`` gives the per-user frame
+    (model, seed, q, user, value)."""
     rows = []
     for dataset in datasets:
         scores = scores_of(dataset)
         if scores.empty:
             continue
-        for q in sorted(scores["q"].unique()):
-            models = sorted(scores.loc[scores["q"] == q, "model"].unique())
+        for q, part in scores.groupby("q", sort=True, dropna=False):
             block = []
-            for a, b in combinations(models, 2):
-                n, diff, p = paired_test(scores, a, b, q)
+            for a, b in combinations(sorted(part["model"].unique()), 2):
+                n, diff, p = paired_test(part, a, b)
                 block.append({"dataset": dataset, "q": q, "model_a": a, "model_b": b, "users": n,
-                              "mean_f1_diff": diff, "p_wilcoxon": p})
+                              "mean_diff": diff, "p_wilcoxon": p})
             for entry, adjusted in zip(block, holm([e["p_wilcoxon"] for e in block])):
                 rows.append({**entry, "p_holm": adjusted})
     return pd.DataFrame(rows, columns=SIGNIFICANCE_COLUMNS)
@@ -92,14 +100,14 @@ def significant_agreement(tests, source, synthetic):
     rows = []
     if tests.empty:
         return pd.DataFrame(rows)
-    key = lambda t: (t.q, t.model_a, t.model_b)  # noqa: E731
+    key = lambda t: (None if pd.isna(t.q) else t.q, t.model_a, t.model_b)  # noqa: E731
     src = {key(t): t for t in tests[tests["dataset"] == source].itertuples() if t.p_holm < ALPHA}
     for dataset in synthetic:
         syn = {key(t): t for t in tests[tests["dataset"] == dataset].itertuples()}
         for q in sorted({k[0] for k in syn}):
             pairs = [k for k in src if k[0] == q and k in syn]
-            same = sum(np.sign(syn[k].mean_f1_diff) == np.sign(src[k].mean_f1_diff) for k in pairs)
-            reversed_ = sum(np.sign(syn[k].mean_f1_diff) == -np.sign(src[k].mean_f1_diff)
+            same = sum(np.sign(syn[k].mean_diff) == np.sign(src[k].mean_diff) for k in pairs)
+            reversed_ = sum(np.sign(syn[k].mean_diff) == -np.sign(src[k].mean_diff)
                             and syn[k].p_holm < ALPHA for k in pairs)
             rows.append({"dataset": dataset, "q": q, "significant on source": len(pairs),
                          "same order": int(same), "share same": same / len(pairs) if pairs else np.nan,
@@ -107,18 +115,19 @@ def significant_agreement(tests, source, synthetic):
     return pd.DataFrame(rows)
 
 
-def ranking_with_tests(summary, tests):
-    """Per dataset and q: models ranked by F1 at the largest N, each with the p-value of its lead over
+def ranking_with_tests(summary, tests, metric="f1"):
+    """Per dataset and q: models ranked by ``metric`` at the largest N, each with the p-value of its lead over
     the next one."""
     rows = []
     top_n = summary[summary["N"] == summary["N"].max()]
-    pvalue = {(t.dataset, t.q, frozenset((t.model_a, t.model_b))): t.p_holm for t in tests.itertuples()}
-    for (dataset, q), group in top_n.groupby(["dataset", "q"], sort=False):
-        ranked = group.sort_values("f1_mean", ascending=False)[["model", "f1_mean"]].to_numpy().tolist()
-        for rank, (model, f1) in enumerate(ranked, 1):
+    q_key = lambda q: None if pd.isna(q) else q  # noqa: E731
+    pvalue = {(t.dataset, q_key(t.q), frozenset((t.model_a, t.model_b))): t.p_holm for t in tests.itertuples()}
+    for (dataset, q), group in top_n.groupby(["dataset", "q"], sort=False, dropna=False):
+        ranked = group.sort_values(f"{metric}_mean", ascending=False)[["model", f"{metric}_mean"]].to_numpy().tolist()
+        for rank, (model, value) in enumerate(ranked, 1):
             nxt = ranked[rank][0] if rank < len(ranked) else None
-            p = pvalue.get((dataset, q, frozenset((model, nxt))), np.nan) if nxt else np.nan
+            p = pvalue.get((dataset, q_key(q), frozenset((model, nxt))), np.nan) if nxt else np.nan
             lead = "-" if nxt is None or np.isnan(p) else (
                 f"beats {nxt} (Holm p={p:.2g})" if p < ALPHA else f"not shown better than {nxt} (Holm p={p:.2g})")
-            rows.append({"dataset": dataset, "q": q, "rank": rank, "model": model, "f1": f1, "vs next": lead})
+            rows.append({"dataset": dataset, "q": q, "rank": rank, "model": model, metric: value, "vs next": lead})
     return pd.DataFrame(rows)

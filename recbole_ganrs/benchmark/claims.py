@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from recbole_ganrs.benchmark.analysis import ALPHA
+from recbole_ganrs.evaluation import LABELS
 
 #: the paper's ranking as tiers, best first; models within a tier are "close"
 PAPER_ORDER = (("NCF",), ("NCFImprovedClassification", "DeepMF", "VDeepMF"), ("NCFClassification", "BinaryRegression"))
@@ -56,11 +57,11 @@ def _q_comparison(part):
             both["recall_mean_high"] - both["recall_mean_low"])
 
 
-def order_check(summary, tests, dataset, models):
-    """The paper's model order on one dataset, over its q values at the largest N:
+def order_check(summary, tests, dataset, models, metric="f1"):
+    """The paper's model order by ``metric`` on one dataset, over its q values at the largest N:
     (pairs in the expected direction, pairs, of those significantly, pairs significantly reversed)."""
     part = summary[(summary["dataset"] == dataset) & (summary["N"] == summary["N"].max())]
-    f1 = part.set_index(["q", "model"])["f1_mean"]
+    f1 = part.set_index(["q", "model"])[f"{metric}_mean"]
     pvalue = {} if tests.empty else {(t.q, frozenset((t.model_a, t.model_b))): t.p_holm
                                      for t in tests[tests["dataset"] == dataset].itertuples()}
     same = total = significant = reversed_ = 0
@@ -78,7 +79,7 @@ def order_check(summary, tests, dataset, models):
     return same, total, significant, reversed_
 
 
-def claims_table(summary, tests, datasets, models):
+def claims_table(summary, tests, datasets, models, metric="f1"):
     """Rows: one per dataset; columns: each claim's verdict with its counts."""
     rows = []
     for dataset in datasets:
@@ -87,7 +88,7 @@ def claims_table(summary, tests, datasets, models):
             continue
         dp, dr = _endpoint_changes(part)
         p_low, r_high = _q_comparison(part)
-        same, total, significant, reversed_ = order_check(summary, tests, dataset, models)
+        same, total, significant, reversed_ = order_check(summary, tests, dataset, models, metric)
         order = verdict(same, total)
         if total:
             order += f"; {significant} significant, {reversed_} significantly reversed"
@@ -96,7 +97,7 @@ def claims_table(summary, tests, datasets, models):
                      "recall rises with N": verdict(int((dr > 0).sum()), len(dr)),
                      "precision higher at lower q": verdict(int((p_low > 0).sum()), len(p_low)),
                      "recall higher at higher q": verdict(int((r_high > 0).sum()), len(r_high)),
-                     "paper's model order (F1)": order})
+                     f"paper's model order ({LABELS[metric]})": order})
     return pd.DataFrame(rows)
 
 

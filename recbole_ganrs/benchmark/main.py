@@ -17,18 +17,23 @@ from recbole_ganrs.config import benchmark_split
 from recbole_ganrs.data import load_ratings, prepare_source
 from recbole_ganrs.files import exclusive_use, replaced_on_success
 from recbole_ganrs.errors import GanrsError
-from recbole_ganrs.evaluation import default_thresholds
+from recbole_ganrs.evaluation import LABELS, default_thresholds, get_protocol
 from recbole_ganrs.registry import get_model
 
 
-def check_models(models):
+def check_models(models, protocol):
+    """Every model known (UnknownModelError names it), and each one evaluable under ``protocol``."""
+    from recbole_ganrs.benchmark.trial import learns_relevance
+
     for model in models:
-        get_model(model)  # UnknownModelError names the model
+        if learns_relevance(get_model(model)) and not get_protocol(protocol).uses_q:
+            raise GanrsError(f"{model} learns relevance at a q and the {protocol} protocol has no q: drop it from "
+                             "--models, or use --protocol full (full sort with relevance q)")
 
 
 def thresholds(opts):
     """q values: given, or the top two values of the source's rating scale."""
-    if opts.protocol == "recbole":
+    if not get_protocol(opts.protocol).uses_q:
         return []
     values = np.unique(load_ratings(opts.source)["rating"])
     if opts.qs:
@@ -62,8 +67,8 @@ def write_report(opts, datasets, stats, output):
     names = [d.name for d in datasets]
     sha1 = {d.name: d.sha1 for d in datasets}
     results = current_results(store.results(), sha1)
-    results = results[results["model"].isin(opts.models)
-                      & results["seed"].isin(opts.seeds) & (results["protocol"] == opts.protocol)]
+    results = results[results["model"].isin(opts.models) & results["seed"].isin(opts.seeds)
+                      & (results["protocol"] == opts.protocol) & (results["ties"] == opts.ties)]
     subsets, results = results, results[results["subset"] == "all"]  # cold-user rows: the scenario table only
     stats_rows, stats_text = stats
     per_user = {row["dataset"]: row["#ratings"] / row["#users"] for row in stats_rows if row["#users"]}
@@ -71,15 +76,19 @@ def write_report(opts, datasets, stats, output):
     tables, summary, agreement, tests, claims = build_report(
         results, store.failed(), names, opts.models, names[0], stats_text, groups=groups,
         size_series=size_series(datasets, per_user),
-        scores_of=lambda d: store.user_scores(d, opts.models, opts.seeds, sha1[d]))
+        scores_of=lambda d: store.user_scores(d, opts.models, opts.seeds, sha1[d], opts.protocol, opts.ties,
+                                              opts.metric_column),
+        metric=opts.metric_column)
     written = []
     if opts.scenario:
-        scenario_tables, written = scenario_report(subsets, datasets, opts.scenario, opts.models, max(opts.ns), output)
+        scenario_tables, written = scenario_report(subsets, datasets, opts.scenario, opts.models, max(opts.ns), output,
+                                                   opts.metric_column)
         tables += scenario_tables
     for title, table in tables[1:]:
         print(f"{title}\n{table}\n")
     header = f"# Benchmark {output.name}\n\nsource {opts.source}; models {', '.join(opts.models)}; " \
-             f"seeds {', '.join(map(str, opts.seeds))}; protocol {opts.protocol}\n\n"
+             f"seeds {', '.join(map(str, opts.seeds))}; protocol {opts.protocol}; ties {opts.ties}; " \
+             f"metric {LABELS[opts.metric_column]}\n\n"
     written = [write_markdown(tables, output / "tables.md", header=header), output / "results.csv", *written]
     for frame, name in ((agreement, "ranking_agreement.csv"), (tests, "significance.csv"), (claims, "claims.csv")):
         if len(frame):
@@ -92,9 +101,10 @@ def write_report(opts, datasets, stats, output):
         for group, members in (groups or {"": []}).items():
             rows = [n for n in [names[0], *members] if n in present]
             slug = re.sub(r"[^a-z0-9]+", "-", group.lower()).strip("-")
-            written.append(plot_curves(summary, rows, models, output / (f"curves-{slug}.png" if slug else "curves.png")))
+            written.append(plot_curves(summary, rows, models, output / (f"curves-{slug}.png" if slug else "curves.png"),
+                                       opts.metric_column))
         written.append(plot_model_curves(summary, names[0], [n for n in names if n in present], models,
-                                         output / "f1_real_vs_synthetic.png"))
+                                         output / f"{opts.metric_column}_real_vs_synthetic.png", opts.metric_column))
     print("wrote " + ", ".join(str(p) for p in written))
 
 
@@ -131,7 +141,7 @@ def run_benchmark(opts, qs=None):
 
 def benchmark(opts):
     """Check everything a run needs before any work, run it; returns the exit status."""
-    check_models(opts.models)
+    check_models(opts.models, opts.protocol)
     check_address(opts.address)
     opts.source = prepare_source(opts.source, opts.data_dir, opts.duplicates)
     check_plan(opts)  # refuse a bad source or impossible sizes before any work

@@ -22,7 +22,7 @@ from typing import Optional
 from recbole_ganrs.benchmark.scenario import SETTINGS, Scenario, parse_scenario
 from recbole_ganrs.data import BUNDLED
 from recbole_ganrs.errors import GanrsError
-from recbole_ganrs.evaluation import PROTOCOLS
+from recbole_ganrs.evaluation import LABELS, PROTOCOLS, TIES
 from recbole_ganrs.files import check_output_folder
 from recbole_ganrs.generator import GENERATORS
 from recbole_ganrs.models import PAPER_MODELS
@@ -32,6 +32,10 @@ from recbole_ganrs.options import (
 
 PAPER_SEEDS = [0, 1, 2]  # --paper: three seeds, so that model differences can be told from noise
 MAX_EPOCHS = 10_000
+#: --f1: CF4J's mean of per-user F1, or the F1 of the averaged precision and recall
+F1_KINDS = ("cf4j", "of-means")
+#: --metric: any metric of results.csv but the F1 of means, which --f1 of-means selects
+HEADLINE_METRICS = tuple(m for m in LABELS if m != "f1_of_means")
 QUICK = {"epochs": 2, "samples": [100_000], "gan_steps": 500}  # --quick: a smoke run
 
 
@@ -42,7 +46,11 @@ class BenchmarkOptions(GeneratorOptions):
     ns: list[int] = field(default_factory=lambda: [2, 4, 6, 8, 10])
     qs: Optional[list[float]] = None  # None: the top two values of the source's scale
     epochs: Optional[int] = None  # None: each model's YAML default
-    protocol: str = PROTOCOLS[0]
+    protocol: str = next(iter(PROTOCOLS))
+    ties: str = TIES[0]
+    metric: str = "f1"  # the metric of the tables, plots, agreement and claims
+    f1: str = F1_KINDS[0]
+    save_predictions: bool = False
     output: Optional[str] = None  # None: results/<run name>
     address: Optional[str] = None
     cpus: Optional[int] = None
@@ -56,6 +64,15 @@ class BenchmarkOptions(GeneratorOptions):
         users = "paper" if self.paper else ("-".join(f"u{u}" for u in self.users) or "source-only")
         scenario = f"-{self.scenario.name}" if isinstance(self.scenario, Scenario) else ""
         return f"{source}-{users}{scenario}" + ("-quick" if self.quick else "")
+
+    @property
+    def metric_column(self):
+        """The results.csv column the report is about: --metric, with --f1 choosing which F1."""
+        return "f1_of_means" if self.metric == "f1" and self.f1 == "of-means" else self.metric
+
+    @property
+    def predictions_dir(self):
+        return self.output_dir / "predictions"
 
     @property
     def output_dir(self):
@@ -87,10 +104,17 @@ def add_benchmark_arguments(parser):
     add("--ns", type=int, nargs="+", help="numbers of recommendations N (default 2 4 6 8 10)")
     add("--qs", type=float, nargs="+", help="relevance thresholds (default: top two rating values)")
     add("--epochs", type=int, help="training epochs of every model (default: each model's YAML)")
-    add("--protocol", choices=PROTOCOLS,
-        help="paper (default): the CF4J protocol, top N of each user's test items by prediction, relevant = "
-             "rating >= q; threshold: only the top-N items whose prediction reaches q (0.5 for BinaryRegression); "
-             "recbole: RecBole's full-sort top-N metrics, every test item relevant")
+    add("--protocol", choices=list(PROTOCOLS),
+        help="; ".join(f"{name}{' (default)' if i == 0 else ''}: {p.description}"
+                       for i, (name, p) in enumerate(PROTOCOLS.items())))
+    add("--ties", choices=TIES, help="order of equal predictions: random (default; seeded by the trial seed, the "
+                                     "same for every model) or cf4j (CF4J's: first appearance in the test set)")
+    add("--metric", choices=HEADLINE_METRICS,
+        help="metric of the tables, plots, ranking agreement and claims (default f1); results.csv has them all")
+    add("--f1", choices=F1_KINDS, help="cf4j (default): mean of each user's F1, as CF4J computes it; of-means: "
+                                       "2PR/(P+R) of the averaged precision and recall")
+    add("--save-predictions", action="store_true", default=None,
+        help="write each trial's ranked test predictions to <output>/predictions/<dataset>-<sha1>/")
     add("--output", help="results folder (default results/<run name>); re-running resumes it")
     add("--address", help="an existing Ray cluster (default: a local Ray with --cpus)")
     add("--cpus", type=int, help="CPUs of the local Ray (default: all cores)")
@@ -137,8 +161,10 @@ def options_from_args(args):
 
 
 def validate(opts, explicit=()):
-    if opts.protocol not in PROTOCOLS:
-        raise GanrsError(f"protocol must be one of {PROTOCOLS}, not '{opts.protocol}'")
+    for key, choices in (("protocol", list(PROTOCOLS)), ("ties", TIES), ("metric", HEADLINE_METRICS),
+                         ("f1", F1_KINDS)):
+        if getattr(opts, key) not in choices:
+            raise GanrsError(f"{key} must be one of {', '.join(choices)}, not '{getattr(opts, key)}'")
     validate_generator_options(opts, explicit)
     for key in ("ns", "models"):
         if not getattr(opts, key):

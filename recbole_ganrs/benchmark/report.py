@@ -11,21 +11,20 @@ import pandas as pd  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 from recbole_ganrs.benchmark.analysis import (  # noqa: E402
-    ranking_agreement, ranking_with_tests, significance, significant_agreement,
+    at_q, ranking_agreement, ranking_with_tests, significance, significant_agreement,
 )
 from recbole_ganrs.benchmark.claims import claims_table, size_claims_table  # noqa: E402
+from recbole_ganrs.evaluation import LABELS, METRICS  # noqa: E402
 from recbole_ganrs.files import replaced_on_success  # noqa: E402
-
-METRICS = ("precision", "recall", "f1")
 
 
 def summarise(results):
-    """Mean and std over seeds of each (dataset, model, protocol, q, N), with the mean share of test users
-    that have at least max(N) test items."""
+    """Mean and std over seeds of every metric of each (dataset, model, protocol, q, N) (q NaN: no q), with
+    the mean share of test users that have at least max(N) test items."""
     keys = ["dataset", "model", "protocol", "q", "N"]
-    frame = results.assign(q=results["q"].fillna(-1))
-    grouped = frame.groupby(keys, sort=False)
-    out = grouped[list(METRICS)].agg(["mean", "std"])
+    frame = results
+    grouped = frame.groupby(keys, sort=False, dropna=False)
+    out = grouped[[m for m in METRICS if m in frame]].agg(["mean", "std"])
     out.columns = [f"{m}_{s}" for m, s in out.columns]
     out = out.reset_index()
     out["seeds"] = grouped.size().to_numpy()
@@ -40,53 +39,80 @@ def _full_n_note(part):
 
 
 def _q_label(q):
-    return "all test items" if q < 0 else f"q={q:g}"
+    return "every test item relevant" if pd.isna(q) else f"q={q:g}"
 
 
 def _cell(row, metric):
+    if f"{metric}_mean" not in row:
+        return "-"
     mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
     return f"{mean:.3f}" if row["seeds"] < 2 or np.isnan(std) else f"{mean:.3f}±{std:.3f}"
 
 
-def metric_tables(summary, datasets, models):
-    """One table per dataset and q: rows model, columns N, cells precision / recall / F1."""
+def _shown(metric):
+    """The metrics of a per-N table cell: precision, recall and the report's metric."""
+    return ("precision", "recall") + (() if metric in ("precision", "recall") else (metric,))
+
+
+def metric_tables(summary, datasets, models, metric="f1"):
+    """One table per dataset and q: rows model, columns N, cells precision / recall / the report's metric."""
     tables = []
+    shown = _shown(metric)
     for dataset in datasets:
-        for (protocol, q), group in summary[summary["dataset"] == dataset].groupby(["protocol", "q"], sort=False):
+        groups = summary[summary["dataset"] == dataset].groupby(["protocol", "q"], sort=False, dropna=False)
+        for (protocol, q), group in groups:
             ns = sorted(group["N"].unique())
             rows = []
             for model in models:
                 by_n = group[group["model"] == model].set_index("N")
                 if len(by_n):
-                    rows.append([model] + [" / ".join(_cell(by_n.loc[n], m) for m in METRICS)
+                    rows.append([model] + [" / ".join(_cell(by_n.loc[n], m) for m in shown)
                                            if n in by_n.index else "-" for n in ns])
-            title = f"{dataset}, {_q_label(q)} ({protocol} protocol): precision / recall / F1{_full_n_note(group)}"
+            title = (f"{dataset}, {_q_label(q)} ({protocol} protocol): {' / '.join(LABELS[m] for m in shown)}"
+                     f"{_full_n_note(group)}")
             tables.append((title, tabulate(rows, headers=["model"] + [f"N={n}" for n in ns], tablefmt="github")))
     return tables
 
 
-def f1_side_by_side(summary, datasets, models, group=""):
-    """Per q: rows model, columns F1@N_max of each dataset (real first)."""
+def all_metrics_tables(summary, datasets, models):
+    """One table per dataset and q at the largest N: rows model, columns every metric of results.csv."""
     tables = []
-    for (protocol, q), part in summary[summary["dataset"].isin(datasets)].groupby(["protocol", "q"], sort=False):
+    n = summary["N"].max()
+    for dataset in datasets:
+        part = summary[(summary["dataset"] == dataset) & (summary["N"] == n)]
+        for (protocol, q), group in part.groupby(["protocol", "q"], sort=False, dropna=False):
+            by_model = group.set_index("model")
+            rows = [[m] + [_cell(by_model.loc[m], metric) for metric in METRICS] for m in models if m in by_model.index]
+            tables.append((f"{dataset}, {_q_label(q)} ({protocol} protocol): every metric at N={n} (F1 = CF4J's mean "
+                           "of per-user F1; NDCG with binary gains)",
+                           tabulate(rows, headers=["model", *(LABELS[m] for m in METRICS)], tablefmt="github")))
+    return tables
+
+
+def side_by_side(summary, datasets, models, group="", metric="f1"):
+    """Per q: rows model, columns the metric at N_max of each dataset (real first)."""
+    tables = []
+    parts = summary[summary["dataset"].isin(datasets)].groupby(["protocol", "q"], sort=False, dropna=False)
+    for (protocol, q), part in parts:
         n = part["N"].max()
-        at_n = part[part["N"] == n].set_index(["model", "dataset"])["f1_mean"]
+        at_n = part[part["N"] == n].set_index(["model", "dataset"])[f"{metric}_mean"]
         rows = [[m] + [f"{at_n[(m, d)]:.3f}" if (m, d) in at_n.index else "-" for d in datasets] for m in models]
         shares = part[part["N"] == n].groupby("dataset")["share_full_n"].mean()
         rows.append([f"(test users with >= {n} test items)"]
                     + [f"{shares[d]:.0%}" if d in shares.index and not np.isnan(shares[d]) else "-" for d in datasets])
-        tables.append((f"F1@{n}, {_q_label(q)} ({protocol} protocol): real vs synthetic"
+        tables.append((f"{LABELS[metric]}@{n}, {_q_label(q)} ({protocol} protocol): real vs synthetic"
                        + (f" ({group})" if group else ""),
                        tabulate(rows, headers=["model", *datasets], tablefmt="github")))
     return tables
 
 
-def ranking_table(agreement, noise_aware):
+def ranking_table(agreement, noise_aware, metric="f1"):
     """Kendall tau / Spearman rho at each N, and beside them the significant-pair agreement."""
     if agreement.empty:
         return []
     agreement = agreement.assign(row=[f"{d}, {_q_label(q)}" for d, q in zip(agreement["dataset"], agreement["q"])])
     tau = agreement.pivot_table(index="row", columns="N", values="kendall_tau", sort=False, dropna=False)
+    label = LABELS[metric]
     rho = agreement.pivot_table(index="row", columns="N", values="spearman_rho", sort=False, dropna=False)
     pairs = {} if noise_aware.empty else {
         f"{t.dataset}, {_q_label(t.q)}": t for t in noise_aware.itertuples(index=False)}
@@ -97,7 +123,7 @@ def ranking_table(agreement, noise_aware):
         same = "-" if t is None or not t[2] else f"{t[3]}/{t[2]} ({t[4]:.0%}), {t[5]} reversed"
         rows.append([r, *cells, f"{np.nanmean(tau.loc[r]):.2f}", same])
     headers = ["dataset"] + [f"N={n}" for n in tau.columns] + ["mean tau", "source's significant pairs kept"]
-    return [("Ranking agreement vs the source: Kendall tau / Spearman rho of the F1 ranking at each N; "
+    return [(f"Ranking agreement vs the source: Kendall tau / Spearman rho of the {label} ranking at each N; "
              "of the model pairs significantly ordered on the source (paired Wilcoxon over (seed, user), Holm), "
              "those in the same order here and those significantly reversed",
              tabulate(rows, headers=headers, tablefmt="github"))]
@@ -107,7 +133,7 @@ def frame_table(title, frame, floatfmt=".3f"):
     if frame.empty:
         return []
     if "q" in frame:  # q as on its scale: 4, not 4.000
-        frame = frame.assign(q=[f"{q:g}" for q in frame["q"]])
+        frame = frame.assign(q=["-" if pd.isna(q) else f"{q:g}" for q in frame["q"]])
     return [(title, tabulate(frame.values.tolist(), headers=list(frame.columns), tablefmt="github",
                              floatfmt=floatfmt))]
 
@@ -119,22 +145,26 @@ def failed_table(failed):
              tabulate(failed.values.tolist(), headers=list(failed.columns), tablefmt="github"))]
 
 
-def plot_curves(summary, datasets, models, path):
-    """Figures 4-7 of the paper: one row per dataset; columns F1, precision and recall at each q;
-    x = N, one line per model."""
-    qs = sorted(summary["q"].unique())
-    panels = [(metric, q) for q in qs for metric in ("f1", "precision", "recall")]
+def _levels(summary):
+    return sorted(summary["q"].unique(), key=lambda q: (pd.isna(q), q))
+
+
+def plot_curves(summary, datasets, models, path, metric="f1"):
+    """Figures 4-7 of the paper: one row per dataset; columns the report's metric (F1), precision and recall
+    at each q; x = N, one line per model."""
+    qs = _levels(summary)
+    panels = [(m, q) for q in qs for m in dict.fromkeys((metric, "precision", "recall"))]
     fig, axes = plt.subplots(len(datasets), len(panels), figsize=(3.2 * len(panels), 2.8 * len(datasets)),
                              squeeze=False, sharex=True)
     for r, dataset in enumerate(datasets):
-        for c, (metric, q) in enumerate(panels):
+        for c, (shown, q) in enumerate(panels):
             ax = axes[r][c]
-            sel = summary[(summary["dataset"] == dataset) & (summary["q"] == q)]
+            sel = at_q(summary[summary["dataset"] == dataset], q)
             for model in models:
                 line = sel[sel["model"] == model].sort_values("N")
                 if len(line):
-                    ax.plot(line["N"], line[f"{metric}_mean"], marker="o", ms=3, label=model)
-            ax.set_title(f"{metric} {_q_label(q)}" if r == 0 else "", fontsize=9)
+                    ax.plot(line["N"], line[f"{shown}_mean"], marker="o", ms=3, label=model)
+            ax.set_title(f"{LABELS[shown]} {_q_label(q)}" if r == 0 else "", fontsize=9)
             if c == 0:
                 ax.set_ylabel(textwrap.fill(dataset, 24), fontsize=7)
             if r == len(datasets) - 1:
@@ -148,24 +178,24 @@ def plot_curves(summary, datasets, models, path):
     return Path(path)
 
 
-def plot_model_curves(summary, source, datasets, models, path):
-    """F1@N of each model, real vs synthetic: one panel per model (columns) and q (rows),
+def plot_model_curves(summary, source, datasets, models, path, metric="f1"):
+    """The metric (F1) at each N of each model, real vs synthetic: one panel per model (columns) and q (rows),
     one line per dataset, the source in black."""
-    qs = sorted(summary["q"].unique())
+    qs = _levels(summary)
     fig, axes = plt.subplots(len(qs), len(models), figsize=(3.0 * len(models), 2.6 * len(qs)),
                              squeeze=False, sharex=True)
     for r, q in enumerate(qs):
         for c, model in enumerate(models):
             ax = axes[r][c]
             for dataset in datasets:
-                line = summary[(summary["dataset"] == dataset) & (summary["model"] == model)
-                               & (summary["q"] == q)].sort_values("N")
+                line = at_q(summary[(summary["dataset"] == dataset) & (summary["model"] == model)], q)
+                line = line.sort_values("N")
                 if len(line):
                     style = dict(color="black", lw=2.2) if dataset == source else dict(lw=1.2)
-                    ax.plot(line["N"], line["f1_mean"], marker="o", ms=3, label=dataset, **style)
+                    ax.plot(line["N"], line[f"{metric}_mean"], marker="o", ms=3, label=dataset, **style)
             ax.set_title(f"{model}, {_q_label(q)}", fontsize=8)
             if c == 0:
-                ax.set_ylabel("F1")
+                ax.set_ylabel(LABELS[metric])
             if r == len(qs) - 1:
                 ax.set_xlabel("N")
     handles, labels = axes[0][0].get_legend_handles_labels()
@@ -178,12 +208,13 @@ def plot_model_curves(summary, source, datasets, models, path):
 
 
 def build_report(results, failed, datasets, models, source, stats_tables=(), groups=None, size_series=(),
-                 scores_of=None):
+                 scores_of=None, metric="f1"):
     """All tables as (title, text) pairs, and the frames behind them: (tables, summary, agreement, tests, claims).
 
-    groups: {group: [dataset names]} for the side-by-side F1 tables (default: all in one);
+    groups: {group: [dataset names]} for the side-by-side tables (default: all in one);
     size_series: [(label, [names, fewest ratings per user first], {name: ratings per user})] for the size
-    claims; scores_of(dataset): per-user F1 frame for the tests.
+    claims; scores_of(dataset): per-user frame of ``metric`` for the tests; metric: the results column that the
+    tables, agreement, tests and the model-order claim are about (F1, CF4J's, by default).
     """
     summary = summarise(results) if len(results) else None
     tables = [("Datasets (Table IV) and fidelity", "\n\n".join(stats_tables))] if stats_tables else []
@@ -192,22 +223,25 @@ def build_report(results, failed, datasets, models, source, stats_tables=(), gro
         present = [d for d in datasets if d in set(summary["dataset"])]
         synthetic = [d for d in present if d != source]
         model_order = [m for m in models if m in set(summary["model"])]
-        tables += metric_tables(summary, present, model_order)
+        tables += metric_tables(summary, present, model_order, metric)
+        tables += all_metrics_tables(summary, present, model_order)
         for group, names in (groups or {"": present}).items():
-            tables += f1_side_by_side(summary, [source] + [d for d in names if d in present and d != source],
-                                      model_order, group)
+            tables += side_by_side(summary, [source] + [d for d in names if d in present and d != source],
+                                   model_order, group, metric)
         if scores_of is not None:
-            tests = significance(summary, scores_of, present)
-        agreement = ranking_agreement(summary, source, synthetic)
-        tables += ranking_table(agreement, significant_agreement(tests, source, synthetic))
-        claims = claims_table(summary, tests, present, model_order)
+            tests = significance(scores_of, present)
+        agreement = ranking_agreement(summary, source, synthetic, metric)
+        tables += ranking_table(agreement, significant_agreement(tests, source, synthetic), metric)
+        claims = claims_table(summary, tests, present, model_order, metric)
         tables += frame_table("Paper claims, checked on every dataset (holds only when k = m cells agree)", claims)
         tables += frame_table("Paper claims: dataset size (every model, q and N, between consecutive datasets)",
                               size_claims_table(summary, size_series))
         if not tests.empty:
             n_max = summary["N"].max()
-            tables += frame_table(f"Model ranking by F1@{n_max} with paired Wilcoxon tests of per-user F1@{n_max} "
-                                  "(Holm-corrected over the model pairs)", ranking_with_tests(summary, tests))
+            label = LABELS[metric]
+            tables += frame_table(f"Model ranking by {label}@{n_max} with paired Wilcoxon tests of per-user "
+                                  f"{label}@{n_max} (Holm-corrected over the model pairs)",
+                                  ranking_with_tests(summary, tests, metric))
     tables += failed_table(failed)
     return tables, summary, agreement, tests, claims
 

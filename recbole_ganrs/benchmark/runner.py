@@ -27,11 +27,20 @@ def trial_specs(opts, datasets, qs):
     scenario = getattr(opts, "scenario", None)
     return [
         {"dataset": d.name, "dataset_sha1": d.sha1, "dataset_config": d.recbole_config(), "model": model, "seed": seed,
-         "protocol": opts.protocol, "ns": list(opts.ns), "qs": dataset_qs(d, qs), "epochs": opts.epochs,
+         "protocol": opts.protocol, "ties": opts.ties, "ns": list(opts.ns), "qs": dataset_qs(d, qs),
+         "epochs": opts.epochs, "predictions_dir": predictions_dir(opts, d),
          "cold_k": scenario.cold_k(d.request) if scenario and d.request else None,
          "recbole": dict(opts.recbole), "threads": opts.cpus_per_trial, "device": opts.device}
         for d in datasets for model in opts.models for seed in opts.seeds
     ]
+
+
+def predictions_dir(opts, dataset):
+    """Where a trial on ``dataset`` writes its predictions (absolute: a Ray trial runs in its own folder);
+    None without --save-predictions."""
+    if not opts.save_predictions:
+        return None
+    return str((opts.predictions_dir / f"{dataset.name}-{(dataset.sha1 or '')[:12]}").resolve())
 
 
 def dataset_qs(dataset, qs):

@@ -8,20 +8,21 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
+from recbole_ganrs.evaluation import LABELS  # noqa: E402
 from recbole_ganrs.files import replaced_on_success  # noqa: E402
 
 
-def scenario_frame(results, value_of, n):
-    """F1 at ``n``: one row per (subset, q, model, value) with mean, std and seeds; ``value_of``:
-    {dataset name: the scenario label of that dataset}."""
+def scenario_frame(results, value_of, n, metric="f1"):
+    """``metric`` (a results column) at ``n``: one row per (subset, q, model, value) with mean, std and seeds;
+    ``value_of``: {dataset name: the scenario label of that dataset}."""
     rows = results[(results["N"] == n) & results["dataset"].isin(list(value_of))]
     rows = rows.assign(value=rows["dataset"].map(value_of))
-    grouped = rows.groupby(["subset", "q", "model", "value"], sort=False)["f1"]
+    grouped = rows.groupby(["subset", "q", "model", "value"], sort=False)[metric]
     out = grouped.agg(["mean", "std", "count"]).reset_index()
     return out.rename(columns={"count": "seeds"})
 
 
-def scenario_table(frame, scenario, models, n, tablefmt="github"):
+def scenario_table(frame, scenario, models, n, tablefmt="github", metric="f1"):
     """(title, text) tables: rows model, columns the scenario's values, one table per subset and q."""
     tables = []
     for (subset, q), part in frame.groupby(["subset", "q"], sort=False):
@@ -32,7 +33,7 @@ def scenario_table(frame, scenario, models, n, tablefmt="github"):
                 continue
             rows.append([model] + [_cell(cells, label) for label in scenario.labels])
         who = "cold test users only" if subset == "cold" else "all test users"
-        title = f"Scenario {scenario.name}: F1@{n} against {scenario.name}, q={q:g}, {who}"
+        title = f"Scenario {scenario.name}: {LABELS[metric]}@{n} against {scenario.name}, q={q:g}, {who}"
         tables.append((title, tabulate(rows, headers=["model", *scenario.labels], tablefmt=tablefmt)))
     return tables
 
@@ -44,7 +45,7 @@ def _cell(cells, label):
     return f"{mean:.3f}" if seeds < 2 or np.isnan(std) else f"{mean:.3f}±{std:.3f}"
 
 
-def plot_scenario(frame, scenario, models, n, path):
+def plot_scenario(frame, scenario, models, n, path, metric="f1"):
     """One panel per (subset, q): F1 against the setting, one line per model, error bars = std over seeds."""
     panels = list(frame.groupby(["subset", "q"], sort=False))
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
@@ -56,7 +57,7 @@ def plot_scenario(frame, scenario, models, n, path):
                 ax.errorbar(x, cells["mean"], yerr=cells["std"].fillna(0), marker="o", capsize=3, label=model)
         ax.set_xticks(x, scenario.labels)
         ax.set_xlabel(scenario.name)
-        ax.set_ylabel(f"F1@{n}")
+        ax.set_ylabel(f"{LABELS[metric]}@{n}")
         ax.set_title(f"q={q:g}, {'cold test users' if subset == 'cold' else 'all test users'}")
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8)
@@ -67,14 +68,14 @@ def plot_scenario(frame, scenario, models, n, path):
     return path
 
 
-def scenario_report(results, datasets, scenario, models, n, output):
+def scenario_report(results, datasets, scenario, models, n, output, metric="f1"):
     """(tables, written paths) of a scenario run: ``datasets`` the run's BenchmarkDatasets."""
     value_of = {d.name: label for d in datasets if d.request is not None
                 for value, label in zip(scenario.values, scenario.labels) if getattr(d.request, scenario.field) == value}
-    frame = scenario_frame(results, value_of, n)
+    frame = scenario_frame(results, value_of, n, metric)
     if frame.empty:
         return [], []
-    tables = scenario_table(frame, scenario, models, n)
+    tables = scenario_table(frame, scenario, models, n, metric=metric)
     with replaced_on_success(output / "scenario.csv") as tmp:
         pd.DataFrame(frame).to_csv(tmp, index=False)
-    return tables, [output / "scenario.csv", plot_scenario(frame, scenario, models, n, output / "scenario.png")]
+    return tables, [output / "scenario.csv", plot_scenario(frame, scenario, models, n, output / "scenario.png", metric)]

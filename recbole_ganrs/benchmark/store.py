@@ -1,11 +1,11 @@
 """Results on disk, written as each trial ends: ``results.csv``, ``failed.csv``, ``per_user/``.
 
 A finished trial's rows are in results.csv; a re-run with the same output skips
-its (dataset, model, seed, protocol, dataset content sha1): a dataset whose content
+its (dataset, model, seed, protocol, tie order, dataset content sha1): a dataset whose content
 changed under the same name (a source edited in place) is trained again. A failed
 trial is in failed.csv with its error and is tried again by a re-run. Each ranked-
-protocol trial also leaves its test users' F1 at the largest N in
-``per_user/<dataset>-<sha1>/<model>-seed<k>.npz``
+trial also leaves its relevant test users' metrics at the largest N in
+``per_user/<dataset>-<sha1>/<protocol>-<ties>/<model>-seed<k>.npz``
 (for the paired tests). Every file is written atomically.
 """
 from pathlib import Path
@@ -14,15 +14,17 @@ import numpy as np
 import pandas as pd
 
 from recbole_ganrs.errors import GanrsError
+from recbole_ganrs.evaluation import METRICS, PER_USER
 from recbole_ganrs.files import replaced_on_success
 
-RESULT_COLUMNS = ["dataset", "model", "seed", "protocol", "q", "N", "precision", "recall", "f1",
-                  "test_users", "relevant_users", "share_full_n", "epochs_run", "best_epoch", "dataset_sha1", "subset"]
+RESULT_COLUMNS = ["dataset", "model", "seed", "protocol", "ties", "q", "N", *METRICS, "test_users", "relevant_users", "share_full_n", "epochs_run", "best_epoch", "dataset_sha1", "subset"]
 #: columns a results file of an earlier version may lack, with the value its rows had
 OPTIONAL_COLUMNS = {"subset": "all"}
-FAILED_COLUMNS = ["dataset", "model", "seed", "protocol", "dataset_sha1", "error"]
+FAILED_COLUMNS = ["dataset", "model", "seed", "protocol", "ties", "dataset_sha1", "error"]
 #: a trial is done when its dataset *content* (sha1 of the .inter), not just its name, has results
-TRIAL_KEY = ["dataset", "model", "seed", "protocol", "dataset_sha1"]
+TRIAL_KEY = ["dataset", "model", "seed", "protocol", "ties", "dataset_sha1"]
+#: per-user metrics of a trial, as stored (F1 of means has no per-user value of its own)
+USER_METRICS = sorted(set(PER_USER.values()))
 
 
 def _read(path, columns):
@@ -40,8 +42,8 @@ def _read(path, columns):
     missing = set(columns) - set(frame.columns)
     if missing:
         if set(frame.columns) >= {"dataset", "model", "seed", "protocol"}:  # an older version's results or failures
-            raise GanrsError(f"{path} was written by an older version whose 'paper' protocol was the thresholded "
-                             "one: use another --output or delete it")
+            raise GanrsError(f"{path} was written by an older version (its f1 was the F1 of the averages, without "
+                             f"{', '.join(sorted(missing))}): use another --output or delete it")
         raise GanrsError(f"{path} is not a results file of this tool (missing {sorted(missing)})")
     frame = frame[columns]
     return frame.assign(dataset_sha1=frame["dataset_sha1"].fillna("").astype(str))
@@ -80,36 +82,42 @@ class ResultStore:
         _write(pd.concat([old, new], ignore_index=True) if len(old) else new, self.results_path)
         self._drop_failure(spec)
 
-    def user_scores_path(self, dataset, model, seed, dataset_sha1=None):
-        folder = dataset if dataset_sha1 is None else f"{dataset}-{dataset_sha1[:12]}"
-        return self.dir / "per_user" / folder / f"{model}-seed{seed}.npz"
+    def user_scores_path(self, spec):
+        folder = spec["dataset"] if not spec.get("dataset_sha1") else f"{spec['dataset']}-{spec['dataset_sha1'][:12]}"
+        return self.dir / "per_user" / folder / f"{spec['protocol']}-{spec['ties']}" / \
+            f"{spec['model']}-seed{spec['seed']}.npz"
 
     def add_user_scores(self, spec, per_user):
-        """Store ``{q: {"user": [...], "f1": [...]}}`` of one trial (nothing when empty)."""
+        """Store ``{q: {"user": [...], metric: [...], ...}}`` of one trial (nothing when empty); q "None": every
+        test item relevant (stored as NaN)."""
         if not per_user:
             return
-        qs = np.concatenate([np.full(len(v["user"]), float(q)) for q, v in per_user.items()])
-        users = np.concatenate([np.asarray(v["user"], np.int64) for v in per_user.values()])
-        f1 = np.concatenate([np.asarray(v["f1"], np.float64) for v in per_user.values()])
-        path = self.user_scores_path(spec["dataset"], spec["model"], spec["seed"], spec.get("dataset_sha1"))
+        qs = np.concatenate([np.full(len(v["user"]), np.nan if q == "None" else float(q)) for q, v in per_user.items()])
+        arrays = {"q": qs, "user": np.concatenate([np.asarray(v["user"], np.int64) for v in per_user.values()])}
+        for metric in USER_METRICS:
+            if all(metric in v for v in per_user.values()):
+                arrays[metric] = np.concatenate([np.asarray(v[metric], np.float64) for v in per_user.values()])
+        path = self.user_scores_path(spec)
         path.parent.mkdir(parents=True, exist_ok=True)
         with replaced_on_success(path) as tmp:
             with open(tmp, "wb") as f:
-                np.savez_compressed(f, q=qs, user=users, f1=f1)
+                np.savez_compressed(f, **arrays)
 
-    def user_scores(self, dataset, models, seeds, dataset_sha1=None):
-        """Per-user F1 of ``dataset`` (of that content): a frame (model, seed, q, user, f1) of the trials
-        that have them."""
-        frames = []
+    def user_scores(self, dataset, models, seeds, dataset_sha1, protocol, ties, metric):
+        """Per-user values of ``metric`` (a results column) on ``dataset`` (of that content) under one protocol
+        and tie order: a frame (model, seed, q, user, value) of the trials that have them."""
+        frames, column = [], PER_USER[metric]
         for model in models:
             for seed in seeds:
-                path = self.user_scores_path(dataset, model, seed, dataset_sha1)
+                path = self.user_scores_path({"dataset": dataset, "dataset_sha1": dataset_sha1, "model": model,
+                                              "seed": seed, "protocol": protocol, "ties": ties})
                 if path.is_file():
                     with np.load(path, allow_pickle=False) as data:
-                        frames.append(pd.DataFrame({"model": model, "seed": seed, "q": data["q"],
-                                                    "user": data["user"], "f1": data["f1"]}))
+                        if column in data:
+                            frames.append(pd.DataFrame({"model": model, "seed": seed, "q": data["q"],
+                                                        "user": data["user"], "value": data[column]}))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-            columns=["model", "seed", "q", "user", "f1"])
+            columns=["model", "seed", "q", "user", "value"])
 
     def add_failure(self, spec, error):
         self._drop_failure(spec)

@@ -1,27 +1,30 @@
-"""One benchmark trial: train one model on one dataset with one seed, evaluate, return rows.
+"""One benchmark trial: train one model on one dataset with one seed, evaluate it under the run's protocol
+(evaluation/protocols.py), return rows.
 
-Rows are ``{dataset, model, seed, protocol, q, N, precision, recall, f1}`` plus
-what explains them (test and relevant users, the share of test users with at
-least max(N) test items, epochs run and the best epoch). Under the paper and
-threshold protocols (evaluation/protocol.py) a trial also returns each relevant
-test user's F1 at the largest N for every q (``{q: {"user": [...], "f1": [...]}}``),
-which the report pairs between models for its significance tests. A rating model
-trains once and is evaluated at every q; the binary model learns relevance at a
-given q, so it trains once per q. Every model, a RecBole implicit one (BPR,
-MultiVAE...) too, is ranked the same way; under the threshold protocol a model
-without a rating scale has no threshold to apply.
+Rows are ``{dataset, model, seed, protocol, ties, q, N}`` with every metric of
+evaluation/metrics.py (precision, recall, f1 = CF4J's, f1_of_means, ndcg, mrr, hit,
+map) plus what explains them (test and relevant users, the share of test users with
+at least max(N) test items, epochs run and the best epoch). A trial also returns its
+relevant test users' per-user metrics at the largest N for every q
+(``{q: {"user": [...], "f1": [...], "ndcg": [...], ...}}``), which the report pairs
+between models for its significance tests. A rating model trains once and is
+evaluated at every q; the binary model learns relevance at a given q, so it trains
+once per q. Every model, a RecBole implicit one (BPR, MultiVAE...) too, is ranked the
+same way. ``--save-predictions`` writes what each trial ranked (:func:`save_predictions`).
 """
 import json
-import math
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 from recbole_ganrs.config import benchmark_split
-from recbole_ganrs.evaluation import ranked_metrics, test_items_share, test_predictions, tie_keys, within_user_rank
+from recbole_ganrs.evaluation import evaluate_lists, get_protocol, test_items_share
+from recbole_ganrs.files import replaced_on_success
 from recbole_ganrs.models.base import RatingRecommender
 from recbole_ganrs.quick_start import run
 from recbole_ganrs.registry import get_model
@@ -41,61 +44,71 @@ def base_config(spec, workdir):
     return config
 
 
-def model_config(model_class, spec, config):
-    """Settings that make every model see the same split (properties/rating.yaml) with the test ratings kept."""
-    split = benchmark_split()
-    if spec["protocol"] == "recbole":
-        return {**config, "eval_args": {**split, "mode": "full"}, "metrics": ["Precision", "Recall"],
-                "topk": spec["ns"], "valid_metric": f"recall@{max(spec['ns'])}"}
-    config = {**config, "eval_args": split}
-    if not issubclass(model_class, RatingRecommender):  # RecBole implicit model: keep ratings for the protocol
-        config.update({"load_col": {"inter": ["user_id", "item_id", "rating"]}, "metrics": ["Recall"],
-                       "normalize_all": False, "normalize_field": None, "threshold": None,
-                       "valid_metric": "recall@10", "eval_args": {**split, "mode": "full"}})
-    return config
-
-
 def row(spec, q, metric, extra, subset="all"):
     return {"dataset": spec["dataset"], "model": spec["model"], "seed": spec["seed"], "protocol": spec["protocol"],
-            "q": q, "N": metric["N"], "precision": metric["precision"], "recall": metric["recall"], "f1": metric["f1"],
-            "test_users": metric["test_users"], "relevant_users": metric["relevant_users"],
-            "dataset_sha1": spec.get("dataset_sha1"), "subset": subset, **extra}
+            "ties": spec["ties"], "q": q, **metric, "dataset_sha1": spec.get("dataset_sha1"), "subset": subset,
+            **extra}
 
 
-def cold_rows(result, pred, rank, relevant, spec, q, threshold, extra):
-    """Rows of the paper protocol over the cold test users alone: those with at most ``spec["cold_k"]``
-    training ratings (a cold-start scenario's users)."""
+def cold_users(result, users, cold_k):
+    """Which of ``users`` (internal ids) are cold: at most ``cold_k`` training ratings (a cold-start
+    scenario's users)."""
     train = result["train_data"].dataset
-    counts = np.bincount(train.inter_feat[train.uid_field].numpy(), minlength=int(pred.users.max()) + 1)
-    cold = counts[pred.users] <= spec["cold_k"]
-    if not cold.any():
-        return []
-    metrics, _ = ranked_metrics(pred.users[cold], pred.scores[cold], relevant[cold], spec["ns"], spec["protocol"],
-                                threshold=threshold, rank=rank[cold])
-    return [row(spec, q, m, extra, subset="cold") for m in metrics]
+    counts = np.bincount(train.inter_feat[train.uid_field].numpy(), minlength=int(users.max()) + 1)
+    return counts[users] <= cold_k
 
 
-def ranked_rows(result, spec, q_values):
-    """(rows, per-user F1 at the largest N) of the paper or threshold protocol for a trained model, at each q."""
-    model = result["model"]
-    rating_field = result["config"]["RATING_FIELD"]
-    label_field = result["config"]["LABEL_FIELD"]
-    pred = test_predictions(model, result["test_data"], [rating_field, label_field])
-    rank = within_user_rank(pred.users, pred.scores, pred.tie_break, tie_keys(pred.users, pred.items, spec["seed"]))
+def relevance(pred, q, rating_field, label_field):
+    """A bool per test row: relevant at ``q`` (None: every test item); the binary model's own 0/1 label."""
+    if q is None:
+        return np.ones(len(pred.users), bool)
+    return pred.fields[label_field] > 0.5 if rating_field not in pred.fields else pred.fields[rating_field] >= q
+
+
+def evaluate(result, spec, q_values):
+    """(rows, per-user metrics at the largest N) of a trained model at each q, under the trial's protocol."""
+    protocol = get_protocol(spec["protocol"])
+    rating_field, label_field = result["config"]["RATING_FIELD"], result["config"]["LABEL_FIELD"]
+    ranking, pred = protocol.rank(result, [rating_field, label_field], spec["ties"], spec["seed"], max(spec["ns"]))
     curve = result.get("valid_curve") or []
     extra = {"share_full_n": test_items_share(pred.users, max(spec["ns"])), "epochs_run": len(curve),
              "best_epoch": best_epoch(curve, result["valid_score_bigger"])}
+    cold = cold_users(result, ranking.users, spec["cold_k"]) if spec.get("cold_k") else None
     rows, per_user = [], {}
     for q in q_values:
-        relevant = pred.fields[label_field] > 0.5 if rating_field not in pred.fields else pred.fields[rating_field] >= q
-        threshold = model.prediction_threshold(q) if isinstance(model, RatingRecommender) else -math.inf
-        metrics, (user_ids, f1) = ranked_metrics(pred.users, pred.scores, relevant, spec["ns"], spec["protocol"],
-                                                 threshold=threshold, rank=rank)
+        lists = ranking.lists(relevance(pred, q, rating_field, label_field), protocol.allowed(result["model"], pred, q))
+        metrics, users = evaluate_lists(lists, spec["ns"], protocol.precision_over_all)
         rows += [row(spec, q, m, extra) for m in metrics]
-        if spec.get("cold_k"):
-            rows += cold_rows(result, pred, rank, relevant, spec, q, threshold, extra)
-        per_user[str(q)] = {"user": user_ids.tolist(), "f1": np.round(f1, 5).tolist()}
+        if cold is not None and cold.any():
+            rows += [row(spec, q, m, extra, subset="cold")
+                     for m in evaluate_lists(lists.select(cold), spec["ns"], protocol.precision_over_all)[0]]
+        per_user[str(q)] = {k: (v.tolist() if k == "user" else np.round(v, 5).tolist()) for k, v in users.items()}
+    if spec.get("predictions_dir"):
+        save_predictions(result, ranking, pred, rating_field, label_field, spec, q_values)
     return rows, per_user
+
+
+def predictions_path(spec, q_values):
+    """``<predictions_dir>/<Model>-seed<S>.csv``; a model trained per q (the binary one) gets one file per q."""
+    suffix = f"-q{q_values[0]:g}" if learns_relevance(get_model(spec["model"])) and q_values[0] is not None else ""
+    return Path(spec["predictions_dir"]) / f"{spec['model']}-seed{spec['seed']}{suffix}.csv"
+
+
+def save_predictions(result, ranking, pred, rating_field, label_field, spec, q_values):
+    """Write ``user_id,item_id,rating,prediction`` (the dataset's own ids; rating empty for a candidate that is
+    not a test item; the binary model's 0/1 label, its rating being gone) in the protocol's order within each
+    user, so that a stable sort by prediction, descending, gives the recommended lists, ties included."""
+    dataset = result["test_data"]._dataset
+    users, items, rows, scores = ranking.written_rows()
+    field = rating_field if rating_field in pred.fields else label_field
+    rating = np.where(rows >= 0, pred.fields[field][np.maximum(rows, 0)], np.nan)
+    frame = pd.DataFrame({"user_id": dataset.id2token(dataset.uid_field, users),
+                          "item_id": dataset.id2token(dataset.iid_field, items),
+                          "rating": rating, "prediction": scores})
+    path = predictions_path(spec, q_values)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with replaced_on_success(path) as tmp:
+        frame.to_csv(tmp, index=False, float_format="%.9g")
 
 
 def best_epoch(curve, bigger):
@@ -105,36 +118,27 @@ def best_epoch(curve, bigger):
     return int((np.argmax(curve) if bigger else np.argmin(curve)) + 1)
 
 
-def recbole_rows(result, spec):
-    """Rows from RecBole's own full-sort precision@N / recall@N (every test item counts as relevant)."""
-    test = result["test_result"]
-    rows = []
-    for n in spec["ns"]:
-        p, r = float(test[f"precision@{n}"]), float(test[f"recall@{n}"])
-        f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0
-        rows.append(row(spec, math.nan, {"N": n, "precision": p, "recall": r, "f1": f1, "test_users": math.nan,
-                                         "relevant_users": math.nan}, {}))
-    return rows
-
-
 def run_trial(spec):
-    """Train and evaluate ``spec['model']`` on ``spec['dataset']``; returns (rows, per-user F1)."""
+    """Train and evaluate ``spec['model']`` on ``spec['dataset']``; returns (rows, per-user metrics)."""
     torch.set_num_threads(spec.get("threads", 1))
+    protocol = get_protocol(spec["protocol"])
     model_class = get_model(spec["model"])
     workdir = tempfile.mkdtemp(prefix="ganrs-trial-")
     try:
-        config = model_config(model_class, spec, base_config(spec, workdir))
-        if spec["protocol"] == "recbole":
-            return recbole_rows(run(spec["model"], config_dict=config, verbose=False), spec), {}
-        if learns_relevance(model_class):
-            rows, per_user = [], {}
-            for q in spec["qs"]:
-                result = run(spec["model"], config_dict={**config, "threshold": {"rating": q}}, verbose=False,
-                             test=False)
-                q_rows, q_users = ranked_rows(result, spec, [q])
-                rows, per_user = rows + q_rows, {**per_user, **q_users}
-            return rows, per_user
-        return ranked_rows(run(spec["model"], config_dict=config, verbose=False, test=False), spec, spec["qs"])
+        config = protocol.recbole_config(base_config(spec, workdir), benchmark_split(), spec["ns"],
+                                         issubclass(model_class, RatingRecommender))
+        levels = protocol.levels(spec["qs"])
+        if not learns_relevance(model_class):
+            return evaluate(run(spec["model"], config_dict=config, verbose=False, test=False), spec, levels)
+        if levels == [None]:
+            raise ValueError(f"{spec['model']} learns relevance at a q; the {protocol.name} protocol has none")
+        rows, per_user = [], {}
+        for q in levels:
+            result = run(spec["model"], config_dict={**config, "threshold": {"rating": q}}, verbose=False,
+                         test=False)
+            q_rows, q_users = evaluate(result, spec, [q])
+            rows, per_user = rows + q_rows, {**per_user, **q_users}
+        return rows, per_user
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -1,10 +1,15 @@
-"""Top-N protocols (the paper's CF4J protocol, the thresholded one) and the predictions they rank."""
-from recbole_ganrs.evaluation.predict import TestPredictions, test_predictions
-from recbole_ganrs.evaluation.protocol import (
-    PROTOCOLS, RANKED_PROTOCOLS, default_thresholds, f1_score, per_user_metrics, ranked_metrics, test_items_share,
-    tie_keys, within_user_rank,
+"""Top-N evaluation: protocols (which candidates, which relevance), ranking and tie orders, metrics."""
+from recbole_ganrs.evaluation.metrics import (
+    LABELS, METRICS, PER_USER, TopLists, evaluate_lists, per_user, test_items_share,
+)
+from recbole_ganrs.evaluation.predict import TestPredictions, full_scores, test_predictions
+from recbole_ganrs.evaluation.protocols import PROTOCOLS, Protocol, Ranking, default_thresholds, get_protocol
+from recbole_ganrs.evaluation.ranking import (
+    TIES, first_appearance, preference, recommendable, tie_keys, top_k_columns, within_user_rank,
 )
 
-__all__ = ["PROTOCOLS", "RANKED_PROTOCOLS", "TestPredictions", "default_thresholds", "f1_score",
-           "per_user_metrics", "ranked_metrics", "test_items_share", "test_predictions", "tie_keys",
-           "within_user_rank"]
+
+__all__ = ["LABELS", "METRICS", "PER_USER", "PROTOCOLS", "Protocol", "Ranking", "TIES", "TestPredictions",
+           "TopLists", "default_thresholds", "evaluate_lists", "first_appearance", "full_scores", "get_protocol",
+           "per_user", "preference", "recommendable", "test_items_share", "test_predictions", "tie_keys",
+           "top_k_columns", "within_user_rank"]
