@@ -89,7 +89,8 @@ def test_end_to_end_cli_with_a_failing_trial_and_resume(ml100k_slice, tmp_path):
     synthetic = set(results["dataset"]) - {"ml-slice"}
     assert len(synthetic) == 1 and next(iter(synthetic)).startswith("ganrs-ml-slice-u80-i150-s8000-std2.5-seed0-")
     assert set(results["q"]) == {4.0, 5.0} and set(results["N"]) == {2, 4, 6, 8, 10}
-    assert results[["precision", "recall", "f1"]].apply(lambda c: c.between(0, 1)).all().all()
+    metrics = ["precision", "recall", "f1", "f1_of_means", "ndcg", "mrr", "hit", "map"]
+    assert results[metrics].apply(lambda c: c.between(0, 1)).all().all() and set(results["ties"]) == {"random"}
     assert set(pd.read_csv(out / "failed.csv")["model"]) == {"SASRec"}
     tables = (out / "tables.md").read_text()
     assert "Kendall tau / Spearman rho" in tables and "Failed trials" in tables and "rating TVD" in tables
@@ -126,7 +127,9 @@ def test_bad_benchmark_input_exits_2_with_one_line(tmp_path):
     cmd = [sys.executable, str(ROOT / "run_benchmark.py"), "--output", str(tmp_path / "o")]
     for extra, message in ((["--models", "Nope"], "unknown model 'Nope'"),
                            (["--users", "0"], "users must be a positive integer"),
-                           (["--source", str(tmp_path / "missing")], "does not exist")):
+                           (["--source", str(tmp_path / "missing")], "does not exist"),
+                           (["--protocol", "recbole", "--models", "BinaryRegression"],
+                            "BinaryRegression learns relevance at a q and the recbole protocol has no q")):
         done = subprocess.run(cmd + extra, capture_output=True, text=True, cwd=tmp_path, timeout=120)
         assert done.returncode == 2 and done.stderr.startswith("error: ") and message in done.stderr
         assert done.stderr.count("\n") == 1
@@ -284,3 +287,17 @@ def test_q_the_scale_cannot_reach_and_too_many_cpus_per_trial_are_refused(tmp_pa
                            (["--cpus", "2", "--cpus-per-trial", "3"], "--cpus-per-trial 3 is more than the 2 CPUs")):
         done = subprocess.run(cmd + extra, capture_output=True, text=True, cwd=tmp_path, timeout=120)
         assert done.returncode == 2 and done.stderr.startswith("error: ") and message in done.stderr
+
+
+def test_the_report_follows_the_chosen_metric():
+    opts = parse_options(["--f1", "of-means"])
+    assert opts.metric_column == "f1_of_means" and parse_options(["--metric", "ndcg"]).metric_column == "ndcg"
+    frame = pd.DataFrame([{**r, "ndcg": 1 - r["f1"]} for r in
+                          rows("real", "A", [0.1, 0.3]) + rows("real", "B", [0.2, 0.2])
+                          + rows("syn", "A", [0.1, 0.3]) + rows("syn", "B", [0.2, 0.2])])
+    tables, summary, agreement, *_ = build_report(frame, pd.DataFrame(), ["real", "syn"], ["A", "B"], "real",
+                                                  metric="ndcg")
+    titles = " ".join(title for title, _ in tables)
+    assert "NDCG@10" in titles and "NDCG ranking" in titles and "every metric at N=10" in titles
+    # NDCG ranks B over A at N=10 on both datasets: full agreement
+    assert agreement.set_index("N").loc[10, "kendall_tau"] == pytest.approx(1.0)
