@@ -5,9 +5,10 @@ Input errors end with one ``error: ...`` line on stderr and exit status 2.
 import argparse
 import errno
 import sys
+import warnings
 from pathlib import Path
 
-from recbole_ganrs.errors import GanrsError
+from recbole_ganrs.errors import GanrsError, Interrupted
 
 
 def dataset_config(dataset):
@@ -150,6 +151,17 @@ def build_parser(prog=None):
     return parser
 
 
+#: numpy's floating-point notices (an empty mean, 0/0): the tool's figures handle them as NaN, and a
+#: user who sees them cannot act on them
+NUMPY_NOTICES = r"(Mean of empty slice|invalid value encountered|divide by zero encountered|Degrees of freedom)"
+
+
+def quiet_warnings():
+    """Warnings as one ``warning: ...`` line, numpy's floating-point notices not at all."""
+    warnings.formatwarning = lambda message, category, *args, **kwargs: f"warning: {message}\n"
+    warnings.filterwarnings("ignore", message=NUMPY_NOTICES, category=RuntimeWarning)
+
+
 def main(argv=None, prog=None):
     """Run one command; the one place errors become an ``error:`` line and exit status 2."""
     parser = build_parser(prog)
@@ -157,8 +169,12 @@ def main(argv=None, prog=None):
     unknown = [a for a in extra if not (args.command == "train" and a.startswith("--") and "=" in a)]
     if unknown:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    quiet_warnings()
     try:
         return args.func(args, extra)
+    except Interrupted as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_status
     except GanrsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -92,3 +92,18 @@ def recbole_defaults():
         with open(path, encoding="utf-8") as f:
             values.update(yaml.safe_load(f) or {})
     return values
+
+
+def recbole_setting_names():
+    """Every key of RecBole's and the plugin's property files (overall, datasets, every model): the settings a
+    ``recbole:`` entry can mean; any other key is most likely a typo."""
+    import recbole
+    import yaml
+
+    names = set()
+    for root in (Path(recbole.__file__).parent / "properties", properties_dir()):
+        for path in sorted(root.rglob("*.yaml")):
+            with open(path, encoding="utf-8") as f:
+                values = yaml.safe_load(f)
+            names.update(values if isinstance(values, dict) else {})
+    return names

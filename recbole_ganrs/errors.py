@@ -11,3 +11,12 @@ class SourceError(GanrsError):
 
 class UnknownModelError(GanrsError, ValueError):
     """A model name that is neither a recbole_ganrs model nor a RecBole model."""
+
+
+class Interrupted(GanrsError):
+    """A run stopped by a signal (or with trials never read) before every trial finished; ``exit_status``
+    follows the shell's convention, 128 + the signal number (130 for Ctrl-C)."""
+
+    def __init__(self, message, exit_status=130):
+        super().__init__(message)
+        self.exit_status = exit_status

@@ -55,12 +55,32 @@ def replaced_on_success(path):
     if path.is_dir():
         raise IsADirectoryError(f"output path {path} is a folder")
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         yield tmp
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def remove_stale_temporaries(path):
+    """Delete the temporary files of ``path`` that a killed writer left (``.<name>.<pid>.tmp`` of a pid that no
+    longer runs): a SIGKILL skips the cleanup of :func:`replaced_on_success`."""
+    for stale in Path(path).parent.glob(f".{Path(path).name}.*.tmp"):
+        pid = stale.name[len(Path(path).name) + 2 : -len(".tmp")]
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def _running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
 
 
 def file_digest(path):

@@ -1,7 +1,9 @@
 """The benchmark: options, result store, report, and one end-to-end run of the real CLI."""
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -121,6 +123,26 @@ def test_end_to_end_cli_with_a_failing_trial_and_resume(ml100k_slice, tmp_path):
     assert "4 run, 0 already done" in third.stdout and "reusing" not in third.stdout
     rerun = pd.read_csv(out / "results.csv")
     assert rerun["dataset_sha1"].nunique() == 4  # old and new content of both datasets, kept apart
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_run_exits_non_zero_and_writes_no_tables(ml100k_slice, tmp_path, signum):
+    out = tmp_path / "out"
+    cmd = [sys.executable, str(ROOT / "run_benchmark.py"), "--source", str(ml100k_slice), "--users", "80",
+           "--items", "150", "--samples", "8000", "--gan-steps", "300", "--epochs", "2", "--models", "DeepMF", "NCF",
+           "--seeds", *map(str, range(8)), "--cpus", "1", "--output", str(out), "--data-dir", str(tmp_path / "d"),
+           "--no-progress"]
+    run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    deadline = time.time() + 300
+    while time.time() < deadline and not (out / "results.csv").is_file():
+        time.sleep(0.5)
+    run.send_signal(signum)
+    _, stderr = run.communicate(timeout=300)
+    assert run.returncode == 128 + signum, stderr[-2000:]
+    assert f"stopped by {signal.Signals(signum).name}" in stderr and "re-run the same command to resume" in stderr
+    assert not (out / "tables.md").exists()
+    finished = pd.read_csv(out / "results.csv")
+    assert 0 < finished.groupby(["dataset", "model", "seed"]).ngroups < 32
 
 
 def test_bad_benchmark_input_exits_2_with_one_line(tmp_path):

@@ -142,3 +142,52 @@ def test_a_results_file_that_is_not_one_is_named(content, tmp_path, capsys):
     (tmp_path / "results.csv").write_bytes(content)
     with pytest.raises(GanrsError, match="results.csv"):
         ResultStore(tmp_path).results()
+
+
+def test_stats_trusts_a_sidecar_only_when_its_source_and_rows_match(source, tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["generate", "--source", str(source), "--out", str(out), *STAT]) == 0
+    (folder,) = out.glob("statistical-*")
+    sidecar = folder / "ganrs.json"
+    meta = json.loads(sidecar.read_text())
+    other = write_dataset(tmp_path, "other", make_ratings(n_users=40, n_items=30, per_user=10, seed=7))
+    sidecar.write_text(json.dumps({**meta, "source": str(other)}))  # an absolute path to another source
+    capsys.readouterr()
+    assert main(["stats", str(folder)]) == 2
+    one_error_line(capsys, "is not the content it was made from")
+    sidecar.write_text(json.dumps({**meta, "rows": meta["rows"] + 5}))
+    assert main(["stats", str(folder)]) == 2
+    one_error_line(capsys, f"records {meta['rows'] + 5} ratings but")
+    sidecar.write_text("[1, 2]")
+    assert main(["stats", str(folder)]) == 2
+    one_error_line(capsys, "holds a JSON list, not the object a dataset sidecar is")
+
+
+def test_a_cold_share_with_an_infinite_k_is_one_line(tmp_path, capsys):
+    assert main(["generate", "--out", str(tmp_path / "o"), "--cold-users", "0.3:inf", *STAT]) == 2
+    one_error_line(capsys, "cold start must be F:K")
+
+
+def test_a_recbole_key_typo_warns_in_one_line(tmp_path, monkeypatch):
+    import warnings
+
+    from recbole_ganrs.cli import quiet_warnings
+
+    (tmp_path / "c.yaml").write_text("recbole: {learnin_rate: 0.01}\nusers: [0]\n")
+    with pytest.warns(UserWarning, match="recbole setting 'learnin_rate' is not a setting of RecBole"):
+        main(["benchmark", "--config", str(tmp_path / "c.yaml"), "--output", str(tmp_path / "o")])
+    monkeypatch.setattr(warnings, "formatwarning", warnings.formatwarning)
+    monkeypatch.setattr(warnings, "filters", list(warnings.filters))
+    quiet_warnings()  # what the CLI shows: one line, no source line quoted
+    assert warnings.formatwarning("unknown option 'x' ignored", UserWarning, "options.py", 175) == \
+        "warning: unknown option 'x' ignored\n"
+
+
+def test_a_killed_writers_temporary_file_is_cleaned_by_the_next_write(tmp_path):
+    from recbole_ganrs.files import replaced_on_success
+
+    stale = tmp_path / ".data.csv.999999999.tmp"  # no such process
+    stale.write_text("half")
+    with replaced_on_success(tmp_path / "data.csv") as tmp:
+        tmp.write_text("whole")
+    assert not stale.exists() and (tmp_path / "data.csv").read_text() == "whole"

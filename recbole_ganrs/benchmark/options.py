@@ -15,6 +15,7 @@ list options make a grid, e.g. ``--gan gan wgan --embedding-size 5 8 --std 1.5 2
 import argparse
 import dataclasses
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -196,11 +197,16 @@ def validate(opts, explicit=()):
 def check_recbole_settings(settings):
     """Each ``recbole:`` value of the type of RecBole's (or the plugin's) default for that key, so that a wrong
     one is named now rather than failing every trial; keys RecBole does not define pass as they are."""
-    from recbole_ganrs.config import recbole_defaults
+    from recbole_ganrs.config import recbole_defaults, recbole_setting_names
 
     if not isinstance(settings, dict):
         raise GanrsError("option 'recbole' must be a mapping of RecBole settings")
     defaults = recbole_defaults()
+    known = recbole_setting_names() if settings else set()
+    for key in settings:
+        if key not in known:
+            warnings.warn(f"recbole setting '{key}' is not a setting of RecBole or of any model: passed on as it "
+                          "is (a typo?)", stacklevel=2)
     for key, value in settings.items():
         default = defaults.get(key)
         if default is None or value is None:

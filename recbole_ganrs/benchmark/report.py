@@ -115,12 +115,14 @@ def ranking_table(agreement, noise_aware, metric="f1"):
     label = LABELS[metric]
     rho = agreement.pivot_table(index="row", columns="N", values="spearman_rho", sort=False, dropna=False)
     pairs = {} if noise_aware.empty else {
-        f"{t.dataset}, {_q_label(t.q)}": t for t in noise_aware.itertuples(index=False)}
+        f"{t['dataset']}, {_q_label(t['q'])}": t for t in noise_aware.to_dict("records")}
     rows = []
     for r in tau.index:
         cells = [f"{t:.2f} / {p:.2f}" for t, p in zip(tau.loc[r], rho.loc[r])]
         t = pairs.get(r)
-        same = "-" if t is None or not t[2] else f"{t[3]}/{t[2]} ({t[4]:.0%}), {t[5]} reversed"
+        same = "-" if t is None or not t["significant on source"] else (
+            f"{t['same order']}/{t['significant on source']} ({t['share same']:.0%}), "
+            f"{t['significantly reversed']} reversed")
         rows.append([r, *cells, f"{np.nanmean(tau.loc[r]):.2f}", same])
     headers = ["dataset"] + [f"N={n}" for n in tau.columns] + ["mean tau", "source's significant pairs kept"]
     return [(f"Ranking agreement vs the source: Kendall tau / Spearman rho of the {label} ranking at each N; "

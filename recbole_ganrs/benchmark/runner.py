@@ -4,8 +4,10 @@ One trial per model x dataset x seed. A callback stores each trial's rows (or it
 error) in the output folder as soon as it ends, so a failure loses nothing else
 and a re-run resumes: trials already in results.csv are not run again.
 """
+import contextlib
 import logging
 import os
+import signal
 import socket
 from pathlib import Path
 
@@ -16,7 +18,7 @@ os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 
 from recbole_ganrs.benchmark.store import ResultStore, trial_key
 from recbole_ganrs.compat import ray_runtime_env
-from recbole_ganrs.errors import GanrsError
+from recbole_ganrs.errors import GanrsError, Interrupted
 
 CONNECT_TIMEOUT = 5  # seconds to reach --address
 
@@ -138,8 +140,35 @@ def trial_resources(opts):
     return resources
 
 
+@contextlib.contextmanager
+def stop_on_signals():
+    """Yields {"signal": number or None}: the signal that stopped the trials. Ray Tune stops gracefully on a
+    first SIGINT and then puts back the handler it found (this one); SIGTERM is turned into that SIGINT."""
+    caught = {"signal": None}
+
+    def handler(signum, frame):
+        caught["signal"] = caught["signal"] or signum
+        if signum == signal.SIGTERM:
+            signal.raise_signal(signal.SIGINT)
+        else:
+            raise KeyboardInterrupt
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, handler)
+    try:
+        yield caught
+    finally:
+        if caught["signal"] is None and signal.getsignal(signal.SIGINT) is handler:
+            caught["signal"] = signal.SIGINT  # Tune's handler ran and restored this one
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
 def run_trials(opts, datasets, qs, output_dir):
-    """Run every trial not yet in ``output_dir``; returns (n run, n skipped, [(trial, error)])."""
+    """Run every trial not yet in ``output_dir``; returns (n run, n skipped, [(trial, error)]). Raises
+    :class:`Interrupted` when a signal or Tune stopped before every trial had results or an error: what finished
+    is in results.csv, and a re-run of the same command resumes."""
     from ray import air, tune
 
     from recbole_ganrs.benchmark.trial import tune_trainable
@@ -161,6 +190,24 @@ def run_trials(opts, datasets, qs, output_dir):
                                  callbacks=[callback], verbose=0,
                                  failure_config=air.FailureConfig(max_failures=0)),
     )
-    tuner.fit()
+    with stop_on_signals() as caught:
+        try:
+            tuner.fit()
+        except KeyboardInterrupt:  # a second Ctrl-C, or one outside Tune's own handler
+            caught["signal"] = caught["signal"] or signal.SIGINT
     callback.bar.close()
+    check_all_read(store, specs, callback.failed, caught["signal"])
     return len(specs), len(all_specs) - len(specs), callback.failed
+
+
+def check_all_read(store, specs, failed, signum):
+    """Raise :class:`Interrupted` naming the trials that have neither results nor an error."""
+    done, failed_names = store.done(), {name for name, _ in failed}
+    missing = [trial_name(s) for s in specs if trial_key(s) not in done and trial_name(s) not in failed_names]
+    if not missing:
+        return
+    how = f"stopped by {signal.Signals(signum).name}" if signum else "stopped before every trial was read"
+    status = 128 + signum if signum else 1
+    raise Interrupted(f"{how}: {len(missing)} of {len(specs)} trial(s) did not finish (e.g. {', '.join(missing[:3])}); "
+                      f"results.csv holds the {len(specs) - len(missing) - len(failed)} that did and no tables were "
+                      "written: re-run the same command to resume", exit_status=status)

@@ -25,9 +25,12 @@ def read_sidecar(folder):
     if not path.is_file():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
         raise GanrsError(f"{path} is not valid JSON") from None
+    if not isinstance(meta, dict):
+        raise GanrsError(f"{path} holds a JSON {type(meta).__name__}, not the object a dataset sidecar is")
+    return meta
 
 
 def source_of(folder):
@@ -51,3 +54,23 @@ def check_inter_matches(folder, meta=None):
         raise GanrsError(f"{inter} is not the file its {SIDECAR} describes ({meta.get('rows', '?')} ratings "
                          f"recorded): it was edited or replaced; generate it again, or delete {SIDECAR} to use it "
                          "as a plain source")
+    rows = (meta or {}).get("rows")
+    if rows is not None:
+        with open(inter, "rb") as f:
+            lines = sum(1 for _ in f) - 1  # the header
+        if rows != lines:
+            raise GanrsError(f"{Path(folder) / SIDECAR} records {rows!r} ratings but {inter} holds {lines}: the "
+                             f"sidecar was edited; generate the dataset again")
+
+
+def check_source_matches(folder, source_inter, meta=None):
+    """Refuse a synthetic folder whose sidecar's source is not the content it was made from (another source at
+    that path, or the source edited since): its fidelity would be measured against the wrong data."""
+    from recbole_ganrs.files import file_digest
+
+    meta = read_sidecar(folder) if meta is None else meta
+    recorded = (meta or {}).get("source_sha1")
+    if recorded and file_digest(source_inter) != recorded:
+        raise GanrsError(f"{Path(folder) / SIDECAR} names the source {meta.get('source')!r}, but {source_inter} is "
+                         f"not the content it was made from (sha1 {recorded[:12]} recorded): the source was edited "
+                         "or another one is there; give the folder its own source, or generate it again")

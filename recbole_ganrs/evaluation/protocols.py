@@ -115,7 +115,8 @@ class Protocol:
         if not rating_model:  # a RecBole implicit model: keep the ratings for relevance, validate full-sort
             config.update({"load_col": {"inter": ["user_id", "item_id", "rating"]}, "metrics": ["Recall"],
                            "normalize_all": False, "normalize_field": None, "threshold": None,
-                           "valid_metric": "recall@10", "eval_args": {**split, "mode": "full"}})
+                           "topk": list(ns), "valid_metric": f"recall@{max(ns)}",
+                           "eval_args": {**split, "mode": "full"}})
         return config
 
     def rank(self, result, fields, ties, seed, k):

@@ -47,13 +47,13 @@ def sidecar_meta(generator, source, request, measured):
 def is_current(folder, generator, request, source_sha1):
     """True when ``folder`` holds a dataset made from the source content ``source_sha1`` (not just its path)
     by this generator kind, settings and request."""
-    meta = read_sidecar(folder)
-    if meta is None or not (Path(folder) / f"{Path(folder).name}.inter").is_file():
-        return False
     try:
+        meta = read_sidecar(folder)
+        if meta is None or not (Path(folder) / f"{Path(folder).name}.inter").is_file():
+            return False
         check_inter_matches(folder, meta)
     except GanrsError:
-        return False  # edited since: made again
+        return False  # edited or damaged since: made again
     same = json.loads(json.dumps({"kind": generator.kind, "request": asdict(request), "settings": generator.settings(),
                                   "source_sha1": source_sha1}))
     return {k: meta.get("generator" if k == "kind" else k) for k in same} == same

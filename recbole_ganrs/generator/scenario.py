@@ -51,7 +51,7 @@ def check_cold(cold, label):
     try:
         share, k = cold
         ok = 0 <= float(share) <= 1 and float(k) == int(k) and int(k) >= 1
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # int(inf) overflows
         ok = False
     if not ok:
         raise GanrsError(f"{label} must be F:K with 0 <= F <= 1 and an integer K >= 1, got {cold!r}")
