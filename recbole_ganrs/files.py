@@ -2,6 +2,7 @@
 import hashlib
 import json
 import os
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,6 +20,11 @@ def check_output_folder(path):
         raise GanrsError(f"output folder '{path}' cannot be made: '{existing}' is a file")
     if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
         raise GanrsError(f"output folder '{path}' cannot be written (permission denied on '{existing}')")
+    if existing is not None:  # access() says yes to root everywhere (/proc, /sys): try a real folder there
+        try:
+            os.rmdir(tempfile.mkdtemp(prefix=".ganrs-check-", dir=existing))
+        except OSError as exc:
+            raise GanrsError(f"output folder '{path}' cannot be made in '{existing}' ({exc.strerror})") from None
 
 
 @contextmanager

@@ -191,3 +191,71 @@ def test_a_killed_writers_temporary_file_is_cleaned_by_the_next_write(tmp_path):
     with replaced_on_success(tmp_path / "data.csv") as tmp:
         tmp.write_text("whole")
     assert not stale.exists() and (tmp_path / "data.csv").read_text() == "whole"
+
+
+@pytest.mark.parametrize("command, message", [
+    (["generate", "--out", "/proc/ganrs-x", "--users", "5", "--quiet"], "cannot be made in '/proc'"),
+    (["generate", "--data-dir", "/proc/ganrs-x", "--users", "5", "--quiet"], "cannot be made in '/proc'"),
+    (["benchmark", "--output", "/proc/ganrs-x", "--users"], "cannot be made in '/proc'"),
+    (["generate", "--users", "1", "--quiet"], "users must be at least 2"),
+    (["generate", "--generator", "cfgan", "--activity", "uniform", "--quiet"],
+     "the cfgan generator cannot follow --activity / --popularity shapes"),
+    (["benchmark", "--scenario", "ratings", "0", "100"], "bad value '0' (a rating count must be at least 1)"),
+    (["benchmark", "--scenario", "cold-users", "0", "0.3:5", "--cold-users", "0.2:3"],
+     "--scenario cold-users sets cold_users itself: drop --cold-users"),
+    (["benchmark", "--scenario", "ratings", "1000", "2000", "--samples", "5000"],
+     "--scenario ratings sets ratings itself: drop --samples"),
+])
+def test_requests_decided_by_the_input_alone_are_refused_before_any_fit(command, message, tmp_path, capsys,
+                                                                          monkeypatch):
+    from recbole_ganrs.generator.base import SyntheticGenerator
+
+    monkeypatch.setattr(SyntheticGenerator, "fit", lambda *a, **k: pytest.fail("fitted before refusing"))
+    if command[0] == "generate" and not {"--out", "--data-dir"} & set(command):
+        command = [*command, "--out", str(tmp_path / "o")]
+    if command[0] == "benchmark" and "--output" not in command:
+        command = [*command, "--output", str(tmp_path / "o")]
+    assert main(command) == 2
+    one_error_line(capsys, message)
+
+
+def test_a_utf16_source_names_its_encoding(tmp_path, capsys):
+    path = tmp_path / "ratings.csv"
+    path.write_text("user_id,item_id,rating\n1,2,3\n1,3,4\n", encoding="utf-16")
+    assert main(["stats", str(path)]) == 2
+    one_error_line(capsys, "is UTF-16 (little-endian): save it as UTF-8")
+
+
+def test_an_address_where_something_else_answers_is_refused_in_seconds(tmp_path, capsys):
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def answer():
+        for _ in range(3):
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
+            conn.close()
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        assert main(["benchmark", "--output", str(tmp_path / "o"), "--users", "--address", f"127.0.0.1:{port}"]) == 2
+    finally:
+        server.close()
+    one_error_line(capsys, f"something answers at 127.0.0.1:{port}, but not a Ray cluster")
+
+
+def test_a_cold_start_cut_below_the_ratings_asked_is_said_and_recorded(source, tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["generate", "--source", str(source), "--out", str(out), "--generator", "statistical", "--users", "20",
+                 "--items", "30", "--ratings", "200", "--cold-users", "0.5:2", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    (folder,) = out.glob("statistical-*")
+    delivered = json.loads((folder / "ganrs.json").read_text())["delivered"]
+    assert delivered["ratings"] < 200
+    assert f"it holds {delivered['ratings']:,} ratings, not the 200 asked (the cold-start cut" in printed

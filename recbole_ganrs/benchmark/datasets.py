@@ -15,7 +15,7 @@ from recbole_ganrs.files import file_digest
 from recbole_ganrs.generator import SampleRequest, make_generator
 from recbole_ganrs.generator.cache import fit_or_load
 from recbole_ganrs.generator.scenario import check_binary
-from recbole_ganrs.generator.dataset import dataset_name, is_current, write_dataset
+from recbole_ganrs.generator.dataset import dataset_name, is_current, shortfalls, write_dataset
 from recbole_ganrs.options import generator_settings
 
 
@@ -92,6 +92,8 @@ def prepare_datasets(opts, log=print, fitted=None):
             inter, ratings = write_dataset(fitted[key], opts.source, plan.request, data_dir)
             written[name] = (fitted[key], ratings)
             log(f"wrote {inter} ({len(ratings)} ratings)")
+            for note in shortfalls(plan.request, ratings):
+                log(f"note: {name}: {note}")
         datasets.append(BenchmarkDataset(name, str(data_dir), "synthetic", plan.groups, plan.generator,
                                          plan.settings, plan.request))
     return datasets, written

@@ -186,6 +186,11 @@ def validate(opts, explicit=()):
         if opts.paper:
             raise GanrsError("--scenario and --paper are separate plans: give one")
         opts.scenario = parse_scenario(opts.scenario)
+        overridden = sorted(set(explicit) & ({"ratings", "samples"} if opts.scenario.field == "ratings"
+                                             else {opts.scenario.field}))
+        if overridden:
+            raise GanrsError(f"--scenario {opts.scenario.name} sets {opts.scenario.field} itself: drop "
+                             f"--{', --'.join(k.replace('_', '-') for k in overridden)}")
         grid = {"users": opts.users, "generators": opts.generators, "std": opts.std, "gan": opts.gan,
                 "embedding_size": opts.embedding_size, "samples": opts.samples, "ratings": opts.ratings or [None]}
         wide = [f"--{k.replace('_', '-')}" for k, v in grid.items() if len(v) != 1]

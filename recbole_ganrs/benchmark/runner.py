@@ -63,10 +63,35 @@ def check_address(address, timeout=CONNECT_TIMEOUT):
     if not host or not port.isdigit():
         raise GanrsError(f"--address must be host:port or ray://host:port, got '{address}'")
     try:
-        socket.create_connection((host, int(port)), timeout=timeout).close()
+        with socket.create_connection((host, int(port)), timeout=timeout) as conn:
+            speaks_grpc = answers_http2(conn)
     except OSError as exc:
         raise GanrsError(f"cannot reach a Ray cluster at {address} within {timeout:g} s "
                          f"({exc.strerror or exc}): is `ray start --head` running there?") from None
+    if not speaks_grpc:
+        raise GanrsError(f"something answers at {address}, but not a Ray cluster (no gRPC reply): give the port "
+                         "`ray start --head` printed")
+
+
+#: an HTTP/2 client's opening (the connection preface and an empty SETTINGS frame)
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+
+
+def answers_http2(conn):
+    """Whether the server on ``conn`` answers an HTTP/2 preface with a SETTINGS frame, as Ray's GCS (a gRPC
+    server) does; anything else there (another service, a closed reply) would make ray.init retry for a
+    minute with tracebacks."""
+    conn.sendall(HTTP2_PREFACE)
+    head = b""
+    while len(head) < 9:
+        try:
+            part = conn.recv(9 - len(head))
+        except socket.timeout:
+            return False
+        if not part:
+            return False
+        head += part
+    return head[3] == 0x04  # frame type SETTINGS
 
 
 def start_ray(address=None, cpus=None):

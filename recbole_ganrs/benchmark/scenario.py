@@ -21,9 +21,12 @@ def _cold(text):
 
 
 def _positive_int(text):
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError("not an integer") from None
     if value < 1:
-        raise ValueError
+        raise ValueError("a rating count must be at least 1")
     return value
 
 
@@ -70,7 +73,8 @@ def parse_scenario(tokens):
         try:
             values.append(read(text))
         except (ValueError, GanrsError) as exc:
-            raise GanrsError(f"--scenario {tokens[0]}: bad value {text!r} ({exc or 'not a number'})") from None
+            reason = str(exc).strip() or "not a number"
+            raise GanrsError(f"--scenario {tokens[0]}: bad value {text!r} ({reason})") from None
     if len(set(values)) < len(values):
         raise GanrsError(f"--scenario {tokens[0]}: repeated values {tokens[1:]}")
     return Scenario(tokens[0], field, tuple(values), tuple(tokens[1:]))

@@ -26,6 +26,8 @@ OUTLIER_GAP = 5  # a gap between rating values this many times their median gap 
 RATINGS_SUFFIXES = (".inter", ".csv", ".tsv", ".txt", ".dat")
 SEPARATORS = "\t,;| "
 BOM = b"\xef\xbb\xbf"
+#: byte order marks of encodings other than UTF-8, which no ratings reader here decodes
+WIDE_BOMS = {b"\xff\xfe": "UTF-16 (little-endian)", b"\xfe\xff": "UTF-16 (big-endian)"}
 #: header names a plain ratings file may use for each column (case-insensitive, RecBole ``:type`` stripped)
 COLUMN_NAMES = {"user_id": ("user_id", "user", "userid", "uid", "user id"),
                 "item_id": ("item_id", "item", "itemid", "iid", "movie_id", "movieid", "movie", "item id"),
@@ -102,6 +104,8 @@ def resolve_source(source):
 
 def read_header(inter_path):
     """Field names and RecBole types of an atomic file's header line."""
+    with open(inter_path, "rb") as f:
+        check_encoding(inter_path, f.read(1 << 12))
     with open(inter_path, encoding="utf-8") as f:
         line = f.readline().rstrip("\r\n")
     if not line:
@@ -157,11 +161,20 @@ def read_atomic(inter_path):
     return frame
 
 
+def check_encoding(path, head):
+    """Refuse a file in an encoding the readers cannot decode (UTF-16, or any with NUL bytes), naming it."""
+    wide = next((name for bom, name in WIDE_BOMS.items() if head.startswith(bom)), None)
+    if wide or b"\x00" in head:
+        raise SourceError(f"{path} is {wide or 'not text (it holds NUL bytes: UTF-16 or binary?)'}: save it as UTF-8 "
+                          "(e.g. iconv -f UTF-16 -t UTF-8)")
+
+
 def read_plain(path):
     """A CSV / TSV ratings file (or an atomic file with a BOM or commas): user, item, rating columns named by
     a header (see COLUMN_NAMES) or, without one, the first three columns."""
     with open(path, "rb") as f:
         head = f.read(1 << 16)
+    check_encoding(path, head)
     encoding = "utf-8-sig" if head.startswith(BOM) else "utf-8"
     lines = [line for line in head.decode(encoding, errors="ignore").splitlines()[:50] if line.strip()]
     if not lines:

@@ -70,6 +70,10 @@ class SampleRequest:
         for label, value in (("users", self.users), ("items", self.items), sized):
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
                 raise GanrsError(f"{label} must be a positive integer, got {value!r}")
+        for label, value in (("users", self.users), ("items", self.items)):
+            if value < 2:
+                raise GanrsError(f"{label} must be at least 2, got {value}: collaborative filtering needs more than "
+                                 f"one {label[:-1]}")
         if self.samples is not None and self.samples < max(self.users, self.items):
             raise GanrsError(f"samples ({self.samples}) must be at least the number of users ({self.users}) "
                              f"and items ({self.items})")
@@ -197,10 +201,6 @@ class SyntheticGenerator:
         self._check_fitted()
         request.validate()
         self.check_request(request)
-        shaped = request.activity != SOURCE_SHAPE or request.popularity != SOURCE_SHAPE
-        if shaped and not self.follows_shapes():
-            raise GanrsError(f"the {self.kind} generator cannot follow --activity / --popularity shapes "
-                             "(use ganrs with its shapes matched, or statistical)")
         if request.binary is not None:
             check_binary(request.binary, self.summary.rating_values)
         ratings, measured = self._sample(request)
@@ -208,7 +208,12 @@ class SyntheticGenerator:
         return ratings, {**measured, **scenario}
 
     def check_request(self, request):
-        """Refuse, in one line and before any work, a valid request this generator's settings cannot serve."""
+        """Refuse, in one line and before any work (no fit needed), a valid request this generator's settings
+        cannot serve; a subclass with checks of its own calls this one too."""
+        shaped = request.activity != SOURCE_SHAPE or request.popularity != SOURCE_SHAPE
+        if shaped and not self.follows_shapes():
+            raise GanrsError(f"the {self.kind} generator cannot follow --activity / --popularity shapes "
+                             "(use ganrs with its shapes matched, or statistical)")
 
     def follows_shapes(self):
         """Whether ``_sample`` follows the request's activity and popularity shapes."""

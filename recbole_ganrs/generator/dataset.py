@@ -68,5 +68,25 @@ def write_dataset(generator, source, request, data_dir):
     inter = folder / f"{name}.inter"
     rows = write_atomic(inter, ratings)
     write_sidecar(folder, {**sidecar_meta(generator, source, request, measured), "rows": rows,
-                           "inter_sha1": file_digest(inter)})
+                           "delivered": delivered(ratings), "inter_sha1": file_digest(inter)})
     return inter, ratings
+
+
+def delivered(ratings):
+    """What a sample holds: its ratings, and the users and items that have at least one."""
+    return {"ratings": len(ratings), "users": int(ratings["user_id"].nunique()),
+            "items": int(ratings["item_id"].nunique())}
+
+
+def shortfalls(request, ratings):
+    """One line per part of ``request`` the sample does not meet exactly (the sidecar's ``delivered`` has the
+    numbers): a cold-start cut below ``--ratings``, users or items left without a rating."""
+    got, notes = delivered(ratings), []
+    if request.ratings is not None and got["ratings"] != request.ratings:
+        why = " (the cold-start cut removes ratings after they are drawn)" if (
+            request.cold_users or request.cold_items) else ""
+        notes.append(f"it holds {got['ratings']:,} ratings, not the {request.ratings:,} asked{why}")
+    for key in ("users", "items"):
+        if got[key] < getattr(request, key):
+            notes.append(f"only {got[key]:,} of the {getattr(request, key):,} {key} asked have a rating")
+    return notes

@@ -179,6 +179,7 @@ class GANRS(SyntheticGenerator):
         return self.pairing == "shapes" or self.match_shapes
 
     def check_request(self, request):
+        super().check_request(request)
         if self.pairing == "shapes":
             check_cells(request.users, request.items)
 
