@@ -14,12 +14,16 @@ from recbole_ganrs.errors import GanrsError, Interrupted
 def dataset_config(dataset):
     """Config entries for ``--dataset``: a RecBole name (found under data_path) or a folder path."""
     from recbole_ganrs.data import BUNDLED, prepare_source, resolve_source
+    from recbole_ganrs.data.sidecar import check_trusted
     from recbole_ganrs.options import GeneratorOptions
 
     if dataset == BUNDLED or Path(dataset).exists() or "/" in dataset:
         if resolve_source(dataset).not_atomic():  # a CSV / TSV: converted as generate would
             dataset = prepare_source(dataset, GeneratorOptions.data_dir)
-        return resolve_source(dataset).recbole_config()
+        src = resolve_source(dataset)
+        if dataset != BUNDLED:
+            check_trusted(src.inter_path.parent)  # a synthetic folder is the one its sidecar describes
+        return src.recbole_config()
     return {"dataset": dataset}
 
 
@@ -80,17 +84,14 @@ def cmd_generate(args, extra):
     """Fit a generator on a source (or reuse a cached or saved fit) and write one synthetic dataset per
     grid point; an up-to-date dataset is reused, as the benchmark does."""
     from recbole_ganrs.benchmark.datasets import check_plan, prepare_datasets
-    from recbole_ganrs.data import load_ratings, prepare_source
-    from recbole_ganrs.files import check_output_folder
+    from recbole_ganrs.data import load_ratings
 
-    opts = generate_options(args)
-    check_output_folder(opts.data_dir)
+    opts = generate_options(args)  # checks the output folder with the other options
     if args.plots and (opts.generators != ["ganrs"]):
         raise GanrsError("--plots draws GANRS embeddings: it needs --generator ganrs")
-    opts.source = prepare_source(opts.source, opts.data_dir, opts.duplicates)
+    opts.source = opts.prepare_source()
     fitted = saved_fit(args.fit, opts) if args.fit else None
-    check_plan(opts)
-    datasets, written = prepare_datasets(opts, fitted=fitted)
+    datasets, written = prepare_datasets(opts, fitted=fitted, plans=check_plan(opts))
     if args.plots:
         from recbole_ganrs.generator.diagnostics import write_diagnostics
 

@@ -57,8 +57,18 @@ class GeneratorOptions:
     cold_items: Optional[str] = None
     binary: Optional[float] = None
     duplicates: str = "error"  # repeated (user, item) pairs of the source: error, or keep first / last / mean
+    min_user_ratings: int = 1  # the source's users with fewer ratings are dropped (RecBole's user_inter_num_interval)
+    min_item_ratings: int = 1
     progress: bool = True
     device: Optional[str] = None  # None: cuda when torch sees a GPU, else cpu
+
+    def prepare_source(self):
+        """The source as a run reads it (converted once when RecBole cannot read it as it is, or when the
+        duplicates and rating-count settings change it): see data/prepare.py."""
+        from recbole_ganrs.data import prepare_source
+
+        return prepare_source(self.source, self.data_dir, self.duplicates, self.min_user_ratings,
+                              self.min_item_ratings)
 
     @property
     def dataset_seed(self):
@@ -112,6 +122,10 @@ def add_generator_arguments(parser, users_help=None):
     add("--duplicates", choices=list(DUPLICATE_POLICIES),
         help="a source's repeated (user, item) pairs: error (default), or keep the first, the last or the mean "
              "(rounded to the scale) rating, as RecBole's rm_dup_inter")
+    add("--min-user-ratings", type=int, metavar="K",
+        help="drop the source's users with fewer than K ratings (and, with --min-item-ratings, repeat until "
+             "both hold), as RecBole's user_inter_num_interval; default 1: keep all")
+    add("--min-item-ratings", type=int, metavar="K", help="drop the source's items with fewer than K ratings")
     add("--data-dir", "--out", dest="data_dir", help=f"where synthetic datasets and fits are kept (default {d.data_dir})")
     s = parser.add_argument_group("scenarios (the paper's future work; any generator unless said)")
     s.add_argument("--activity", help="ratings per synthetic user: source (default), uniform, or zipf:A "
@@ -224,6 +238,9 @@ def validate_generator_options(opts, explicit=()):
     for seed in opts.seeds:
         check_seed(seed)
     check_output_folder(opts.data_dir)
+    for key in ("min_user_ratings", "min_item_ratings"):
+        if not 1 <= getattr(opts, key) <= 1_000_000:
+            raise GanrsError(f"--{key.replace('_', '-')} must be in 1..1,000,000, got {getattr(opts, key)}")
     if opts.duplicates not in DUPLICATE_POLICIES:
         raise GanrsError(f"duplicates must be one of {', '.join(DUPLICATE_POLICIES)}, not '{opts.duplicates}'")
     if opts.gan_steps is not None and not 1 <= opts.gan_steps <= MAX_GAN_STEPS:

@@ -154,3 +154,27 @@ def test_a_clean_atomic_source_is_used_as_it_is(tiny_dataset, tmp_path):
 
     assert prepare_source(tiny_dataset, tmp_path / "data") == tiny_dataset
     assert not (tmp_path / "data").exists()
+
+
+def test_rating_count_filters_drop_users_and_items_until_both_hold(tmp_path):
+    import json
+
+    from recbole_ganrs.data import prepare_source
+    from recbole_ganrs.data.prepare import source_record
+
+    # user 9 has one rating; item 30 is rated by user 9 and user 1 only: with --min-item-ratings 2, dropping
+    # user 9 leaves item 30 with one rating, so it goes too (and user 1 keeps its other ratings)
+    lines = ["user,item,rating", "9,30,4"] + [f"{u},{i},{(u + i) % 5 + 1}" for u in range(1, 6) for i in range(1, 5)]
+    lines.append("1,30,5")
+    (tmp_path / "r.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(SourceError, match=r"1 user\(s\) with a single rating .*--min-user-ratings 2"):
+        prepare_source(tmp_path / "r.csv", tmp_path / "data")
+    folder = prepare_source(tmp_path / "r.csv", tmp_path / "data", min_user_ratings=2, min_item_ratings=2,
+                            log=lambda _: None)
+    kept = load_ratings(folder)
+    assert "9" not in set(kept["user_id"]) and "30" not in set(kept["item_id"]) and len(kept) == 20
+    record = source_record(folder)
+    assert record["min_user_ratings"] == 2 and record["ratings"] == 20
+    assert any("1 user(s) and 1 item(s) dropped" in c for c in record["changes"])
+    other = prepare_source(tmp_path / "r.csv", tmp_path / "data", min_user_ratings=2, log=lambda _: None)
+    assert other != folder and json.loads((Path(other) / "source.json").read_text())["min_item_ratings"] == 1

@@ -73,14 +73,15 @@ def check_plan(opts):
     return plans
 
 
-def prepare_datasets(opts, log=print, fitted=None):
+def prepare_datasets(opts, log=print, fitted=None, plans=None):
     """The source and the plan's synthetic datasets; fits each generator only when a dataset needs it.
-    ``fitted``: {(kind, grid point): fitted generator} to sample from instead of fitting (e.g. a saved fit).
-    Returns (datasets, {dataset name: (generator, ratings)} of the datasets written now)."""
+    ``fitted``: {(kind, grid point): fitted generator} to sample from instead of fitting (e.g. a saved fit);
+    ``plans``: what :func:`check_plan` returned (checked now when not given). Returns (datasets, {dataset name: (generator, ratings)} of the datasets written now)."""
     source = source_dataset(opts.source)
     datasets, written, fitted = [source], {}, dict(fitted or {})
     data_dir = Path(opts.data_dir).resolve()
-    for plan in tqdm(check_plan(opts), desc="synthetic datasets", disable=None if opts.progress else True):
+    plans = check_plan(opts) if plans is None else plans
+    for plan in tqdm(plans, desc="synthetic datasets", disable=None if opts.progress else True):
         key = (plan.generator, plan.settings)
         generator = (fitted.get(key) or make_generator(plan.generator, **generator_settings(opts, *key))).to(opts.device)
         name = dataset_name(source.name, plan.request, generator)

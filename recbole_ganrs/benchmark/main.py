@@ -8,15 +8,15 @@ import time
 import numpy as np
 
 from recbole_ganrs.benchmark.datasets import check_plan, prepare_datasets, size_series
-from recbole_ganrs.benchmark.options import default_cpus
 from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, write_markdown
 from recbole_ganrs.benchmark.runner import check_address, run_trials
 from recbole_ganrs.benchmark.scenario_report import scenario_report
 from recbole_ganrs.benchmark.store import ResultStore
 from recbole_ganrs.config import benchmark_split
-from recbole_ganrs.data import load_ratings, prepare_source
+from recbole_ganrs.data import load_ratings
 from recbole_ganrs.files import exclusive_use, replaced_on_success
 from recbole_ganrs.errors import GanrsError
+from recbole_ganrs.limits import cores
 from recbole_ganrs.evaluation import LABELS, default_thresholds, get_protocol
 from recbole_ganrs.registry import get_model
 
@@ -80,9 +80,9 @@ def write_report(opts, datasets, stats, output):
                                               opts.metric_column),
         metric=opts.metric_column)
     written = []
-    if opts.scenario:
-        scenario_tables, written = scenario_report(subsets, datasets, opts.scenario, opts.models, max(opts.ns), output,
-                                                   opts.metric_column)
+    if opts.scenario_grid:
+        scenario_tables, written = scenario_report(subsets, datasets, opts.scenario_grid, opts.models, max(opts.ns),
+                                                   output, opts.metric_column)
         tables += scenario_tables
     for title, table in tables[1:]:
         print(f"{title}\n{table}\n")
@@ -108,15 +108,15 @@ def write_report(opts, datasets, stats, output):
     print("wrote " + ", ".join(str(p) for p in written))
 
 
-def run_benchmark(opts, qs=None):
-    """The whole job (``qs``: the checked thresholds, when the caller has them); returns
-    (failed trials, {stage: seconds})."""
+def run_benchmark(opts, qs=None, plans=None):
+    """The whole job (``qs``, ``plans``: the checked thresholds and dataset plans, when the caller has them);
+    returns (failed trials, {stage: seconds})."""
     timings, start = {}, time.perf_counter()
     qs = thresholds(opts) if qs is None else qs
     output = opts.output_dir
     output.mkdir(parents=True, exist_ok=True)
-    opts.cpus = opts.cpus or (None if opts.address else default_cpus())
-    datasets, _ = prepare_datasets(opts)
+    opts.cpus = opts.cpus or (None if opts.address else cores())
+    datasets, _ = prepare_datasets(opts, plans=plans)
     timings["datasets (fit + generate)"] = time.perf_counter() - start
 
     from recbole_ganrs.stats import format_stats, stats_rows
@@ -143,10 +143,10 @@ def benchmark(opts):
     """Check everything a run needs before any work, run it; returns the exit status."""
     check_models(opts.models, opts.protocol)
     check_address(opts.address)
-    opts.source = prepare_source(opts.source, opts.data_dir, opts.duplicates)
-    check_plan(opts)  # refuse a bad source or impossible sizes before any work
+    opts.source = opts.prepare_source()
+    plans = check_plan(opts)  # refuse a bad source or impossible sizes before any work
     with exclusive_use(opts.output_dir):
-        failed, _ = run_benchmark(opts, thresholds(opts))
+        failed, _ = run_benchmark(opts, thresholds(opts), plans)
     if failed:
         print(f"{len(failed)} trial(s) failed: see failed.csv; re-run the same command to retry them",
               file=sys.stderr)

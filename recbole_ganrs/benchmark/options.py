@@ -14,17 +14,17 @@ list options make a grid, e.g. ``--gan gan wgan --embedding-size 5 8 --std 1.5 2
 """
 import argparse
 import dataclasses
-import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from recbole_ganrs.benchmark.scenario import SETTINGS, Scenario, parse_scenario
+from recbole_ganrs.benchmark.scenario import SETTINGS, parse_scenario
 from recbole_ganrs.data import BUNDLED
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.evaluation import LABELS, PROTOCOLS, TIES
 from recbole_ganrs.files import check_output_folder
+from recbole_ganrs.limits import cores
 from recbole_ganrs.generator import GENERATORS
 from recbole_ganrs.models import PAPER_MODELS
 from recbole_ganrs.options import (
@@ -58,13 +58,18 @@ class BenchmarkOptions(GeneratorOptions):
     cpus_per_trial: int = 1
     quick: bool = False
     recbole: dict = field(default_factory=dict)
-    scenario: Optional[list] = None  # [setting, value, value...] (benchmark/scenario.py); parsed by validate
+    scenario: Optional[list] = None  # [setting, value, value...] as given; parsed by scenario_grid
 
     def run_name(self):
         source = Path(self.source).name if self.source != BUNDLED else BUNDLED
         users = "paper" if self.paper else ("-".join(f"u{u}" for u in self.users) or "source-only")
-        scenario = f"-{self.scenario.name}" if isinstance(self.scenario, Scenario) else ""
+        scenario = f"-{self.scenario_grid.name}" if self.scenario_grid else ""
         return f"{source}-{users}{scenario}" + ("-quick" if self.quick else "")
+
+    @property
+    def scenario_grid(self):
+        """The --scenario grid as a :class:`Scenario` (None without one); checked by :func:`validate`."""
+        return None if self.scenario is None else parse_scenario(self.scenario)
 
     @property
     def metric_column(self):
@@ -176,24 +181,23 @@ def validate(opts, explicit=()):
         raise GanrsError(f"epochs must be >= 1, got {opts.epochs}")
     if opts.cpus_per_trial < 1 or (opts.cpus is not None and opts.cpus < 1):
         raise GanrsError("cpus and cpus-per-trial must be >= 1")
-    if opts.address is None and opts.cpus_per_trial > (opts.cpus or default_cpus()):
-        raise GanrsError(f"--cpus-per-trial {opts.cpus_per_trial} is more than the {opts.cpus or default_cpus()} "
+    if opts.address is None and opts.cpus_per_trial > (opts.cpus or cores()):
+        raise GanrsError(f"--cpus-per-trial {opts.cpus_per_trial} is more than the {opts.cpus or cores()} "
                          "CPUs of the local Ray: no trial could ever start")
     if opts.epochs is not None and opts.epochs > MAX_EPOCHS:
         raise GanrsError(f"epochs must be at most {MAX_EPOCHS}, got {opts.epochs}")
     check_recbole_settings(opts.recbole)
-    if opts.scenario is not None and not isinstance(opts.scenario, Scenario):
+    if opts.scenario is not None:
         if opts.paper:
             raise GanrsError("--scenario and --paper are separate plans: give one")
-        opts.scenario = parse_scenario(opts.scenario)
-        overridden = sorted(set(explicit) & ({"ratings", "samples"} if opts.scenario.field == "ratings"
-                                             else {opts.scenario.field}))
+        grid = opts.scenario_grid
+        overridden = sorted(set(explicit) & ({"ratings", "samples"} if grid.field == "ratings" else {grid.field}))
         if overridden:
-            raise GanrsError(f"--scenario {opts.scenario.name} sets {opts.scenario.field} itself: drop "
+            raise GanrsError(f"--scenario {grid.name} sets {grid.field} itself: drop "
                              f"--{', --'.join(k.replace('_', '-') for k in overridden)}")
-        grid = {"users": opts.users, "generators": opts.generators, "std": opts.std, "gan": opts.gan,
+        axes = {"users": opts.users, "generators": opts.generators, "std": opts.std, "gan": opts.gan,
                 "embedding_size": opts.embedding_size, "samples": opts.samples, "ratings": opts.ratings or [None]}
-        wide = [f"--{k.replace('_', '-')}" for k, v in grid.items() if len(v) != 1]
+        wide = [f"--{k.replace('_', '-')}" for k, v in axes.items() if len(v) != 1]
         if wide:
             raise GanrsError(f"--scenario varies one setting: give one value of {', '.join(wide)}")
     check_output_folder(opts.output_dir)
@@ -221,6 +225,3 @@ def check_recbole_settings(settings):
             raise GanrsError(f"recbole setting '{key}' must be {type(default).__name__} like RecBole's default "
                              f"{default!r}, got {value!r}")
 
-
-def default_cpus():
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

@@ -54,12 +54,13 @@ def grid_plan(opts):
 
 
 def scenario_group(opts):
-    return f"scenario {opts.scenario.name}" if getattr(opts, "scenario", None) else GROUP_GRID
+    grid = getattr(opts, "scenario_grid", None)
+    return f"scenario {grid.name}" if grid else GROUP_GRID
 
 
 def scenario_points(opts, request):
     """``request`` at each value of the run's ``--scenario`` grid (itself when there is none)."""
-    scenario = getattr(opts, "scenario", None)
+    scenario = getattr(opts, "scenario_grid", None)
     if not scenario:
         return [request]
     return [scenario.apply(request, value) for value in scenario.values]

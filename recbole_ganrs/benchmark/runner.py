@@ -26,7 +26,7 @@ CONNECT_TIMEOUT = 5  # seconds to reach --address
 
 def trial_specs(opts, datasets, qs):
     """The trials of the run, in a stable order."""
-    scenario = getattr(opts, "scenario", None)
+    scenario = opts.scenario_grid
     return [
         {"dataset": d.name, "dataset_sha1": d.sha1, "dataset_config": d.recbole_config(), "model": model, "seed": seed,
          "protocol": opts.protocol, "ties": opts.ties, "ns": list(opts.ns), "qs": dataset_qs(d, qs),

@@ -1,34 +1,81 @@
 """A source as RecBole reads it: a clean atomic file is used as it is; anything else (a CSV / TSV, an
-atomic file with a UTF-8 BOM or commas, or repeated pairs resolved by ``--duplicates``) is converted
-once into ``<data_dir>/sources/<key>/<name>/<name>.inter``, keyed by the original's content and the
-duplicates policy, and the run uses that copy (its name stays the original's)."""
+atomic file with a UTF-8 BOM or commas, repeated pairs resolved by ``--duplicates``, users or items
+dropped by ``--min-user-ratings`` / ``--min-item-ratings``) is converted once into
+``<data_dir>/sources/<key>/<name>/<name>.inter``, keyed by the original's content and those settings,
+with ``source.json`` beside it saying what was done, and the run uses that copy (its name stays the
+original's)."""
+import json
 from pathlib import Path
 
 from recbole_ganrs.data.atomic import write_atomic
 from recbole_ganrs.data.sources import check_pairs, drop_duplicates, load_ratings, resolve_source
-from recbole_ganrs.files import check_output_folder, file_digest, json_digest
+from recbole_ganrs.errors import SourceError
+from recbole_ganrs.files import check_output_folder, file_digest, json_digest, replaced_on_success
 
 SOURCES_DIR = "sources"
+#: what a converted source records of how it was made
+SOURCE_RECORD = "source.json"
 
 
-def prepare_source(source, data_dir, duplicates="error", log=print):
+def filter_counts(ratings, min_user, min_item):
+    """``ratings`` without the users with fewer than ``min_user`` ratings and the items with fewer than
+    ``min_item``, repeated until both hold (dropping an item can push a user below its bound), as RecBole's
+    ``user_inter_num_interval`` / ``item_inter_num_interval`` filter does."""
+    while True:
+        users = ratings["user_id"].map(ratings["user_id"].value_counts()) >= min_user
+        items = ratings["item_id"].map(ratings["item_id"].value_counts()) >= min_item
+        if (users & items).all():
+            return ratings
+        ratings = ratings[users & items].reset_index(drop=True)
+
+
+def prepare_source(source, data_dir, duplicates="error", min_user_ratings=1, min_item_ratings=1, log=print):
     """The source to run on (a path string, or ``ml-100k``): ``source`` itself when RecBole can read it
-    and it needs no duplicates resolved, else its converted copy. Checks it strictly (a source to learn from)."""
+    and it needs no duplicates resolved and nothing filtered, else its converted copy. Checks it strictly (a
+    source to learn from)."""
     src = resolve_source(source)
     ratings = load_ratings(src)
     deduplicated = drop_duplicates(ratings, duplicates)
-    check_pairs(deduplicated, src.inter_path)
+    kept = filter_counts(deduplicated, min_user_ratings, min_item_ratings)
+    if kept.empty:
+        raise SourceError(f"{src.inter_path}: no rating is left with --min-user-ratings {min_user_ratings} and "
+                          f"--min-item-ratings {min_item_ratings}")
+    check_pairs(kept, src.inter_path)
     problem = src.not_atomic()
-    if problem is None and len(deduplicated) == len(ratings):
+    if problem is None and len(kept) == len(ratings):
         return source
-    key = json_digest({"content": file_digest(src.inter_path), "duplicates": duplicates})[:12]
+    settings = {"duplicates": duplicates, "min_user_ratings": min_user_ratings, "min_item_ratings": min_item_ratings}
+    key = json_digest({"content": file_digest(src.inter_path), **settings})[:12]
     folder = Path(data_dir).resolve() / SOURCES_DIR / key / src.name
     inter = folder / f"{src.name}.inter"
     if not inter.is_file():
         check_output_folder(data_dir)
-        write_atomic(inter, deduplicated)
+        write_atomic(inter, kept)
         why = [problem] if problem else []
         if len(deduplicated) < len(ratings):
             why.append(f"{len(ratings) - len(deduplicated)} repeated rating(s) resolved by --duplicates {duplicates}")
+        if len(kept) < len(deduplicated):
+            why.append(dropped_text(deduplicated, kept, min_user_ratings, min_item_ratings))
+        record = {"original": str(src.inter_path), "original_sha1": file_digest(src.inter_path), **settings,
+                  "ratings": len(kept), "users": int(kept["user_id"].nunique()),
+                  "items": int(kept["item_id"].nunique()), "changes": why}
+        with replaced_on_success(folder / SOURCE_RECORD) as tmp:
+            tmp.write_text(json.dumps(record, indent=2), encoding="utf-8")
         log(f"converted {src.inter_path} ({'; '.join(why)}) to {inter}")
     return str(folder)
+
+
+def dropped_text(before, after, min_user, min_item):
+    users = before["user_id"].nunique() - after["user_id"].nunique()
+    items = before["item_id"].nunique() - after["item_id"].nunique()
+    return (f"{users} user(s) and {items} item(s) dropped by --min-user-ratings {min_user} --min-item-ratings "
+            f"{min_item} ({len(before) - len(after)} ratings)")
+
+
+def source_record(folder):
+    """What a converted source's ``source.json`` says of how it was made (None for an original source)."""
+    path = Path(folder) / SOURCE_RECORD
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except ValueError:
+        return None

@@ -74,3 +74,17 @@ def check_source_matches(folder, source_inter, meta=None):
         raise GanrsError(f"{Path(folder) / SIDECAR} names the source {meta.get('source')!r}, but {source_inter} is "
                          f"not the content it was made from (sha1 {recorded[:12]} recorded): the source was edited "
                          "or another one is there; give the folder its own source, or generate it again")
+
+
+def check_trusted(folder):
+    """Refuse a synthetic folder unless its sidecar is an object whose .inter and source are the content it
+    records (a plain source folder passes); returns the sidecar (None for a plain source)."""
+    from recbole_ganrs.data.sources import resolve_source
+
+    meta = read_sidecar(folder)
+    source = source_of(folder)
+    if meta is not None:
+        check_inter_matches(folder, meta)
+        if source:
+            check_source_matches(folder, resolve_source(source).inter_path, meta)
+    return meta

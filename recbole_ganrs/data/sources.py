@@ -282,7 +282,7 @@ def check_pairs(frame, path):
     if (counts < 2).any():
         lonely = counts.index[counts < 2]
         raise SourceError(f"{path}: {len(lonely)} user(s) with a single rating (e.g. user {lonely[0]}); "
-                          "keep users with at least 2 ratings")
+                          "keep users with at least 2 ratings (--min-user-ratings 2)")
 
 
 def drop_duplicates(frame, policy):

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from recbole_ganrs.data import BUNDLED, resolve_source, write_atomic
+from recbole_ganrs.data.prepare import source_record
 from recbole_ganrs.data.sidecar import check_inter_matches, read_sidecar, write_sidecar
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.files import check_output_folder, file_digest, json_digest
@@ -38,9 +39,10 @@ def dataset_name(source_name, request, generator):
 
 def sidecar_meta(generator, source, request, measured):
     src = resolve_source(source)
+    converted = source_record(src.inter_path.parent) if str(source) != BUNDLED else None
     return {"generator": generator.kind,
             "source": BUNDLED if str(source) == BUNDLED else str(src.inter_path.parent),
-            "source_sha1": file_digest(src.inter_path),
+            "source_sha1": file_digest(src.inter_path), **({"source_conversion": converted} if converted else {}),
             "request": asdict(request), "settings": generator.settings(), **measured}
 
 

@@ -2,7 +2,7 @@
 from tabulate import tabulate
 
 from recbole_ganrs.data import load_ratings, resolve_source
-from recbole_ganrs.data.sidecar import check_inter_matches, check_source_matches, read_sidecar, source_of
+from recbole_ganrs.data.sidecar import check_trusted, read_sidecar, source_of
 from recbole_ganrs.stats.fidelity import fidelity
 from recbole_ganrs.stats.structure import structure_row
 from recbole_ganrs.stats.table import dataset_row
@@ -19,8 +19,7 @@ def stats_rows(datasets, split=None):
         rows.append(dataset_row(src.name, ratings))
         origin = source_of(src.inter_path.parent)
         if origin:
-            check_inter_matches(src.inter_path.parent)
-            check_source_matches(src.inter_path.parent, resolve_source(origin).inter_path)
+            check_trusted(src.inter_path.parent)
             if origin not in sources:
                 sources[origin] = load_ratings(origin)
                 name = resolve_source(origin).name
