@@ -135,6 +135,16 @@ def test_cf4j_ties_keep_the_item_seen_first_in_the_test_set():
     assert rows[1]["precision"] == 1.0
     keys = preference("cf4j", users, items, 0)
     assert keys.tolist() == [0, -1, -2, 0, -4]  # minus each item's first row: higher comes first
+    # a classifier's equal votes: CF4J sees only the vote, so the test-list order decides, not the probability
+    from recbole_ganrs.evaluation.protocols import model_tie_break
+
+    probability = np.array([0.2, 0.9, 0.9, 0.2, 0.5])  # user 2's 40 and user 1's 20 are the surer votes
+    rows, _ = evaluate("paper", [1], users=users, items=items, scores=scores, ratings=ratings, ties="cf4j",
+                       tie_break=model_tie_break("cf4j", probability))
+    assert rows[1]["precision"] == 1.0  # the first-seen item 30 of both users, both hits
+    rows, _ = evaluate("paper", [1], users=users, items=items, scores=scores, ratings=ratings, ties="cf4j",
+                       tie_break=model_tie_break("random", probability))
+    assert rows[1]["precision"] == 0.0  # <reliability, vote>: the surer 40 and 20, both misses
 
 
 def test_nan_and_minus_infinity_are_never_recommended():

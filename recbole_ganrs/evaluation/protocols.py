@@ -83,6 +83,13 @@ def _test_ranking(pred, rank, k):
                    is_test & recommendable(top_scores), pred.users, pred.items, pred.scores, rank)
 
 
+def model_tie_break(ties, tie_break):
+    """The model's own tie-break (a classifier's reliability of its vote) under ``ties``: kept under
+    ``random``, the paper's <reliability, vote> ranking; dropped under ``cf4j``, whose ``findTopN`` sees one
+    prediction per item, so that its numbers are CF4J's exactly."""
+    return None if ties == "cf4j" else tie_break
+
+
 def _history(datasets, n_users, n_items):
     """(users x items) bool sparse matrix of the pairs in ``datasets`` (train and validation)."""
     parts = [(d.inter_feat[d.uid_field].numpy(), d.inter_feat[d.iid_field].numpy()) for d in datasets]
@@ -123,7 +130,8 @@ class Protocol:
         """(:class:`Ranking`, test predictions) of a trained model (RecBole's ``run`` result)."""
         pred = test_predictions(result["model"], result["test_data"], fields)
         keys = preference(ties, pred.users, pred.items, seed)
-        return _test_ranking(pred, within_user_rank(pred.users, pred.scores, pred.tie_break, keys), k), pred
+        rank = within_user_rank(pred.users, pred.scores, model_tie_break(ties, pred.tie_break), keys)
+        return _test_ranking(pred, rank, k), pred
 
     def allowed(self, model, pred, q):
         """Test rows that may be recommended at ``q`` (None: every recommendable prediction)."""
@@ -164,13 +172,13 @@ class FullProtocol(Protocol):
             items = np.arange(model.n_items)
             keys = (tie_keys(chunk[:, None], items[None, :], seed).astype(np.float64) if ties == "random"
                     else np.broadcast_to(-items.astype(np.float64), scores.shape))
-            cols = top_k_columns(scores, k, tie_break, keys)
+            cols = top_k_columns(scores, k, model_tie_break(ties, tie_break), keys)
             parts.append((cols, np.take_along_axis(scores, cols, 1),
                           np.take_along_axis(test_pos[chunk].toarray(), cols, 1) - 1))
         top_items = np.concatenate([p[0] for p in parts])
         top_scores = np.concatenate([p[1] for p in parts])
         keys = preference(ties, pred.users, pred.items, seed, first_seen=pred.items)  # the data's item order
-        rank = within_user_rank(pred.users, pred.scores, pred.tie_break, keys)
+        rank = within_user_rank(pred.users, pred.scores, model_tie_break(ties, pred.tie_break), keys)
         ranking = Ranking(users, np.concatenate([p[2] for p in parts]), top_items, top_scores,
                           recommendable(top_scores), pred.users, pred.items, pred.scores, rank)
         return ranking, pred

@@ -12,8 +12,10 @@ Two tie orders (``--ties``):
   candidates are not test items, the data's own item order (RecBole's internal ids,
   which follow each item's first appearance in the .inter file).
 
-A classifier's tie-break (the probability of its vote) comes before either order:
-the paper's <reliability, vote> tuples. NaN and -Infinity predictions are never
+Under ``random`` a classifier's tie-break (the probability of its vote) comes first: the
+paper's <reliability, vote> tuples. ``cf4j`` drops it: CF4J's ``findTopN`` sees one
+prediction per item, so a classifier's equal votes go by the test-list order, and the
+numbers are CF4J's exactly (evaluation/protocols.py, ``model_tie_break``). NaN and -Infinity predictions are never
 recommended (CF4J skips them): :func:`recommendable`.
 """
 import numpy as np

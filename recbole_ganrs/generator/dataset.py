@@ -13,7 +13,7 @@ from recbole_ganrs.data import BUNDLED, resolve_source, write_atomic
 from recbole_ganrs.data.prepare import source_record
 from recbole_ganrs.data.sidecar import check_inter_matches, read_sidecar, write_sidecar
 from recbole_ganrs.errors import GanrsError
-from recbole_ganrs.files import check_output_folder, file_digest, json_digest
+from recbole_ganrs.files import file_digest, json_digest
 
 
 def data_settings(generator, request):
@@ -62,8 +62,8 @@ def is_current(folder, generator, request, source_sha1):
 
 
 def write_dataset(generator, source, request, data_dir):
-    """Sample ``request`` from a fitted ``generator`` and write it with its sidecar; returns (.inter path, ratings)."""
-    check_output_folder(data_dir)
+    """Sample ``request`` from a fitted ``generator`` and write it with its sidecar; returns (.inter path, ratings).
+    ``data_dir`` was checked with the run's options (files.check_output_folder), before any fit."""
     ratings, measured = generator.sample_request(request)
     name = dataset_name(resolve_source(source).name, request, generator)
     folder = Path(data_dir) / name

@@ -18,17 +18,30 @@ from recbole_ganrs.errors import GanrsError
 SOURCE_SHAPE = "source"
 
 
+#: the steepest Zipf law a shape may ask for: at A = 10 the second-largest count is 1/1024 of the first
+MAX_ZIPF = 10.0
+
+
+def _number(text):
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
 def check_shape(shape, label):
-    """``shape`` as given, if it is source, uniform or zipf:A with A > 0."""
+    """``shape`` as given, if it is source, uniform or zipf:A with 0 < A <= MAX_ZIPF."""
     if shape in (SOURCE_SHAPE, "uniform"):
         return shape
     kind, _, exponent = str(shape).partition(":")
     try:
-        ok = kind == "zipf" and 0 < float(exponent) < float("inf")
+        ok = kind == "zipf" and 0 < float(exponent) <= MAX_ZIPF
     except ValueError:
         ok = False
     if not ok:
-        raise GanrsError(f"{label} must be source, uniform or zipf:A with A > 0, got {shape!r}")
+        raise GanrsError(f"{label} must be source, uniform or zipf:A with 0 < A <= {MAX_ZIPF:g}, got {shape!r}"
+                         + (" (beyond it the first user or item would hold nearly every rating)"
+                            if kind == "zipf" and _number(exponent) > MAX_ZIPF else ""))
     return shape
 
 
