@@ -47,6 +47,28 @@ def ranking_agreement(summary, source, synthetic, metric="f1"):
     return pd.DataFrame(rows, columns=["dataset", "q", "N", "kendall_tau", "spearman_rho", "models"])
 
 
+def gap_profile(summary, source, synthetic, metric="f1"):
+    """Per synthetic dataset and q, over every N: the Pearson r of the models' centred metric (each model's
+    mean minus the models' mean at that N) against the source's, and the ratio of their spreads (below 1:
+    the synthetic data compresses the gaps between models)."""
+    rows = []
+    column = f"{metric}_mean"
+    for q, part in summary.groupby("q", sort=False, dropna=False):
+        table = part.pivot_table(index=["N", "model"], columns="dataset", values=column, dropna=False)
+        if source not in table:
+            continue
+        centred = table - table.groupby(level="N").transform("mean")
+        for dataset in synthetic:
+            if dataset not in centred:
+                continue
+            both = centred[[source, dataset]].dropna()
+            a, b = both[source].to_numpy(), both[dataset].to_numpy()
+            ok = len(both) > 2 and a.std() > 0 and b.std() > 0
+            rows.append({"dataset": dataset, "q": q, "gap_r": float(np.corrcoef(a, b)[0, 1]) if ok else np.nan,
+                         "gap_spread": float(b.std() / a.std()) if a.std() > 0 else np.nan})
+    return pd.DataFrame(rows, columns=["dataset", "q", "gap_r", "gap_spread"])
+
+
 def paired_test(scores, model_a, model_b):
     """(users paired, mean difference a - b, Wilcoxon p) over the (seed, user) pairs both models have in
     ``scores`` (model, seed, user, value) of one dataset and q."""

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from recbole_ganrs.benchmark.ceiling import write_halves
 from recbole_ganrs.benchmark.plan import dataset_plan
 from recbole_ganrs.data import load_ratings, resolve_source
 from recbole_ganrs.files import file_digest
@@ -25,11 +26,21 @@ class BenchmarkDataset:
 
     name: str
     data_path: str
-    kind: str  # "source" or "synthetic"
+    kind: str  # "source", "synthetic", or "half" (a half of the source's users: ceiling.py)
     groups: tuple = ()  # report groups of a synthetic dataset (plan.py)
     generator: str = ""  # generator kind of a synthetic dataset
     settings: tuple = ()  # its generator settings, sorted (name, value) pairs
     request: SampleRequest = None  # its sample request
+    split: int = None  # a half's split number
+    half: str = ""  # "a" or "b"
+
+    @property
+    def replicate_group(self):
+        """What a synthetic dataset's replicates share: everything that made it but the dataset seed
+        (the fit seed in its settings, the request's seed); None for any other dataset."""
+        if self.kind != "synthetic":
+            return None
+        return (self.generator, tuple(kv for kv in self.settings if kv[0] != "seed"), replace(self.request, seed=0))
 
     def recbole_config(self):
         return {"dataset": self.name, "data_path": self.data_path}
@@ -97,4 +108,7 @@ def prepare_datasets(opts, log=print, fitted=None, plans=None):
                 log(f"note: {name}: {note}")
         datasets.append(BenchmarkDataset(name, str(data_dir), "synthetic", plan.groups, plan.generator,
                                          plan.settings, plan.request))
+    for split, side, name, folder in write_halves(opts.source, source.name, data_dir,
+                                                  getattr(opts, "ceiling_splits", 0), log):
+        datasets.append(BenchmarkDataset(name, folder, "half", split=split, half=side))
     return datasets, written

@@ -6,6 +6,8 @@ import sys
 import time
 
 import numpy as np
+import pandas as pd
+from tabulate import tabulate
 
 from recbole_ganrs.benchmark.datasets import check_plan, prepare_datasets, size_series
 from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, write_markdown
@@ -61,25 +63,68 @@ def current_results(results, sha1):
     return results[keep]
 
 
+def replicate_label(d):
+    """The stand-in table's row label of a synthetic dataset's replicates, from the fields they share."""
+    r = d.request
+    settings = "".join(f", {k}={v}" for k, v in sorted(d.settings) if k != "seed")
+    return f"{d.generator} u{r.users} i{r.items} {r.size_label()} std{r.std:g}{r.scenario_label()}{settings}"
+
+
+def standin_report(opts, datasets, tests, scores_of):
+    """The stand-in tables (standin.py) and their frame, when the run has replicates or a ceiling."""
+    from recbole_ganrs.benchmark.analysis import significant_agreement
+    from recbole_ganrs.benchmark.standin import standin_frames
+
+    synthetic = [d for d in datasets if d.kind == "synthetic"]
+    halves = {(d.split, d.half): d.name for d in datasets if d.kind == "half"}
+    ceiling = [(halves[(s, "a")], halves[(s, "b")]) for s in sorted({s for s, _ in halves})]
+    if not synthetic or not (ceiling or len(synthetic) > len({replicate_label(d) for d in synthetic})):
+        return [], pd.DataFrame()
+    groups = {}
+    for d in synthetic:
+        groups.setdefault(replicate_label(d), []).append(d.name)
+    kept = significant_agreement(tests, datasets[0].name, [d.name for d in synthetic])
+    pairs_kept = {} if kept.empty else {(t["dataset"], t["q"]): t["share same"] for t in kept.to_dict("records")}
+    qs = sorted(scores_of(datasets[0].name)["q"].unique(), key=lambda q: (pd.isna(q), q))
+    frame, verdicts = standin_frames(scores_of, datasets[0].name, groups, ceiling, list(opts.models), qs, pairs_kept)
+    if frame.empty:
+        return [], frame
+    label = LABELS[opts.metric_column]
+    tables = []
+    for q, part in frame.groupby("q", sort=False, dropna=False):
+        shown = part.drop(columns="q").assign(**{"share of ceiling": [
+            "-" if pd.isna(v) else f"{v:.0%}" for v in part["share of ceiling"]]})
+        title = (f"Stand-in: does each generator's data rank the models as the source does? {label}@{max(opts.ns)}, "
+                 f"{'every test item' if pd.isna(q) else f'q={q:g}'}; mean over replicates, 95% bootstrap interval "
+                 "(replicates and users), and the split-half ceiling (two halves of the source's users). "
+                 + " ".join(v for v in verdicts if v.startswith(f"q={q:g}:")))
+        tables.append((title, tabulate(shown.values.tolist(), headers=list(shown.columns), tablefmt="github",
+                                       floatfmt=".2f")))
+    return tables, frame
+
+
 def write_report(opts, datasets, stats, output):
     """Tables (printed and tables.md), analysis CSVs and plots from the results on disk."""
     store = ResultStore(output)
+    everything, datasets = datasets, [d for d in datasets if d.kind != "half"]  # halves: the stand-in table only
     names = [d.name for d in datasets]
-    sha1 = {d.name: d.sha1 for d in datasets}
+    sha1 = {d.name: d.sha1 for d in everything}
     results = current_results(store.results(), sha1)
     results = results[results["model"].isin(opts.models) & results["seed"].isin(opts.seeds)
-                      & (results["protocol"] == opts.protocol) & (results["ties"] == opts.ties)]
+                      & (results["protocol"] == opts.protocol) & (results["ties"] == opts.ties)
+                      & results["dataset"].isin(names)]
     subsets, results = results, results[results["subset"] == "all"]  # cold-user rows: the scenario table only
     stats_rows, stats_text = stats
     per_user = {row["dataset"]: row["#ratings"] / row["#users"] for row in stats_rows if row["#users"]}
     groups = report_groups(datasets)
+    scores_of = lambda d: store.user_scores(d, opts.models, opts.seeds, sha1[d], opts.protocol, opts.ties,  # noqa: E731
+                                            opts.metric_column)
     tables, summary, agreement, tests, claims = build_report(
         results, store.failed(), names, opts.models, names[0], stats_text, groups=groups,
-        size_series=size_series(datasets, per_user),
-        scores_of=lambda d: store.user_scores(d, opts.models, opts.seeds, sha1[d], opts.protocol, opts.ties,
-                                              opts.metric_column),
-        metric=opts.metric_column)
+        size_series=size_series(datasets, per_user), scores_of=scores_of, metric=opts.metric_column)
     written = []
+    standin_tables, standin = standin_report(opts, everything, tests, scores_of)
+    tables += standin_tables
     if opts.scenario_grid:
         scenario_tables, written = scenario_report(subsets, datasets, opts.scenario_grid, opts.models, max(opts.ns),
                                                    output, opts.metric_column)
@@ -90,7 +135,8 @@ def write_report(opts, datasets, stats, output):
              f"seeds {', '.join(map(str, opts.seeds))}; protocol {opts.protocol}; ties {opts.ties}; " \
              f"metric {LABELS[opts.metric_column]}\n\n"
     written = [write_markdown(tables, output / "tables.md", header=header), output / "results.csv", *written]
-    for frame, name in ((agreement, "ranking_agreement.csv"), (tests, "significance.csv"), (claims, "claims.csv")):
+    for frame, name in ((agreement, "ranking_agreement.csv"), (tests, "significance.csv"), (claims, "claims.csv"),
+                        (standin, "standin.csv")):
         if len(frame):
             with replaced_on_success(output / name) as tmp:
                 frame.to_csv(tmp, index=False)
@@ -121,7 +167,8 @@ def run_benchmark(opts, qs=None, plans=None):
 
     from recbole_ganrs.stats import format_stats, stats_rows
 
-    paths = [f"{d.data_path}/{d.name}" if d.kind == "synthetic" else opts.source for d in datasets]
+    paths = [f"{d.data_path}/{d.name}" if d.kind == "synthetic" else opts.source for d in datasets
+             if d.kind != "half"]
     table_rows, fidelity_rows, structure_rows = stats_rows(paths, benchmark_split()["split"]["RS"])
     stats_text = format_stats(table_rows, fidelity_rows, structure_rows)
     for table in stats_text:

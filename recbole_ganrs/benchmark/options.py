@@ -24,7 +24,7 @@ from recbole_ganrs.data import BUNDLED
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.evaluation import LABELS, PROTOCOLS, TIES
 from recbole_ganrs.files import check_output_folder
-from recbole_ganrs.limits import cores
+from recbole_ganrs.limits import check_seed, cores
 from recbole_ganrs.generator import GENERATORS
 from recbole_ganrs.models import PAPER_MODELS
 from recbole_ganrs.options import (
@@ -32,6 +32,8 @@ from recbole_ganrs.options import (
 )
 
 PAPER_SEEDS = [0, 1, 2]  # --paper: three seeds, so that model differences can be told from noise
+PAPER_DATASET_SEEDS = [0, 1, 2]  # --paper: three independent synthetic datasets of each kind
+PAPER_CEILING_SPLITS = 3  # --paper: three halvings of the source's users
 MAX_EPOCHS = 10_000
 #: --f1: CF4J's mean of per-user F1, or the F1 of the averaged precision and recall
 F1_KINDS = ("cf4j", "of-means")
@@ -52,6 +54,8 @@ class BenchmarkOptions(GeneratorOptions):
     metric: str = "f1"  # the metric of the tables, plots, agreement and claims
     f1: str = F1_KINDS[0]
     save_predictions: bool = False
+    dataset_seeds: Optional[list[int]] = None  # one independent synthetic dataset (fit + sample) per seed
+    ceiling_splits: int = 0  # split-half ceiling: K random halvings of the source's users (ceiling.py)
     output: Optional[str] = None  # None: results/<run name>
     address: Optional[str] = None
     cpus: Optional[int] = None
@@ -119,6 +123,14 @@ def add_benchmark_arguments(parser):
         help="metric of the tables, plots, ranking agreement and claims (default f1); results.csv has them all")
     add("--f1", choices=F1_KINDS, help="cf4j (default): mean of each user's F1, as CF4J computes it; of-means: "
                                        "2PR/(P+R) of the averaged precision and recall")
+    add("--dataset-seeds", type=int, nargs="+", metavar="S",
+        help="one independent synthetic dataset per seed (its fit and sample seeded by it; the trial seeds are "
+             "--seeds): fidelity and agreement are reported over these replicates (default: the first --seeds "
+             f"value; with --paper {' '.join(map(str, PAPER_DATASET_SEEDS))})")
+    add("--ceiling-splits", type=int, metavar="K",
+        help="split the source's users into random halves K times and train on each half: the agreement of two "
+             f"real halves is the ceiling beside every synthetic dataset's (default 0; with --paper "
+             f"{PAPER_CEILING_SPLITS})")
     add("--save-predictions", action="store_true", default=None,
         help="write each trial's ranked test predictions to <output>/predictions/<dataset>-<sha1>/")
     add("--output", help="results folder (default results/<run name>); re-running resumes it")
@@ -161,6 +173,10 @@ def options_from_args(args):
             values["generators"] = list(GENERATORS)
         if "seeds" not in explicit:
             values["seeds"] = list(PAPER_SEEDS)
+        if "dataset_seeds" not in explicit:
+            values["dataset_seeds"] = list(PAPER_DATASET_SEEDS)
+        if "ceiling_splits" not in explicit:
+            values["ceiling_splits"] = PAPER_CEILING_SPLITS
     opts = apply_quick(BenchmarkOptions(**values), explicit)
     validate(opts, explicit)
     return opts
@@ -175,6 +191,12 @@ def validate(opts, explicit=()):
     for key in ("ns", "models"):
         if not getattr(opts, key):
             raise GanrsError(f"--{key} needs at least one value")
+    for seed in opts.dataset_seeds or []:
+        check_seed(seed, "dataset seed")
+    if opts.dataset_seeds is not None and len(set(opts.dataset_seeds)) != len(opts.dataset_seeds):
+        raise GanrsError(f"--dataset-seeds repeats a seed: {opts.dataset_seeds}")
+    if not 0 <= opts.ceiling_splits <= 100:
+        raise GanrsError(f"--ceiling-splits must be in 0..100, got {opts.ceiling_splits}")
     if any(n < 1 for n in opts.ns):
         raise GanrsError(f"every N must be >= 1, got {opts.ns}")
     if opts.epochs is not None and opts.epochs < 1:

@@ -47,10 +47,25 @@ def grid_plan(opts):
         for users in opts.users:
             for samples, ratings in sizes:
                 for std in opts.std:
-                    request = SampleRequest(users, opts.items, samples, std, opts.dataset_seed, ratings, **scenario)
-                    for point in scenario_points(opts, request):
-                        plans += [SyntheticPlan(kind, v, point, (scenario_group(opts),)) for v in variants]
+                    for seed in replicate_seeds(opts):
+                        request = SampleRequest(users, opts.items, samples, std, seed, ratings, **scenario)
+                        for point in scenario_points(opts, request):
+                            plans += [SyntheticPlan(kind, with_seed(v, seed, opts), point, (scenario_group(opts),))
+                                      for v in variants]
     return plans
+
+
+def replicate_seeds(opts):
+    """The dataset seeds: one independent fit and sample per seed (``--dataset-seeds``; default the first
+    trial seed, as before replicates existed)."""
+    return list(getattr(opts, "dataset_seeds", None) or [opts.dataset_seed])
+
+
+def with_seed(settings, seed, opts):
+    """A grid point with its replicate's fit seed (left out for the default seed, so names and fits stay)."""
+    if seed == opts.dataset_seed:
+        return settings
+    return tuple(sorted((*settings, ("seed", seed))))
 
 
 def scenario_group(opts):
@@ -67,13 +82,15 @@ def scenario_points(opts, request):
 
 
 def paper_plan(opts):
-    std, seed = opts.std[0], opts.dataset_seed
+    std = opts.std[0]
     ganrs = ganrs_settings(opts.gan[0], opts.embedding_size[0])
     groups = {}
 
     def add(kind, settings, users, group, samples=None, ratings=None):
-        request = SampleRequest(users, PAPER_ITEMS, samples, std, seed, ratings)
-        groups.setdefault((kind, settings if kind == "ganrs" else (), request), []).append(group)
+        for seed in replicate_seeds(opts):
+            request = SampleRequest(users, PAPER_ITEMS, samples, std, seed, ratings)
+            point = with_seed(settings if kind == "ganrs" else (), seed, opts)
+            groups.setdefault((kind, point, request), []).append(group)
 
     for users, ratings in PAPER_RATINGS.items():
         add("ganrs", ganrs, users, GROUP_USERS, ratings=ratings)

@@ -11,7 +11,7 @@ import pandas as pd  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 from recbole_ganrs.benchmark.analysis import (  # noqa: E402
-    at_q, ranking_agreement, ranking_with_tests, significance, significant_agreement,
+    at_q, gap_profile, ranking_agreement, ranking_with_tests, significance, significant_agreement,
 )
 from recbole_ganrs.benchmark.claims import claims_table, size_claims_table  # noqa: E402
 from recbole_ganrs.evaluation import LABELS, METRICS  # noqa: E402
@@ -106,10 +106,13 @@ def side_by_side(summary, datasets, models, group="", metric="f1"):
     return tables
 
 
-def ranking_table(agreement, noise_aware, metric="f1"):
-    """Kendall tau / Spearman rho at each N, and beside them the significant-pair agreement."""
+def ranking_table(agreement, noise_aware, metric="f1", gaps=None):
+    """Kendall tau / Spearman rho at each N, and beside them the gap profile over all N and the significant-pair
+    agreement."""
     if agreement.empty:
         return []
+    gap = {} if gaps is None or gaps.empty else {
+        f"{t['dataset']}, {_q_label(t['q'])}": t for t in gaps.to_dict("records")}
     agreement = agreement.assign(row=[f"{d}, {_q_label(q)}" for d, q in zip(agreement["dataset"], agreement["q"])])
     tau = agreement.pivot_table(index="row", columns="N", values="kendall_tau", sort=False, dropna=False)
     label = LABELS[metric]
@@ -123,9 +126,13 @@ def ranking_table(agreement, noise_aware, metric="f1"):
         same = "-" if t is None or not t["significant on source"] else (
             f"{t['same order']}/{t['significant on source']} ({t['share same']:.0%}), "
             f"{t['significantly reversed']} reversed")
-        rows.append([r, *cells, f"{np.nanmean(tau.loc[r]):.2f}", same])
-    headers = ["dataset"] + [f"N={n}" for n in tau.columns] + ["mean tau", "source's significant pairs kept"]
+        g = gap.get(r)
+        profile = "-" if g is None or np.isnan(g["gap_r"]) else f"{g['gap_r']:.2f} (spread x{g['gap_spread']:.2f})"
+        rows.append([r, *cells, f"{np.nanmean(tau.loc[r]):.2f}", profile, same])
+    headers = (["dataset"] + [f"N={n}" for n in tau.columns]
+               + ["mean tau", "gap r, all N", "source's significant pairs kept"])
     return [(f"Ranking agreement vs the source: Kendall tau / Spearman rho of the {label} ranking at each N; "
+             "the gap profile (r of the models' centred means over all N, and the ratio of their spreads); "
              "of the model pairs significantly ordered on the source (paired Wilcoxon over (seed, user), Holm), "
              "those in the same order here and those significantly reversed",
              tabulate(rows, headers=headers, tablefmt="github"))]
@@ -233,7 +240,8 @@ def build_report(results, failed, datasets, models, source, stats_tables=(), gro
         if scores_of is not None:
             tests = significance(scores_of, present)
         agreement = ranking_agreement(summary, source, synthetic, metric)
-        tables += ranking_table(agreement, significant_agreement(tests, source, synthetic), metric)
+        tables += ranking_table(agreement, significant_agreement(tests, source, synthetic), metric,
+                                gap_profile(summary, source, synthetic, metric))
         claims = claims_table(summary, tests, present, model_order, metric)
         tables += frame_table("Paper claims, checked on every dataset (holds only when k = m cells agree)", claims)
         tables += frame_table("Paper claims: dataset size (every model, q and N, between consecutive datasets)",
