@@ -6,6 +6,8 @@ Ray worker through ``RAY_RUNTIME_ENV`` (see :func:`ray_runtime_env`).
 What it fixes (measured, see ../shared/DESIGN.md):
 - numpy 2 removed ``np.float_``, ``np.bool8`` and friends that RecBole's Config and
   Ray Tune's loggers still use: restore them as aliases of the real types.
+- scipy >= 1.13 dropped ``dok_matrix._update``, with which RecBole's LightGCN (and the
+  other graph models) build their adjacency matrix: put back the bulk update it was.
 - torch >= 2.6 loads with ``weights_only=True`` by default; RecBole checkpoints
   pickle a Config. We do *not* lower that default process-wide: the plugin's
   trainer (``recbole_ganrs.trainer``) writes plain state dicts instead.
@@ -37,6 +39,15 @@ def patch_numpy():
                 setattr(np, alias, getattr(np, target))
 
 
+def patch_scipy():
+    """``dok_matrix._update(dict)``, a bulk update without per-key checks, as scipy < 1.13 had it."""
+    from scipy.sparse import _dok
+
+    base = getattr(_dok, "_dok_base", None)
+    if base is not None and not hasattr(base, "_update"):
+        base._update = lambda self, data: self._dict.update(data)
+
+
 def quiet_known_warnings():
     """Deprecation notices from inside RecBole 1.2.1 and Ray 2.6.3: not our users' concern."""
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
@@ -48,6 +59,7 @@ def quiet_known_warnings():
 def setup_worker():
     """Ray worker setup hook: the same patches and filters as the driver."""
     patch_numpy()
+    patch_scipy()
     quiet_known_warnings()
 
 
@@ -57,4 +69,5 @@ def ray_runtime_env():
 
 
 patch_numpy()
+patch_scipy()
 quiet_known_warnings()

@@ -7,6 +7,8 @@ tensors and numbers and load them with ``weights_only=True``.
 """
 import functools
 
+import numpy as np
+import scipy.sparse as sp
 import torch
 
 
@@ -32,7 +34,7 @@ class SafeCheckpointMixin:
         """Load the best checkpoint saved by ``fit`` into the model."""
         checkpoint = self._load_checkpoint(self.saved_model_file)
         self.model.load_state_dict(checkpoint["state_dict"])
-        self.model.load_other_parameter(checkpoint.get("other_parameter"))
+        self.model.load_other_parameter(decode_other(checkpoint.get("other_parameter")))
 
     def _save_checkpoint(self, epoch, verbose=True, **kwargs):
         if not self.config["single_spec"] and self.config["local_rank"] != 0:
@@ -44,7 +46,7 @@ class SafeCheckpointMixin:
             "cur_step": self.cur_step,
             "best_valid_score": float(self.best_valid_score),
             "state_dict": self.model.state_dict(),
-            "other_parameter": self.model.other_parameter(),
+            "other_parameter": encode_other(self.model.other_parameter()),
             "optimizer": self.optimizer.state_dict(),
         }
         torch.save(state, path)
@@ -65,7 +67,7 @@ class SafeCheckpointMixin:
         self.cur_step = checkpoint["cur_step"]
         self.best_valid_score = checkpoint["best_valid_score"]
         self.model.load_state_dict(checkpoint["state_dict"])
-        self.model.load_other_parameter(checkpoint.get("other_parameter"))
+        self.model.load_other_parameter(decode_other(checkpoint.get("other_parameter")))
         self.optimizer.load_state_dict(checkpoint["optimizer"])
 
     def evaluate(self, eval_data, load_best_model=True, model_file=None, show_progress=False):
@@ -74,6 +76,40 @@ class SafeCheckpointMixin:
                 self.saved_model_file = model_file
             self.load_best_model()
         return super().evaluate(eval_data, load_best_model=False, show_progress=show_progress)
+
+
+def encode_other(values):
+    """A model's ``other_parameter()`` with scipy sparse matrices and numpy arrays as tensors (ItemKNN keeps
+    its similarity matrix as scipy CSR), so that the checkpoint loads weights-only."""
+    if not values:
+        return values
+    out = {}
+    for key, value in values.items():
+        if sp.issparse(value):
+            csr = value.tocsr()
+            out[key] = {"sparse_csr": torch.as_tensor(csr.data), "indices": torch.as_tensor(csr.indices),
+                        "indptr": torch.as_tensor(csr.indptr), "shape": list(csr.shape)}
+        elif isinstance(value, np.ndarray):
+            out[key] = {"ndarray": torch.as_tensor(value)}
+        else:
+            out[key] = value
+    return out
+
+
+def decode_other(values):
+    """The inverse of :func:`encode_other`."""
+    if not values:
+        return values
+    out = {}
+    for key, value in values.items():
+        if isinstance(value, dict) and "sparse_csr" in value:
+            out[key] = sp.csr_matrix((value["sparse_csr"].numpy(), value["indices"].numpy(), value["indptr"].numpy()),
+                                     shape=tuple(value["shape"]))
+        elif isinstance(value, dict) and "ndarray" in value:
+            out[key] = value["ndarray"].numpy()
+        else:
+            out[key] = value
+    return out
 
 
 @functools.cache

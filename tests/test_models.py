@@ -81,3 +81,23 @@ def test_vdeepmf_predicts_deterministically_but_trains_stochastically(tiny_confi
         assert torch.equal(model.score(users, items), model.score(users, items))
         model.train()
         assert not torch.equal(model.score(users, items), model.score(users, items))
+
+
+@pytest.mark.parametrize("name", ["ItemKNN", "LightGCN"])
+def test_recbole_baselines_train_and_reload_on_todays_stack(name, tiny_config):
+    """ItemKNN keeps a scipy matrix in its checkpoint (loaded weights-only here); LightGCN builds its graph
+    with scipy's removed dok_matrix._update (compat.py puts it back)."""
+    from recbole_ganrs.benchmark.trial import run_trial
+
+    spec = {"dataset": "tiny", "dataset_config": {"dataset": "tiny", "data_path": tiny_config["data_path"]},
+            "model": name, "seed": 0, "protocol": "full", "ties": "random", "ns": [2, 5], "qs": [4.0], "epochs": 2}
+    rows, per_user = run_trial(spec)
+    assert {r["N"] for r in rows} == {2, 5} and all(0 <= r["precision"] <= 1 for r in rows)
+    assert len(per_user["4.0"]["user"]) > 0
+
+
+def test_model_sets_expand_in_order():
+    from recbole_ganrs.models import BASELINE_MODELS, PAPER_MODELS, expand_models
+
+    assert expand_models(["paper+baselines"]) == PAPER_MODELS + BASELINE_MODELS
+    assert expand_models(["BPR", "baselines"]) == ["BPR"] + [m for m in BASELINE_MODELS if m != "BPR"]

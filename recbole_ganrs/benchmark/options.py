@@ -26,7 +26,7 @@ from recbole_ganrs.evaluation import LABELS, PROTOCOLS, TIES
 from recbole_ganrs.files import check_output_folder
 from recbole_ganrs.limits import check_seed, cores
 from recbole_ganrs.generator import GENERATORS
-from recbole_ganrs.models import PAPER_MODELS
+from recbole_ganrs.models import MODEL_SETS, PAPER_MODELS, expand_models
 from recbole_ganrs.options import (
     GeneratorOptions, add_generator_arguments, explicit_values, read_yaml, validate_generator_options,
 )
@@ -39,6 +39,7 @@ MAX_EPOCHS = 10_000
 F1_KINDS = ("cf4j", "of-means")
 #: --metric: any metric of results.csv but the F1 of means, which --f1 of-means selects
 HEADLINE_METRICS = tuple(m for m in LABELS if m != "f1_of_means")
+MODEL_SET_HELP = ", ".join(f"{name} ({' '.join(models)})" for name, models in MODEL_SETS.items())
 QUICK = {"epochs": 2, "samples": [100_000], "gan_steps": 500}  # --quick: a smoke run
 
 
@@ -108,7 +109,9 @@ def add_benchmark_arguments(parser):
     add("--paper", metavar="SOURCE",
         help="the paper's experiments on SOURCE (ml-100k or an atomic folder): Table IV, Experiment 3 "
              "(2000 and 8000 users), the samples sweep of Experiment 2, and the comparison generators")
-    add("--models", nargs="+", help="plugin models (default: the paper's six) or RecBole models, e.g. BPR")
+    add("--models", nargs="+", help="plugin models (default: the paper's six) or RecBole models, e.g. BPR, or "
+                                    f"sets joined with +: {MODEL_SET_HELP}, "
+                                    "e.g. paper+baselines")
     add("--seeds", type=int, nargs="+", help="one trial per model x dataset x seed; datasets are made with the "
                                               f"first (default 0; with --paper {' '.join(map(str, PAPER_SEEDS))})")
     add("--ns", type=int, nargs="+", help="numbers of recommendations N (default 2 4 6 8 10)")
@@ -177,6 +180,8 @@ def options_from_args(args):
             values["dataset_seeds"] = list(PAPER_DATASET_SEEDS)
         if "ceiling_splits" not in explicit:
             values["ceiling_splits"] = PAPER_CEILING_SPLITS
+    if "models" in values:
+        values["models"] = expand_models(values["models"]) if isinstance(values["models"], list) else values["models"]
     opts = apply_quick(BenchmarkOptions(**values), explicit)
     validate(opts, explicit)
     return opts

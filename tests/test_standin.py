@@ -1,0 +1,73 @@
+"""The stand-in measurement: gap profile, split-half ceiling, replicates and the stand-in table."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from recbole_ganrs.benchmark.analysis import gap_profile
+from recbole_ganrs.benchmark.ceiling import split_users
+from recbole_ganrs.benchmark.options import parse_options
+from recbole_ganrs.benchmark.plan import dataset_plan
+from recbole_ganrs.benchmark.report import summarise
+from recbole_ganrs.benchmark.standin import measures, standin_frames
+
+
+def test_gap_measures_by_hand():
+    source = np.array([0.50, 0.52, 0.60])  # centred: -0.04, -0.02, +0.06
+    half_gaps = np.array([0.48, 0.49, 0.53])  # centred: -0.02, -0.01, +0.03: same shape, half the spread
+    m = measures(source, half_gaps)
+    assert m["gap r"] == pytest.approx(1.0) and m["gap spread"] == pytest.approx(0.5)
+    assert m["Kendall tau"] == pytest.approx(1.0)
+    # a near-tie swapped: tau drops by a third, the gap profile hardly moves
+    m = measures(source, np.array([0.521, 0.52, 0.60]))
+    assert m["Kendall tau"] == pytest.approx(1 / 3) and m["gap r"] > 0.95
+
+
+def test_gap_profile_over_every_n():
+    rows = []
+    for dataset, gaps in (("real", (0.0, 0.1)), ("syn", (0.0, 0.05)), ("flat", (0.05, 0.0))):
+        for n, base in ((2, 0.3), (10, 0.6)):
+            for model, gap in zip("AB", gaps):
+                rows.append({"dataset": dataset, "model": model, "seed": 0, "protocol": "paper", "ties": "random",
+                             "q": 4.0, "N": n, "precision": 0, "recall": 0, "f1": base + gap})
+    profile = gap_profile(summarise(pd.DataFrame(rows)), "real", ["syn", "flat"]).set_index("dataset")
+    assert profile.loc["syn", "gap_r"] == pytest.approx(1.0) and profile.loc["syn", "gap_spread"] == pytest.approx(0.5)
+    assert profile.loc["flat", "gap_r"] == pytest.approx(-1.0)
+
+
+def test_halves_are_disjoint_cover_the_users_and_differ_by_split():
+    users = np.repeat(np.arange(101), 3)
+    a, b = split_users(users, 0)
+    assert not a & b and a | b == set(range(101)) and abs(len(a) - len(b)) <= 1
+    assert split_users(users, 0) == (a, b) and split_users(users, 1)[0] != a
+
+
+def test_dataset_seeds_make_independent_replicates():
+    opts = parse_options(["--users", "100", "--generators", "ganrs", "statistical", "--dataset-seeds", "0", "4"])
+    plans = dataset_plan(opts)
+    assert sorted((p.generator, p.request.seed, dict(p.settings).get("seed")) for p in plans) == [
+        ("ganrs", 0, None), ("ganrs", 4, 4), ("statistical", 0, None), ("statistical", 4, 4)]
+    paper = parse_options(["--paper", "ml-100k"])
+    assert paper.dataset_seeds == [0, 1, 2] and paper.ceiling_splits == 3
+
+
+def test_standin_table_ranks_a_faithful_generator_above_a_flat_one():
+    rng = np.random.default_rng(0)
+    models, users = ["A", "B", "C", "D"], 300
+    effect = np.array([0.0, 0.02, 0.05, 0.1])
+
+    def frame(gaps):
+        values = 0.5 + gaps[None, :] + rng.normal(0, 0.05, (users, len(models)))
+        return pd.DataFrame([{"model": m, "seed": 0, "q": 4.0, "user": u, "value": values[u, j]}
+                             for u in range(users) for j, m in enumerate(models)])
+
+    data = {"real": frame(effect), "ha": frame(effect), "hb": frame(effect), "good0": frame(0.8 * effect),
+            "good1": frame(0.8 * effect), "flat0": frame(effect[::-1] * 0.1), "flat1": frame(effect[::-1] * 0.1)}
+    rows, verdicts = standin_frames(data.get, "real", {"good": ["good0", "good1"], "flat": ["flat0", "flat1"]},
+                                    [("ha", "hb")], models, [4.0])
+    table = rows.set_index(["generator", "measure"])
+    assert table.loc[("good", "gap r"), "mean"] > 0.95 > 0 > table.loc[("flat", "gap r"), "mean"]
+    assert table.loc[("good", "gap spread"), "mean"] == pytest.approx(0.8, abs=0.1)
+    assert 0.9 < table.loc[("good", "gap r"), "share of ceiling"] < 1.1
+    lo, hi = (float(x) for x in table.loc[("good", "gap r"), "interval"].strip("[]").split(", "))
+    assert lo <= table.loc[("good", "gap r"), "mean"] <= hi
+    assert verdicts[0].startswith("q=4: good stands in best") and "beats flat in 100%" in verdicts[0]
