@@ -70,6 +70,30 @@ def replicate_label(d):
     return f"{d.generator} u{r.users} i{r.items} {r.size_label()} std{r.std:g}{r.scenario_label()}{settings}"
 
 
+def replicate_summary(datasets, *row_lists):
+    """Per table of rows (fidelity, structure): each replicate group's mean ± std over its dataset seeds, for
+    the groups with more than one replicate."""
+    label_of = {d.name: replicate_label(d) for d in datasets if d.kind == "synthetic"}
+    tables = []
+    for rows in row_lists:
+        frame = pd.DataFrame([r for r in rows if r.get("dataset") in label_of])
+        if frame.empty:
+            continue
+        frame["generator"] = frame["dataset"].map(label_of)
+        numeric = [c for c in frame.columns if c not in ("dataset", "generator") and
+                   pd.api.types.is_numeric_dtype(frame[c])]
+        grouped = frame.groupby("generator", sort=False)
+        if grouped.size().max() < 2:
+            continue
+        mean, std = grouped[numeric].mean(), grouped[numeric].std()
+        cells = [[g, int(grouped.size()[g])] + ["-" if pd.isna(mean.loc[g, c]) else
+                                                f"{mean.loc[g, c]:.3g}±{std.loc[g, c]:.2g}" for c in numeric]
+                 for g in mean.index]
+        tables.append("Over the dataset replicates (mean ± std over dataset seeds):\n"
+                      + tabulate(cells, headers=["generator", "replicates", *numeric], tablefmt="github"))
+    return tables
+
+
 def standin_report(opts, datasets, tests, scores_of):
     """The stand-in tables (standin.py) and their frame, when the run has replicates or a ceiling."""
     from recbole_ganrs.benchmark.analysis import significant_agreement
@@ -171,6 +195,7 @@ def run_benchmark(opts, qs=None, plans=None):
              if d.kind != "half"]
     table_rows, fidelity_rows, structure_rows = stats_rows(paths, benchmark_split()["split"]["RS"])
     stats_text = format_stats(table_rows, fidelity_rows, structure_rows)
+    stats_text += replicate_summary(datasets, fidelity_rows, structure_rows)
     for table in stats_text:
         print(table, end="\n\n")
 
