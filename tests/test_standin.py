@@ -71,3 +71,31 @@ def test_standin_table_ranks_a_faithful_generator_above_a_flat_one():
     lo, hi = (float(x) for x in table.loc[("good", "gap r"), "interval"].strip("[]").split(", "))
     assert lo <= table.loc[("good", "gap r"), "mean"] <= hi
     assert verdicts[0].startswith("q=4: good stands in best") and "beats flat in 100%" in verdicts[0]
+
+
+def test_the_cli_prints_a_stand_in_table_with_replicates_and_a_ceiling(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from recbole_ganrs.data import load_ratings
+    from tests.conftest import write_dataset
+
+    ratings = load_ratings("ml-100k")
+    source = write_dataset(tmp_path, "ml-slice", ratings[ratings["user_id"].isin(
+        sorted(ratings["user_id"].unique(), key=int)[:120])])
+    out = tmp_path / "out"
+    cmd = [sys.executable, str(Path(__file__).resolve().parent.parent / "run_benchmark.py"), "--source", str(source),
+           "--users", "80", "--items", "150", "--ratings", "3000", "--generators", "statistical",
+           "--dataset-seeds", "0", "1", "--ceiling-splits", "1", "--models", "DeepMF", "Pop", "--epochs", "1",
+           "--output", str(out), "--data-dir", str(tmp_path / "data"), "--cpus", "2", "--no-progress"]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Stand-in: does each generator's data rank the models as the source does?" in done.stdout
+    assert "Over the dataset replicates (mean ± std over dataset seeds)" in done.stdout
+    standin = pd.read_csv(out / "standin.csv")
+    assert set(standin["generator"]) >= {"split-half ceiling", "statistical u80 i150 r3000 std2.5"}
+    assert set(standin.loc[standin["generator"] != "split-half ceiling", "replicates"]) == {2}
+    results = pd.read_csv(out / "results.csv")
+    assert {"ml-slice-half0a", "ml-slice-half0b"} <= set(results["dataset"])  # the halves are trained
+    assert "ml-slice-half0a" not in (out / "tables.md").read_text().split("Stand-in")[0]  # but not tabled
