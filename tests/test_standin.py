@@ -17,6 +17,10 @@ def test_gap_measures_by_hand():
     m = measures(source, half_gaps)
     assert m["gap r"] == pytest.approx(1.0) and m["gap spread"] == pytest.approx(0.5)
     assert m["Kendall tau"] == pytest.approx(1.0)
+    assert m["gap concordance"] == pytest.approx(2 * 0.5 / (1 + 0.25))  # same shape, half the size: 0.8
+    # every model tied but for noise a hundred times smaller: r can still be high, concordance is ~0
+    tiny = measures(source, 0.5 + (source - source.mean()) / 100)
+    assert tiny["gap r"] == pytest.approx(1.0) and tiny["gap concordance"] < 0.03
     # a near-tie swapped: tau drops by a third, the gap profile hardly moves
     m = measures(source, np.array([0.521, 0.52, 0.60]))
     assert m["Kendall tau"] == pytest.approx(1 / 3) and m["gap r"] > 0.95
@@ -66,10 +70,11 @@ def test_standin_table_ranks_a_faithful_generator_above_a_flat_one():
                                     [("ha", "hb")], models, [4.0])
     table = rows.set_index(["generator", "measure"])
     assert table.loc[("good", "gap r"), "mean"] > 0.95 > 0 > table.loc[("flat", "gap r"), "mean"]
+    assert table.loc[("good", "gap concordance"), "mean"] > 0.9
     assert table.loc[("good", "gap spread"), "mean"] == pytest.approx(0.8, abs=0.1)
     assert 0.9 < table.loc[("good", "gap r"), "share of ceiling"] < 1.1
-    lo, hi = (float(x) for x in table.loc[("good", "gap r"), "interval"].strip("[]").split(", "))
-    assert lo <= table.loc[("good", "gap r"), "mean"] <= hi
+    lo, hi = (float(x) for x in table.loc[("good", "gap concordance"), "interval"].strip("[]").split(", "))
+    assert lo <= table.loc[("good", "gap concordance"), "mean"] <= hi
     assert verdicts[0].startswith("q=4: good stands in best") and "beats flat in 100%" in verdicts[0]
 
 

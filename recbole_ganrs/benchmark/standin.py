@@ -4,9 +4,13 @@ intervals and each measure as a share of the split-half ceiling (ceiling.py).
 Every measure compares the models' mean metric at the largest N (from the per-user values, so that users
 can be resampled) on a synthetic dataset with the same on the source:
 
-- ``gap r`` (the headline): Pearson r of the models' centred means (each model's mean minus the mean of
-  the models), the shape of the gaps between models. Near-ties weigh little and large gaps much, as they
-  should: six models within 0.01 F1 of each other make any rank measure mostly count noise;
+- ``gap concordance`` (the headline): Lin's concordance correlation of the models' centred means (each
+  model's mean minus the mean of the models), 2 a.b / (|a|^2 + |b|^2): 1 only when every gap between models
+  has the same direction *and size* as on the source. Near-ties weigh little and large gaps much, as they
+  should (six models within 0.01 F1 of each other make any rank measure mostly count noise), and a dataset
+  on which every model scores the same gets 0, where a correlation would read the shape of its noise;
+- ``gap r``: Pearson r of the same centred means, the shape of the gaps alone (scale-free: it can be high
+  for gaps a hundred times too small, which ``gap spread`` then shows);
 - ``gap spread``: the synthetic gaps' spread over the source's (std of the centred means): below 1, the
   synthetic data compresses the differences between models (an interval about 1 is right);
 - ``Kendall tau`` of the models' means, the rank measure the paper's "same ranking" claim reads;
@@ -17,7 +21,7 @@ Intervals: 95% percentile bootstrap, two-stage: a replicate (a dataset seed; a s
 at random, then the users of both datasets resampled, each user carrying its values for every model
 averaged over the trial seeds. The ceiling compares half B with half A of the same split; a measure's share
 of the ceiling is its mean over the ceiling's mean. "How sure" a best generator is: the share of bootstrap
-draws in which its gap r beats the runner-up's.
+draws in which its gap concordance beats the runner-up's.
 """
 import numpy as np
 import pandas as pd
@@ -27,7 +31,8 @@ from recbole_ganrs.benchmark.analysis import at_q
 
 BOOTSTRAP = 400
 LEVEL = 0.95
-MEASURES = ("gap r", "gap spread", "Kendall tau")
+MEASURES = ("gap concordance", "gap r", "gap spread", "Kendall tau")
+HEADLINE = MEASURES[0]
 #: the bootstrap's own stream, apart from every generator and trial seed
 BOOTSTRAP_STREAM = 0xB007
 
@@ -46,7 +51,9 @@ def measures(source_means, synthetic_means):
     sa, sb = a.std(), b.std()
     r = float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))) if sa > 0 and sb > 0 else np.nan
     tau = float(kendalltau(source_means, synthetic_means).statistic) if sa > 0 and sb > 0 else np.nan
-    return {"gap r": r, "gap spread": float(sb / sa) if sa > 0 else np.nan, "Kendall tau": tau}
+    concordance = float(2 * np.dot(a, b) / (np.dot(a, a) + np.dot(b, b))) if sa > 0 else np.nan
+    return {"gap concordance": concordance, "gap r": r, "gap spread": float(sb / sa) if sa > 0 else np.nan,
+            "Kendall tau": tau}
 
 
 def bootstrap(pairs, rng, draws=BOOTSTRAP):
@@ -111,18 +118,18 @@ def _row(q, label, measure, point, draws, ceiling, replicates):
 
 
 def _verdict(q, points_of, draws_of, ceiling):
-    """One line per q: the generator with the highest mean gap r, and the share of bootstrap draws in which
-    it beats the runner-up."""
+    """One line per q: the generator with the highest mean gap concordance, and the share of bootstrap draws
+    in which it beats the runner-up."""
     if not points_of:
         return []
-    ranked = sorted(points_of, key=lambda g: -np.nan_to_num(points_of[g]["gap r"], nan=-2))
+    ranked = sorted(points_of, key=lambda g: -np.nan_to_num(points_of[g][HEADLINE], nan=-2))
     best = ranked[0]
-    line = f"q={q:g}: {best} stands in best (gap r {points_of[best]['gap r']:.2f}"
-    if ceiling.get("gap r"):
-        line += f", {points_of[best]['gap r'] / ceiling['gap r']:.0%} of the ceiling"
+    line = f"q={q:g}: {best} stands in best ({HEADLINE} {points_of[best][HEADLINE]:.2f}"
+    if ceiling.get(HEADLINE):
+        line += f", {points_of[best][HEADLINE] / ceiling[HEADLINE]:.0%} of the ceiling"
     line += ")"
     if len(ranked) > 1:
         second = ranked[1]
-        sure = float(np.mean(draws_of[best]["gap r"] > draws_of[second]["gap r"]))
+        sure = float(np.mean(draws_of[best][HEADLINE] > draws_of[second][HEADLINE]))
         line += f"; it beats {second} in {sure:.0%} of bootstrap draws"
     return [line]
