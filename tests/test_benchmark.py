@@ -180,8 +180,10 @@ def test_paper_plan_shares_datasets_between_experiments():
     from recbole_ganrs.benchmark.plan import GROUP_GENERATORS, GROUP_SAMPLES, GROUP_USERS, dataset_plan
 
     opts = parse_options(["--paper", "ml-100k"])
-    assert opts.seeds == [0, 1, 2]
+    assert opts.seeds == [0, 1, 2] and opts.dataset_seeds == [0, 1, 2]
     plans = dataset_plan(opts)
+    assert len(plans) == 30  # three replicates of each below
+    plans = [p for p in plans if p.request.seed == 0]
     by = {(p.generator, p.request.users, p.request.samples or p.request.ratings): p.groups for p in plans}
     assert len(plans) == 10  # Table IV's 2 rating counts + 4 draws (GANRS), 2 sizes x 2 comparison generators
     assert set(by[("ganrs", 2000, 353_269)]) == {GROUP_USERS, GROUP_GENERATORS}
