@@ -35,12 +35,14 @@ class BenchmarkDataset:
     half: str = ""  # "a" or "b"
 
     @property
-    def replicate_group(self):
-        """What a synthetic dataset's replicates share: everything that made it but the dataset seed
-        (the fit seed in its settings, the request's seed); None for any other dataset."""
+    def replicate_label(self):
+        """What a synthetic dataset's replicates share, as the stand-in table's row label: everything that made
+        it but the dataset seed (the fit seed in its settings, the request's seed); None for any other dataset."""
         if self.kind != "synthetic":
             return None
-        return (self.generator, tuple(kv for kv in self.settings if kv[0] != "seed"), replace(self.request, seed=0))
+        r = self.request
+        settings = "".join(f", {k}={v}" for k, v in sorted(self.settings) if k != "seed")
+        return f"{self.generator} u{r.users} i{r.items} {r.size_label()} std{r.std:g}{r.scenario_label()}{settings}"
 
     def recbole_config(self):
         return {"dataset": self.name, "data_path": self.data_path}

@@ -63,17 +63,10 @@ def current_results(results, sha1):
     return results[keep]
 
 
-def replicate_label(d):
-    """The stand-in table's row label of a synthetic dataset's replicates, from the fields they share."""
-    r = d.request
-    settings = "".join(f", {k}={v}" for k, v in sorted(d.settings) if k != "seed")
-    return f"{d.generator} u{r.users} i{r.items} {r.size_label()} std{r.std:g}{r.scenario_label()}{settings}"
-
-
 def replicate_summary(datasets, *row_lists):
     """Per table of rows (fidelity, structure): each replicate group's mean ± std over its dataset seeds, for
     the groups with more than one replicate."""
-    label_of = {d.name: replicate_label(d) for d in datasets if d.kind == "synthetic"}
+    label_of = {d.name: d.replicate_label for d in datasets if d.kind == "synthetic"}
     tables = []
     for rows in row_lists:
         frame = pd.DataFrame([r for r in rows if r.get("dataset") in label_of])
@@ -102,11 +95,11 @@ def standin_report(opts, datasets, tests, scores_of):
     synthetic = [d for d in datasets if d.kind == "synthetic"]
     halves = {(d.split, d.half): d.name for d in datasets if d.kind == "half"}
     ceiling = [(halves[(s, "a")], halves[(s, "b")]) for s in sorted({s for s, _ in halves})]
-    if not synthetic or not (ceiling or len(synthetic) > len({replicate_label(d) for d in synthetic})):
+    if not synthetic or not (ceiling or len(synthetic) > len({d.replicate_label for d in synthetic})):
         return [], pd.DataFrame()
     groups = {}
     for d in synthetic:
-        groups.setdefault(replicate_label(d), []).append(d.name)
+        groups.setdefault(d.replicate_label, []).append(d.name)
     kept = significant_agreement(tests, datasets[0].name, [d.name for d in synthetic])
     pairs_kept = {} if kept.empty else {(t["dataset"], t["q"]): t["share same"] for t in kept.to_dict("records")}
     qs = sorted(scores_of(datasets[0].name)["q"].unique(), key=lambda q: (pd.isna(q), q))

@@ -47,32 +47,9 @@ class TopLists:
     relevant: np.ndarray
     n_relevant: np.ndarray
 
-    @classmethod
-    def from_ranks(cls, users, rank, relevant, k, recommendable=None):
-        """From one row per test interaction: its user, its rank within the user, whether it is relevant,
-        and whether it may be recommended (refused rows still count as relevant). The ranks must put every
-        refused row after the user's recommendable ones (a threshold on the ranked score, NaN last), so that
-        the filled slots are a prefix."""
-        relevant = np.asarray(relevant, bool)
-        user_ids, uid = np.unique(users, return_inverse=True)
-        uid = uid.reshape(-1)
-        allowed = np.ones(len(uid), bool) if recommendable is None else np.asarray(recommendable, bool)
-        filled, hits = np.zeros((len(user_ids), k), bool), np.zeros((len(user_ids), k), bool)
-        top = (rank < k) & allowed
-        filled[uid[top], rank[top]] = True
-        hits[uid[top], rank[top]] = relevant[top]
-        n_relevant = np.bincount(uid, weights=relevant, minlength=len(user_ids)).astype(np.int64)
-        return cls(user_ids, filled, hits, n_relevant)
-
     def select(self, mask):
         """The lists of the users in ``mask`` (a bool array over :attr:`users`)."""
         return TopLists(self.users[mask], self.filled[mask], self.relevant[mask], self.n_relevant[mask])
-
-    @staticmethod
-    def concat(parts):
-        parts = list(parts)
-        return TopLists(*(np.concatenate([getattr(p, f) for p in parts]) for f in
-                          ("users", "filled", "relevant", "n_relevant")))
 
 
 def per_user(lists, n):
