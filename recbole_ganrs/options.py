@@ -18,6 +18,7 @@ from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.files import check_output_folder
 from recbole_ganrs.generator import GAN_KINDS, GENERATORS, setting_default
 from recbole_ganrs.generator.pairing import PAIRINGS
+from recbole_ganrs.generator.rating_head import CENTRE_MATCHINGS
 from recbole_ganrs.generator.ratings import RATING_MODELS
 from recbole_ganrs.generator.scenario import SOURCE_SHAPE, check_shape, parse_cold
 from recbole_ganrs.devices import DEVICES, resolve_device
@@ -48,6 +49,7 @@ class GeneratorOptions:
     rating_model: str = setting_default("ganrs", "rating_model")
     match_shapes: bool = setting_default("ganrs", "match_shapes")
     assignment_temperature: float = setting_default("ganrs", "assignment_temperature")
+    centre_matching: str = setting_default("ganrs", "centre_matching")
     seeds: list[int] = field(default_factory=lambda: [0])  # the datasets are made with the first
     data_dir: str = "dataset_atomic"
     # scenarios (generator/scenario.py), applied to every dataset of the run
@@ -119,6 +121,11 @@ def add_generator_arguments(parser, users_help=None):
         help="ganrs: 0 assigns each draw to its nearest user and item (the reference); above 0 draws one of "
              "the nearest at this temperature, so that draws spread over neighbouring pairs "
              f"(default {d.assignment_temperature:g})")
+    add("--centre-matching", choices=list(CENTRE_MATCHINGS),
+        help="ganrs --rating-model calibrated: the synthetic users' and items' centres are mapped onto the real "
+             "embeddings' distribution before the rating head rates them: quantiles (each principal axis's "
+             "whole marginal) or moments (mean and covariance only, as before 2026-12-02) "
+             f"(default {d.centre_matching})")
     add("--duplicates", choices=list(DUPLICATE_POLICIES),
         help="a source's repeated (user, item) pairs: error (default), or keep the first, the last or the mean "
              "(rounded to the scale) rating, as RecBole's rm_dup_inter")
@@ -151,7 +158,7 @@ def generator_settings(opts, kind, grid_point=()):
             settings[key] = getattr(opts, key)
     if kind == "ganrs":
         settings.update(pairing=opts.pairing, rating_model=opts.rating_model, match_shapes=opts.match_shapes,
-                        assignment_temperature=opts.assignment_temperature)
+                        assignment_temperature=opts.assignment_temperature, centre_matching=opts.centre_matching)
     return settings
 
 
@@ -262,6 +269,7 @@ def validate_generator_options(opts, explicit=()):
     default = GeneratorOptions()
     for key, owners in (("gan", ["ganrs"]), ("embedding_size", ["ganrs"]), ("rating_model", ["ganrs"]),
                         ("pairing", ["ganrs"]), ("match_shapes", ["ganrs"]), ("assignment_temperature", ["ganrs"]),
+                        ("centre_matching", ["ganrs"]),
                         ("gan_steps", ["ganrs", "cfgan"]), ("gan_batch_size", ["ganrs", "cfgan"])):
         if getattr(opts, key) != getattr(default, key) and not set(owners) & set(opts.generators):
             raise GanrsError(f"the {', '.join(opts.generators)} generator has no setting {key} "

@@ -13,11 +13,12 @@ Halves are written once per source content under ``<data dir>/halves/<source sha
 """
 import numpy as np
 
+from recbole_ganrs import seeds
 from recbole_ganrs.data import load_ratings, write_atomic
 from recbole_ganrs.files import file_digest
 
-#: the SeedSequence entropy of the halves, apart from every generator, trial and scenario stream
-HALVES_STREAM = 0x4A1F
+#: bumped when the split changes, so that halves written by an older one are not reused
+HALVES_FORMAT = 2  # 2: the seed plan (seeds.py)
 
 
 def half_names(source_name, split):
@@ -26,7 +27,7 @@ def half_names(source_name, split):
 
 def split_users(users, split):
     """(half A, half B) of the unique ``users`` for split number ``split`` (sizes differ by at most one)."""
-    rng = np.random.default_rng(np.random.SeedSequence([HALVES_STREAM, split]))
+    rng = seeds.rng(split, "halves", "users")
     shuffled = rng.permutation(np.unique(users))
     return set(shuffled[: len(shuffled) // 2]), set(shuffled[len(shuffled) // 2 :])
 
@@ -35,7 +36,7 @@ def write_halves(source, source_name, data_dir, splits, log=print):
     """Write (or reuse) the halves of ``splits`` splits of ``source``; returns [(split, side, name, folder)]."""
     from pathlib import Path
 
-    root = Path(data_dir).resolve() / "halves" / file_digest(_inter(source))[:12]
+    root = Path(data_dir).resolve() / "halves" / f"{file_digest(_inter(source))[:12]}-f{HALVES_FORMAT}"
     ratings, out = None, []
     for split in range(splits):
         for side, name in zip("ab", half_names(source_name, split)):

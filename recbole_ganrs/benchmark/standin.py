@@ -27,14 +27,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau
 
+from recbole_ganrs import seeds
 from recbole_ganrs.benchmark.analysis import at_q
 
 BOOTSTRAP = 400
 LEVEL = 0.95
 MEASURES = ("gap concordance", "gap r", "gap spread", "Kendall tau")
 HEADLINE = MEASURES[0]
-#: the bootstrap's own stream, apart from every generator and trial seed
-BOOTSTRAP_STREAM = 0xB007
 
 
 def user_table(scores, q, models):
@@ -78,7 +77,7 @@ def standin_frames(scores_of, source, groups, ceiling, models, qs, pairs_kept=No
     """(rows, verdicts) over ``qs``. ``groups``: {label: [synthetic dataset names, one per replicate]};
     ``ceiling``: [(half A name, half B name)] per split; ``scores_of(name)`` the per-user frame;
     ``pairs_kept``: {(dataset, q): share} from the significance tests."""
-    rng = np.random.default_rng(np.random.SeedSequence([BOOTSTRAP_STREAM, seed]))
+    rng = seeds.rng(seed, "bootstrap", "draws")
     rows, verdicts = [], []
     for q in qs:
         source_table = user_table(scores_of(source), q, models)

@@ -28,6 +28,7 @@ from recbole_ganrs.files import replaced_on_success
 from recbole_ganrs.models.base import RatingRecommender
 from recbole_ganrs.quick_start import run
 from recbole_ganrs.registry import get_model
+from recbole_ganrs.seeds import stream
 
 
 def learns_relevance(model_class):
@@ -35,7 +36,8 @@ def learns_relevance(model_class):
 
 
 def base_config(spec, workdir):
-    config = {**spec["dataset_config"], **spec.get("recbole", {}), "seed": spec["seed"], "reproducibility": True,
+    config = {**spec["dataset_config"], **spec.get("recbole", {}), "seed": stream(spec["seed"], "trial", "recbole"),
+              "reproducibility": True,
               "checkpoint_dir": str(workdir), "state": "WARNING", "show_progress": False}
     if spec.get("epochs"):
         config["epochs"] = spec["epochs"]
@@ -69,7 +71,8 @@ def evaluate(result, spec, q_values):
     """(rows, per-user metrics at the largest N) of a trained model at each q, under the trial's protocol."""
     protocol = get_protocol(spec["protocol"])
     rating_field, label_field = result["config"]["RATING_FIELD"], result["config"]["LABEL_FIELD"]
-    ranking, pred = protocol.rank(result, [rating_field, label_field], spec["ties"], spec["seed"], max(spec["ns"]))
+    ranking, pred = protocol.rank(result, [rating_field, label_field], spec["ties"],
+                                  stream(spec["seed"], "trial", "ties"), max(spec["ns"]))
     curve = result.get("valid_curve") or []
     extra = {"share_full_n": test_items_share(pred.users, max(spec["ns"])), "epochs_run": len(curve),
              "best_epoch": best_epoch(curve, result["valid_score_bigger"])}

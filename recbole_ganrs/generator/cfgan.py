@@ -31,6 +31,8 @@ from tqdm.auto import tqdm
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.generator.base import SyntheticGenerator, ratings_frame
 from recbole_ganrs.generator.ratings import collect_pairs, to_scale
+from recbole_ganrs import seeds
+from recbole_ganrs.seeds import stream, torch_generator
 
 NOISE_SIZE = 100
 USER_CHUNK = 1024  # synthetic users generated at a time
@@ -60,7 +62,7 @@ class CFGANStyle(SyntheticGenerator):
     """GAN over users' raw rating vectors (one slot per source item); see the module docstring."""
 
     kind = "cfgan"
-    fit_format = 2
+    fit_format = 3  # 3: the seed plan (seeds.py)
     hidden: int = 128
     gan_steps: int = 2000
     gan_batch_size: int = 64
@@ -79,19 +81,19 @@ class CFGANStyle(SyntheticGenerator):
 
     def _train(self, mask, scaled):
         """BCE GAN (Adam 1e-4, beta1 0.5) on batches of real users, densified per batch."""
-        torch.manual_seed(self.seed)
+        torch.manual_seed(stream(self.seed, "fit", "cfgan_init"))
         n_users, n_items = mask.shape
         gen, disc = VectorGenerator(n_items, self.hidden), discriminator(n_items, self.hidden)
         opt_g = torch.optim.Adam(gen.parameters(), lr=1e-4, betas=(0.5, 0.999))
         opt_d = torch.optim.Adam(disc.parameters(), lr=1e-4, betas=(0.5, 0.999))
         bce, batch = nn.BCEWithLogitsLoss(), min(self.gan_batch_size, n_users)
         ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
-        rng = np.random.default_rng(self.seed)
+        rng, noise = seeds.rng(self.seed, "fit", "cfgan"), torch_generator(self.seed, "fit", "cfgan_noise")
         for _ in tqdm(range(self.gan_steps), desc="CFGAN-style training", leave=False,
                       disable=None if self.progress else True):
             rows = rng.choice(n_users, batch, replace=False)
             real = torch.from_numpy(np.hstack([mask[rows].toarray(), scaled[rows].toarray()]))
-            p, v = gen(torch.randn(batch, NOISE_SIZE))
+            p, v = gen(torch.randn(batch, NOISE_SIZE, generator=noise))
             fake = torch.cat([p, p * v], dim=1)
             d_loss = bce(disc(real), ones) + bce(disc(fake.detach()), zeros)
             opt_d.zero_grad()
@@ -111,19 +113,19 @@ class CFGANStyle(SyntheticGenerator):
         gen = VectorGenerator(n_items, self.hidden)
         gen.load_state_dict(self._state["generator"])
         gen.eval()
-        noise_gen = torch.Generator().manual_seed(request.seed)
+        noise_gen, pair_gen = (torch_generator(request.seed, "sample", name) for name in ("noise", "pairing"))
         with torch.no_grad():  # one (rated probability, value) vector per synthetic user
             vectors = [gen(torch.randn(min(USER_CHUNK, users - start), NOISE_SIZE, generator=noise_gen))
                        for start in range(0, users, USER_CHUNK)]
         if request.ratings is None:  # one Bernoulli round, then the most rated items and at most `samples`
-            user, item, value = (np.concatenate(x) for x in zip(*self._round(vectors, noise_gen)))
+            user, item, value = (np.concatenate(x) for x in zip(*self._round(vectors, pair_gen)))
             user, item, value = self._restrict(user, item, value, request.items, request.samples, request.seed)
         else:  # Bernoulli rounds over the same users until `ratings` distinct pairs, on the most likely items
             keep = torch.argsort(-sum(p.sum(0) for p, _ in vectors), stable=True)[: request.items]
             mask = torch.zeros(n_items, dtype=torch.bool)
             mask[keep] = True
             vectors = [(p * mask, v) for p, v in vectors]
-            rounds = (chunk for _ in itertools.count() for chunk in self._round(vectors, noise_gen, shuffle=True))
+            rounds = (chunk for _ in itertools.count() for chunk in self._round(vectors, pair_gen, shuffle=True))
             user, item, value = collect_pairs(rounds, request, n_items, self.kind)
         if len(user) == 0:
             raise GanrsError("cfgan: the generator rated no item for any user; train it longer (--gan-steps)")
@@ -132,15 +134,15 @@ class CFGANStyle(SyntheticGenerator):
         return ratings_frame(user, item, rating)[0], meta
 
     @staticmethod
-    def _round(vectors, noise_gen, shuffle=False):
+    def _round(vectors, gen, shuffle=False):
         """One Bernoulli draw of every user's items: (user, item, value) per chunk of users (in a seeded
         random order with ``shuffle``, so that a cut at N pairs favours no user)."""
         start = 0
         for p, v in vectors:
-            u, i = torch.nonzero(torch.bernoulli(p, generator=noise_gen), as_tuple=True)
+            u, i = torch.nonzero(torch.bernoulli(p, generator=gen), as_tuple=True)
             values = v[u, i]
             if shuffle:
-                order = torch.randperm(len(u), generator=noise_gen)
+                order = torch.randperm(len(u), generator=gen)
                 u, i, values = u[order], i[order], values[order]
             yield u.numpy() + start, i.numpy(), values.numpy().astype(np.float64)
             start += len(p)
@@ -153,6 +155,6 @@ class CFGANStyle(SyntheticGenerator):
             keep = np.isin(item, np.argsort(-counts, kind="stable")[:items])
             user, item, value = user[keep], item[keep], value[keep]
         if len(user) > samples:
-            keep = np.sort(np.random.default_rng(seed).choice(len(user), samples, replace=False))
+            keep = np.sort(seeds.rng(seed, "sample", "subset").choice(len(user), samples, replace=False))
             user, item, value = user[keep], item[keep], value[keep]
         return user, item, value

@@ -63,10 +63,12 @@ def kdtree_lloyd(points, n_clusters, seed=0, max_iter=20):
 
 def fit_centres(points, n_clusters, seed=0, points_per_cluster=10, max_iter=20):
     """k-means centres [n_clusters, d] from a random subsample of ``points``."""
-    subset = subsample(points, n_clusters * points_per_cluster, seed)
+    # the subsample and the k-means start: two streams spawned from the clusters' seed
+    subset_seed, start_seed = (int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(2))
+    subset = subsample(points, n_clusters * points_per_cluster, subset_seed)
     if n_clusters > SKLEARN_MAX_CLUSTERS:
-        return kdtree_lloyd(subset, n_clusters, seed, max_iter)
-    kmeans = KMeans(n_clusters, init="random", n_init=1, max_iter=max_iter, random_state=seed)
+        return kdtree_lloyd(subset, n_clusters, start_seed, max_iter)
+    kmeans = KMeans(n_clusters, init="random", n_init=1, max_iter=max_iter, random_state=start_seed)
     return kmeans.fit(subset).cluster_centers_.astype(np.float32)
 
 

@@ -40,7 +40,7 @@ def dataset_name(source_name, request, generator):
 def sidecar_meta(generator, source, request, measured):
     src = resolve_source(source)
     converted = source_record(src.inter_path.parent) if str(source) != BUNDLED else None
-    return {"generator": generator.kind,
+    return {"generator": generator.kind, "format": generator.fit_format,
             "source": BUNDLED if str(source) == BUNDLED else str(src.inter_path.parent),
             "source_sha1": file_digest(src.inter_path), **({"source_conversion": converted} if converted else {}),
             "request": asdict(request), "settings": generator.settings(), **measured}
@@ -48,7 +48,7 @@ def sidecar_meta(generator, source, request, measured):
 
 def is_current(folder, generator, request, source_sha1):
     """True when ``folder`` holds a dataset made from the source content ``source_sha1`` (not just its path)
-    by this generator kind, settings and request."""
+    by this generator kind, format (a new one samples differently), settings and request."""
     try:
         meta = read_sidecar(folder)
         if meta is None or not (Path(folder) / f"{Path(folder).name}.inter").is_file():
@@ -56,7 +56,8 @@ def is_current(folder, generator, request, source_sha1):
         check_inter_matches(folder, meta)
     except GanrsError:
         return False  # edited or damaged since: made again
-    same = json.loads(json.dumps({"kind": generator.kind, "request": asdict(request), "settings": generator.settings(),
+    same = json.loads(json.dumps({"kind": generator.kind, "format": generator.fit_format, "request": asdict(request),
+                                  "settings": generator.settings(),
                                   "source_sha1": source_sha1}))
     return {k: meta.get("generator" if k == "kind" else k) for k in same} == same
 

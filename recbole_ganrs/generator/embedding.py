@@ -11,6 +11,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from recbole_ganrs.seeds import stream, torch_generator
+
 
 @dataclass
 class EmbeddingFit:
@@ -43,7 +45,7 @@ def _rmse(model, u, i, r):
 def fit_embeddings(user_idx, item_idx, ratings, n_users, n_items, size=5, epochs=20,
                    batch_size=256, learning_rate=0.005, holdout=0.1, seed=0, progress=True, device="cpu"):
     """Train a dot-product MF on (user_idx, item_idx, rating) arrays; return its embeddings."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch_generator(seed, "fit", "embedding")
     u = torch.as_tensor(user_idx, dtype=torch.long, device=device)
     i = torch.as_tensor(item_idx, dtype=torch.long, device=device)
     r = torch.as_tensor(ratings, dtype=torch.float32, device=device)
@@ -51,7 +53,7 @@ def fit_embeddings(user_idx, item_idx, ratings, n_users, n_items, size=5, epochs
     n_hold = int(len(r) * holdout)
     hold, train = order[:n_hold], order[n_hold:]
     init_scale = float(np.sqrt(max(r.mean().item(), 1e-3) / size) * 2)
-    torch.manual_seed(seed)
+    torch.manual_seed(stream(seed, "fit", "embedding_init"))
     model = DotProductMF(n_users, n_items, size, init_scale).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=learning_rate)
     bar = tqdm(range(epochs), desc="embedding (DeepMF)", disable=None if progress else True, leave=False)

@@ -10,6 +10,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from recbole_ganrs.seeds import stream, torch_generator
+
 NOISE_SIZE = 100
 #: the GAN variants: the papers' BCE GAN, and a Wasserstein GAN with gradient penalty
 GAN_KINDS = ("gan", "wgan")
@@ -52,7 +54,7 @@ def train_gan(data, kind="gan", steps=20000, batch_size=32, seed=0, progress=Tru
     ``lr_scale`` multiplies the reference learning rates (larger batches take larger steps)."""
     if kind not in GAN_KINDS:
         raise ValueError(f"gan kind must be one of {GAN_KINDS}, not '{kind}'")
-    torch.manual_seed(seed)
+    torch.manual_seed(stream(seed, "fit", "gan_init"))
     data = data.to(device)
     gen, disc = Generator(data.shape[1]).to(device), Discriminator(data.shape[1]).to(device)
     if kind == "gan":
@@ -64,13 +66,13 @@ def train_gan(data, kind="gan", steps=20000, batch_size=32, seed=0, progress=Tru
         opt_g = torch.optim.Adam(gen.parameters(), lr=1e-4 * lr_scale, betas=(0.5, 0.9))
         opt_d = torch.optim.Adam(disc.parameters(), lr=1e-4 * lr_scale, betas=(0.5, 0.9))
         critic_steps = 5
-    sampler = torch.Generator().manual_seed(seed)
+    sampler, noise = torch_generator(seed, "fit", "gan_batches"), torch_generator(seed, "fit", "gan_noise")
     bar = tqdm(range(steps), desc=f"{kind.upper()} training", disable=None if progress else True, leave=False)
     for step in bar:
         for _ in range(critic_steps):
             real = data[torch.randint(len(data), (batch_size,), generator=sampler).to(device)]
             with torch.no_grad():
-                fake = gen(torch.randn(batch_size, gen.noise_size, device=device))
+                fake = gen(torch.randn(batch_size, gen.noise_size, generator=noise).to(device))
             if kind == "gan":
                 d_loss = bce(disc(real), ones) + bce(disc(fake), zeros)
             else:
@@ -78,7 +80,7 @@ def train_gan(data, kind="gan", steps=20000, batch_size=32, seed=0, progress=Tru
             opt_d.zero_grad()
             d_loss.backward()
             opt_d.step()
-        fake = gen(torch.randn(batch_size, gen.noise_size, device=device))
+        fake = gen(torch.randn(batch_size, gen.noise_size, generator=noise).to(device))
         g_loss = bce(disc(fake), ones) if kind == "gan" else -disc(fake).mean()
         opt_g.zero_grad()
         g_loss.backward()

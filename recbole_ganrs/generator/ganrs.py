@@ -18,6 +18,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from recbole_ganrs import seeds
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.generator.base import SyntheticGenerator, ratings_frame
 from recbole_ganrs.generator.clustering import Clusters
@@ -26,9 +27,10 @@ from recbole_ganrs.generator.gan import GAN_KINDS, Generator, train_gan
 from recbole_ganrs.generator.pairing import (PAIRINGS, affinity, check_cells, draw_pairs, fit_scaling,
                                              target_counts, user_moments, whole_counts)
 from recbole_ganrs.generator.privacy import dcr_report
-from recbole_ganrs.generator.rating_head import draw_ratings, fit_rating_head, moment_match, user_mean_spread
+from recbole_ganrs.generator.rating_head import CENTRE_MATCHINGS, draw_ratings, fit_rating_head, user_mean_spread
 from recbole_ganrs.generator.ratings import RATING_MODELS, collect_pairs, draw_chunks, to_scale
 from recbole_ganrs.generator.scenario import shape_sizes
+from recbole_ganrs.seeds import stream, torch_generator
 
 SAMPLE_CHUNK = 1 << 18  # draws generated, assigned and merged at a time
 FIT_DRAWS, FIT_DRAWS_PER_CLUSTER = 500_000, 20  # draws the clusters are fitted on
@@ -47,8 +49,8 @@ class GANRS(SyntheticGenerator):
     """The GANRS generator (scikit-learn style: settings here, learnt state after ``fit``)."""
 
     kind = "ganrs"
-    fit_format = 7
-    sampling_settings = ("pairing", "rating_model", "match_shapes", "assignment_temperature")
+    fit_format = 8  # 8: the seed plan (seeds.py)
+    sampling_settings = ("pairing", "rating_model", "match_shapes", "assignment_temperature", "centre_matching")
     min_source = (100, 5, 5)
 
     embedding_size: int = 5
@@ -62,6 +64,7 @@ class GANRS(SyntheticGenerator):
     rating_model: str = "calibrated"
     match_shapes: bool = True  # the draws pairing: cluster sizes follow the shapes (plain k-means if False)
     assignment_temperature: float = 1.0
+    centre_matching: str = "quantiles"  # the calibrated head's centres: "quantiles" or "moments" (rating_head.py)
     seed: int = 0
     progress: bool = True
 
@@ -75,6 +78,9 @@ class GANRS(SyntheticGenerator):
             raise GanrsError(f"gan must be one of {', '.join(GAN_KINDS)}, not '{self.gan}'")
         if self.rating_model not in RATING_MODELS:
             raise GanrsError(f"rating_model must be one of {', '.join(RATING_MODELS)}, not '{self.rating_model}'")
+        if self.centre_matching not in CENTRE_MATCHINGS:
+            raise GanrsError(f"centre_matching must be one of {', '.join(CENTRE_MATCHINGS)}, "
+                             f"not '{self.centre_matching}'")
         if self.pairing not in PAIRINGS:
             raise GanrsError(f"pairing must be one of {', '.join(PAIRINGS)}, not '{self.pairing}'")
         if self.pairing == "shapes" and self.rating_model != "calibrated":
@@ -105,7 +111,7 @@ class GANRS(SyntheticGenerator):
         generator = train_gan((dense - mean) / std, kind=self.gan, steps=self.gan_steps,
                               batch_size=self.gan_batch_size, seed=self.seed, progress=self.progress,
                               lr_scale=self.gan_batch_size / REFERENCE_GAN_BATCH, device=self.device)
-        keep = torch.randperm(len(dense), generator=torch.Generator().manual_seed(self.seed))[:REAL_SAMPLE]
+        keep = torch.randperm(len(dense), generator=torch_generator(self.seed, "fit", "real_sample"))[:REAL_SAMPLE]
         rating_class = np.searchsorted(np.asarray(summary.rating_values), r)
         head = fit_rating_head(emb.users[user_idx], emb.items[item_idx], rating_class, len(summary.rating_values),
                                seed=self.seed)
@@ -139,7 +145,7 @@ class GANRS(SyntheticGenerator):
     def _iter_dense(self, n, std, seed):
         """``n`` generated <user emb, item emb, rating> rows (de-standardised; endless when n is None),
         chunk by chunk."""
-        gen, noise_gen = self._generator(), torch.Generator().manual_seed(seed)
+        gen, noise_gen = self._generator(), torch_generator(seed, "sample", "noise")
         mean, scale = self._state["column_mean"].to(self.device), self._state["column_std"].to(self.device)
         with torch.no_grad():
             for size in draw_chunks(n, SAMPLE_CHUNK):  # the same noise on every device (drawn on the CPU)
@@ -171,8 +177,10 @@ class GANRS(SyntheticGenerator):
         sized = self.pairing == "draws" and self.match_shapes  # the shapes pairing sets the counts itself
         activity = shape_sizes(r.activity, s.user_activity) if sized else None
         popularity = shape_sizes(r.popularity, s.item_popularity) if sized else None
-        user_clusters = Clusters.fit(dense[:, :k], r.users, r.seed, activity, temperature=t)
-        item_clusters = Clusters.fit(dense[:, k : 2 * k], r.items, r.seed + 1, popularity, temperature=t)
+        user_clusters = Clusters.fit(dense[:, :k], r.users, stream(r.seed, "sample", "user_clusters"), activity,
+                                     temperature=t)
+        item_clusters = Clusters.fit(dense[:, k : 2 * k], r.items, stream(r.seed, "sample", "item_clusters"),
+                                     popularity, temperature=t)
         return user_clusters, item_clusters, dense
 
     def follows_shapes(self):
@@ -205,7 +213,7 @@ class GANRS(SyntheticGenerator):
         with tqdm(total=request.samples, desc="sampling", unit="draw", unit_scale=True,
                   disable=None if self.progress else True, leave=False) as bar:
             user_clusters, item_clusters, fit_draws = self._fit_clusters(request)
-            rng, t = np.random.default_rng([request.seed, 2]), self.assignment_temperature
+            rng, t = seeds.rng(request.seed, "sample", "assignment"), self.assignment_temperature
 
             def chunks():
                 for dense in self._iter_dense(request.samples, request.std, request.seed):
@@ -220,8 +228,9 @@ class GANRS(SyntheticGenerator):
             else:
                 user, item, value = collect_pairs(chunks(), request, request.items, self.kind)
         if self.rating_model == "calibrated":
-            users = moment_match(user_clusters.centres, self._state["real_users"].numpy())
-            items = moment_match(item_clusters.centres, self._state["real_items"].numpy())
+            match = CENTRE_MATCHINGS[self.centre_matching]
+            users = match(user_clusters.centres, self._state["real_users"].numpy())
+            items = match(item_clusters.centres, self._state["real_items"].numpy())
             rating = draw_ratings(self._state["rating_head"], users, items, user, item, s.rating_values,
                                   s.rating_shares, seed=request.seed, spread=self._state["user_mean_spread"])
         else:
@@ -234,7 +243,7 @@ class GANRS(SyntheticGenerator):
     def _shape_pairs(self, request, user_clusters, item_clusters, draws, total):
         """``total`` (user, item) pairs at the request's shapes, each user's items where its draws lie."""
         k, s, t = self.embedding_size, self.summary, self.assignment_temperature
-        rng = np.random.default_rng([request.seed, 3])
+        rng = seeds.rng(request.seed, "sample", "shape_assignment")
         user = user_clusters.assign(draws[:, :k], t, rng)
         item = item_clusters.assign(draws[:, k : 2 * k], t, rng)
         mean, cov = user_moments(user, draws[:, k : 2 * k], request.users)

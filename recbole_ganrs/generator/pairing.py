@@ -27,6 +27,7 @@ import torch
 
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.generator.clustering import ordered_shares
+from recbole_ganrs.seeds import torch_generator
 
 PAIRINGS = ("shapes", "draws")
 SHRINK = 10.0  # draws' worth of the overall moments added to each user's: few draws, broad affinity
@@ -125,7 +126,7 @@ def whole_counts(counts, total):
 def draw_pairs(logk, a, b, row_counts, seed):
     """Each row u's ``row_counts[u]`` distinct items, each about as likely as its probability P_ui
     (sequential Poisson sampling: the smallest U / P, U uniform, seeded), sorted by user then item."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch_generator(seed, "sample", "pairing")
     n_cols = logk.shape[1]
     row_counts = torch.as_tensor(row_counts)
     users, items = [], []

@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from recbole_ganrs.seeds import stream, torch_generator
+
 HIDDEN, EPOCHS, BATCH, LR = 32, 8, 1024, 0.01
 SHARE_STEPS = 50
 TILT_STEPS = 30
@@ -81,8 +83,8 @@ class RatingHead(nn.Module):
 
 def fit_rating_head(user_emb, item_emb, rating_class, n_classes, seed=0):
     """Train the head on real (user embedding, item embedding, rating class) rows; returns its state dict."""
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(stream(seed, "fit", "rating_head_init"))
+    gen = torch_generator(seed, "fit", "rating_head")
     u = torch.as_tensor(user_emb, dtype=torch.float32)
     i = torch.as_tensor(item_emb, dtype=torch.float32)
     y = torch.as_tensor(rating_class, dtype=torch.long)
@@ -110,6 +112,25 @@ def moment_match(points, reference):
     target = np.linalg.cholesky(np.cov(reference, rowvar=False) + eye)
     white = np.linalg.solve(source, (points - points.mean(0)).T)
     return (target @ white).T + reference.mean(0)
+
+
+def quantile_match(points, reference):
+    """``points`` moment-matched to ``reference``, then, along each principal axis of ``reference``, each
+    coordinate replaced by the reference's quantile at the point's rank on that axis: the marginals of the
+    reference's whole distribution, not just its two moments (the rank order on every axis is kept)."""
+    matched, reference = moment_match(points, reference), np.asarray(reference, np.float64)
+    if len(matched) < 2:
+        return matched
+    mean = reference.mean(0)
+    axes = np.linalg.svd(reference - mean, full_matrices=False)[2]  # rows: principal axes
+    coords, real = (matched - mean) @ axes.T, (reference - mean) @ axes.T
+    ranks = (np.argsort(np.argsort(coords, axis=0, kind="stable"), axis=0) + 0.5) / len(coords)
+    mapped = np.column_stack([np.quantile(real[:, d], ranks[:, d]) for d in range(real.shape[1])])
+    return mapped @ axes + mean
+
+
+#: how the synthetic centres are mapped onto the real embeddings before the head rates them
+CENTRE_MATCHINGS = {"quantiles": quantile_match, "moments": moment_match}
 
 
 def share_offsets(logits, shares, steps=SHARE_STEPS):
@@ -155,5 +176,5 @@ def draw_ratings(state, user_centres, item_centres, user, item, rating_values, r
         for _ in range(MATCH_ROUNDS):  # the share offsets narrow the spread the tilt set, and the tilt the shares
             logits = tilt_user_means(logits + share_offsets(logits, rating_shares), user, rating_values, spread)
     probs = torch.softmax(logits + share_offsets(logits, rating_shares), dim=1)
-    drawn = torch.multinomial(probs, 1, generator=torch.Generator().manual_seed(seed)).squeeze(1).numpy()
+    drawn = torch.multinomial(probs, 1, generator=torch_generator(seed, "sample", "ratings")).squeeze(1).numpy()
     return np.asarray(rating_values, dtype=np.float64)[drawn]

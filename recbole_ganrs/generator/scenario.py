@@ -13,6 +13,7 @@ changed goes into the dataset's sidecar.
 """
 import numpy as np
 
+from recbole_ganrs import seeds
 from recbole_ganrs.errors import GanrsError
 
 SOURCE_SHAPE = "source"
@@ -104,7 +105,7 @@ def cold_start(ratings, column, share, k, rng):
 def apply_scenario(ratings, request):
     """The cold-start and binary settings of ``request`` applied to a generator's sample; returns
     (ratings, {what was changed}, for the sidecar) — ({} when the request has none)."""
-    measured, rng = {}, np.random.default_rng([request.seed, 3])
+    measured, rng = {}, seeds.rng(request.seed, "sample", "scenario")
     for column, cold, label in (("user_id", request.cold_users, "cold_users"),
                                 ("item_id", request.cold_items, "cold_items")):
         if cold is not None and cold[0] > 0:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
+from recbole_ganrs import seeds
 from recbole_ganrs.generator.base import SyntheticGenerator, ratings_frame
 from recbole_ganrs.generator.ratings import collect_pairs, draw_chunks
 from recbole_ganrs.generator.scenario import shape_sizes
@@ -25,7 +26,7 @@ class StatisticalGenerator(SyntheticGenerator):
     """Activity, popularity and rating shares sampled independently from the source's distributions."""
 
     kind = "statistical"
-    fit_format = 2
+    fit_format = 3  # 3: the seed plan (seeds.py)
     seed: int = 0
     progress: bool = True
 
@@ -36,7 +37,7 @@ class StatisticalGenerator(SyntheticGenerator):
         return {}  # the source summary is all it learns
 
     def _sample(self, request):
-        s, rng = self.summary, np.random.default_rng(request.seed)
+        s, rng = self.summary, seeds.rng(request.seed, "sample", "statistical")
         users, items = request.users, request.items
         user_p = rng.choice(shape_sizes(request.activity, s.user_activity), users)
         item_p = rng.choice(shape_sizes(request.popularity, s.item_popularity), items)

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from recbole_ganrs.seeds import stream, torch_generator
+
 MF_RANK, MF_EPOCHS, MF_BATCH, MF_HOLDOUT = 8, 12, 8192, 0.1
 BIAS_SWEEPS, BIAS_REG = 20, 1.0  # light ridge: biases of users with few ratings shrink a little
 
@@ -39,8 +41,8 @@ def bias_rmse(user, item, r):
 
 def mf_rmse(user, item, r, seed=0):
     """Held-out RMSE of a rank-8 matrix factorisation with biases (Adam, large batches, fixed epochs)."""
-    gen = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
+    gen = torch_generator(seed, "measure", "mf")
+    torch.manual_seed(stream(seed, "measure", "mf_init"))
     u, i, y = torch.as_tensor(user), torch.as_tensor(item), torch.as_tensor(r, dtype=torch.float32)
     order = torch.randperm(len(y), generator=gen)
     n_hold = max(1, int(len(y) * MF_HOLDOUT))
@@ -79,18 +81,21 @@ def test_items_per_user(counts, split):
     return float(test.mean())
 
 
-def structure_row(name, ratings, split=None):
-    """The structure measures of one (user_id, item_id, rating) frame."""
+def spread_measures(ratings):
+    """The measures that need no model fit (within-user, user-mean and item-mean std, bias RMSE), unrounded."""
     user, item, r = _codes(ratings)
     frame = pd.DataFrame({"u": user, "i": item, "r": r})
     per_user = frame.groupby("u")["r"]
     within = per_user.std(ddof=0)[per_user.size() >= 2]
+    return {"within-user std": float(within.mean()), "user-mean std": float(per_user.mean().std(ddof=0)),
+            "item-mean std": float(frame.groupby("i")["r"].mean().std(ddof=0)), "bias RMSE": bias_rmse(user, item, r)}
+
+
+def structure_row(name, ratings, split=None):
+    """The structure measures of one (user_id, item_id, rating) frame."""
+    user, item, r = _codes(ratings)
     n_users, n_items = user.max() + 1, item.max() + 1
-    row = {"dataset": name,
-           "within-user std": round(float(within.mean()), 3),
-           "user-mean std": round(float(per_user.mean().std(ddof=0)), 3),
-           "item-mean std": round(float(frame.groupby("i")["r"].mean().std(ddof=0)), 3),
-           "bias RMSE": round(bias_rmse(user, item, r), 3),
+    row = {"dataset": name, **{k: round(v, 3) for k, v in spread_measures(ratings).items()},
            "MF RMSE": round(mf_rmse(user, item, r), 3),
            "density %": round(float(100.0 * len(r) / (n_users * n_items)), 3)}
     if split is not None:

@@ -1,0 +1,50 @@
+"""The seed plan: every random stream is a named ``numpy.random.SeedSequence`` spawn of a seed.
+
+A seed the user gives seeds a *role*, and each role's streams are spawns of it:
+``stream(S, "sample", "pairing")`` is the child "pairing" of the child "sample" of
+SeedSequence(S), a name's index in ``PLAN`` being its spawn key. So dataset seed 0 and
+trial seed 0 share no stream, and the GAN noise, the clustering, the pairing and the
+ratings of one sample are independent draws (one bare ``manual_seed(seed)`` each once
+gave them the same numbers). The names live here and only here: a new stream is a new
+name at the end of its role's tuple (appending keeps every other stream's numbers).
+"""
+import numpy as np
+import torch
+
+PLAN = {
+    # a generator's fit seed (``GANRS(seed=S)``)
+    "fit": ("embedding", "embedding_init", "gan_init", "gan_batches", "gan_noise", "real_sample",
+            "rating_head", "rating_head_init", "cfgan", "cfgan_init", "cfgan_noise"),
+    # a sample request's seed (``sample(..., seed=S)``; the benchmark's dataset seed seeds fit and sample)
+    "sample": ("noise", "user_clusters", "item_clusters", "assignment", "shape_assignment", "pairing",
+               "ratings", "scenario", "subset", "statistical"),
+    # a benchmark trial seed (``--seeds``): RecBole's own seed (its split, init and batches) and the tie keys
+    "trial": ("recbole", "ties"),
+    # a ceiling split (``--ceiling-splits``), the stand-in bootstrap, the structure measures' MF fit
+    "halves": ("users",),
+    "bootstrap": ("draws",),
+    "measure": ("mf", "mf_init"),
+}
+ROLES = tuple(PLAN)
+
+
+def sequence(seed, role, name):
+    """The SeedSequence of stream ``name`` of ``role`` under ``seed``."""
+    if role not in PLAN or name not in PLAN[role]:
+        raise KeyError(f"no stream {role}/{name} in the seed plan")
+    return np.random.SeedSequence(int(seed), spawn_key=(ROLES.index(role), PLAN[role].index(name)))
+
+
+def stream(seed, role, name):
+    """The stream's seed as one integer in 0..2**32-1 (for torch, scikit-learn, RecBole)."""
+    return int(sequence(seed, role, name).generate_state(1, np.uint32)[0])
+
+
+def rng(seed, role, name):
+    """A numpy Generator on the stream."""
+    return np.random.default_rng(sequence(seed, role, name))
+
+
+def torch_generator(seed, role, name):
+    """A CPU torch Generator on the stream."""
+    return torch.Generator().manual_seed(stream(seed, role, name))
