@@ -16,7 +16,8 @@ from recbole_ganrs.registry import get_model, get_trainer
 def prepare(model=None, dataset=None, config_file_list=None, config_dict=None, cmd_args=()):
     """Config, dataset and the three RecBole dataloaders for one run."""
     config = Config(model, dataset, config_file_list, config_dict, cmd_args)
-    inter = os.path.join(config["data_path"], f"{config['dataset']}.inter")
+    parts = config["benchmark_filename"]  # a pre-split dataset (evaluation/splits.py): its training part is checked
+    inter = os.path.join(config["data_path"], f"{config['dataset']}.{parts[0] + '.' if parts else ''}inter")
     if not os.path.isfile(inter):
         raise SourceError(f"dataset '{config['dataset']}' not found: no file {inter} (check data_path)")
     if issubclass(config.model_class, RatingRecommender):

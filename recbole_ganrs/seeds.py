@@ -18,11 +18,11 @@ PLAN = {
     # a sample request's seed (``sample(..., seed=S)``; the benchmark's dataset seed seeds fit and sample)
     "sample": ("noise", "user_clusters", "item_clusters", "assignment", "shape_assignment", "pairing",
                "ratings", "scenario", "subset", "statistical"),
-    # a benchmark trial seed (``--seeds``): RecBole's own seed (its split, init and batches) and the tie keys
-    "trial": ("recbole", "ties"),
+    # a benchmark trial seed (``--seeds``): RecBole's own seed (its split, init, batches), the tie keys, a cold split
+    "trial": ("recbole", "ties", "split"),
     # a ceiling split (``--ceiling-splits``), the stand-in bootstrap, the structure measures' MF fit
     "halves": ("users",),
-    "bootstrap": ("draws",),
+    "bootstrap": ("draws", "permutations"),
     "measure": ("mf", "mf_init"),
 }
 ROLES = tuple(PLAN)

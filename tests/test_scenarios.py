@@ -116,4 +116,6 @@ def test_benchmark_scenario_grid_writes_the_scenario_table_and_plot(tmp_path):
     tables = (out / "tables.md").read_text()
     assert "Scenario cold-users: F1@10 against cold-users" in tables and "cold test users only" in tables
     results = pd.read_csv(out / "results.csv")
-    assert set(results["subset"]) == {"all", "cold"}
+    groups = results.groupby("grouping")["subset"].agg(set).to_dict()
+    assert groups == {"all": {"all"}, "cold-start": {"cold", "warm"}, "activity": {"Q1", "Q2", "Q3", "Q4"}}
+    assert (out / "groups.csv").is_file() and "F1 per activity group" in tables

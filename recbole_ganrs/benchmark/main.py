@@ -10,6 +10,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from recbole_ganrs.benchmark.datasets import check_plan, prepare_datasets, size_series
+from recbole_ganrs.benchmark.group_report import group_report
 from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, write_markdown
 from recbole_ganrs.benchmark.runner import check_address, run_trials
 from recbole_ganrs.benchmark.scenario_report import scenario_report
@@ -129,31 +130,39 @@ def write_report(opts, datasets, stats, output):
     results = current_results(store.results(), sha1)
     results = results[results["model"].isin(opts.models) & results["seed"].isin(opts.seeds)
                       & (results["protocol"] == opts.protocol) & (results["ties"] == opts.ties)
-                      & results["dataset"].isin(names)]
-    subsets, results = results, results[results["subset"] == "all"]  # cold-user rows: the scenario table only
+                      & (results["split"] == opts.split) & results["dataset"].isin(names)]
+    cold = (results["grouping"] == "cold-start") & (results["subset"] == "cold")
+    subsets = results[(results["grouping"] == "all") | cold]  # the scenario table: all and cold users
+    results = results[results["grouping"] == "all"]  # the other group rows: results.csv and the group tables
     stats_rows, stats_text = stats
     per_user = {row["dataset"]: row["#ratings"] / row["#users"] for row in stats_rows if row["#users"]}
     groups = report_groups(datasets)
     scores_of = lambda d: store.user_scores(d, opts.models, opts.seeds, sha1[d], opts.protocol, opts.ties,  # noqa: E731
-                                            opts.metric_column)
+                                            opts.metric_column, opts.split)
     tables, summary, agreement, tests, claims = build_report(
         results, store.failed(), names, opts.models, names[0], stats_text, groups=groups,
         size_series=size_series(datasets, per_user), scores_of=scores_of, metric=opts.metric_column)
-    written = []
     standin_tables, standin = standin_report(opts, everything, tests, scores_of)
     tables += standin_tables
+    qs = sorted(results["q"].unique(), key=lambda q: (pd.isna(q), q))
+    group_tables_, written, groups_frame, group_agreement = group_report(
+        scores_of, names[0], names[1:], opts.models, qs, opts.metric_column, output)
+    tables += group_tables_
     if opts.scenario_grid:
-        scenario_tables, written = scenario_report(subsets, datasets, opts.scenario_grid, opts.models, max(opts.ns),
-                                                   output, opts.metric_column)
+        scenario_tables, scenario_written = scenario_report(subsets, datasets, opts.scenario_grid, opts.models,
+                                                            max(opts.ns), output, opts.metric_column)
         tables += scenario_tables
+        written += scenario_written
     for title, table in tables[1:]:
         print(f"{title}\n{table}\n")
     header = f"# Benchmark {output.name}\n\nsource {opts.source}; models {', '.join(opts.models)}; " \
              f"seeds {', '.join(map(str, opts.seeds))}; protocol {opts.protocol}; ties {opts.ties}; " \
+             f"split {opts.split}; " \
              f"metric {LABELS[opts.metric_column]}\n\n"
     written = [write_markdown(tables, output / "tables.md", header=header), output / "results.csv", *written]
     for frame, name in ((agreement, "ranking_agreement.csv"), (tests, "significance.csv"), (claims, "claims.csv"),
-                        (standin, "standin.csv")):
+                        (standin, "standin.csv"), (groups_frame, "groups.csv"),
+                        (group_agreement, "group_agreement.csv")):
         if len(frame):
             with replaced_on_success(output / name) as tmp:
                 frame.to_csv(tmp, index=False)

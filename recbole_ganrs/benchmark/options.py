@@ -23,6 +23,7 @@ from recbole_ganrs.benchmark.scenario import SETTINGS, parse_scenario
 from recbole_ganrs.data import BUNDLED
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.evaluation import LABELS, PROTOCOLS, TIES
+from recbole_ganrs.evaluation.splits import parse_split
 from recbole_ganrs.files import check_output_folder
 from recbole_ganrs.limits import check_seed, cores
 from recbole_ganrs.generator import GENERATORS
@@ -52,6 +53,7 @@ class BenchmarkOptions(GeneratorOptions):
     epochs: Optional[int] = None  # None: each model's YAML default
     protocol: str = next(iter(PROTOCOLS))
     ties: str = TIES[0]
+    split: str = "random"  # evaluation/splits.py: random, cold-users:F:K or cold-items:F:K
     metric: str = "f1"  # the metric of the tables, plots, agreement and claims
     f1: str = F1_KINDS[0]
     save_predictions: bool = False
@@ -122,6 +124,10 @@ def add_benchmark_arguments(parser):
                        for i, (name, p) in enumerate(PROTOCOLS.items())))
     add("--ties", choices=TIES, help="order of equal predictions: random (default; seeded by the trial seed, the "
                                      "same for every model) or cf4j (CF4J's: first appearance in the test set)")
+    add("--split", metavar="SPLIT",
+        help="random (default: RecBole's 60/10/30 of each user's ratings), cold-users:F:K (a share F of the users "
+             "keep K ratings in training, their others are their test items; the warm users are split at random) "
+             "or cold-items:F:K (the same for items), seeded by the trial seed")
     add("--metric", choices=HEADLINE_METRICS,
         help="metric of the tables, plots, ranking agreement and claims (default f1); results.csv has them all")
     add("--f1", choices=F1_KINDS, help="cf4j (default): mean of each user's F1, as CF4J computes it; of-means: "
@@ -193,6 +199,7 @@ def validate(opts, explicit=()):
         if getattr(opts, key) not in choices:
             raise GanrsError(f"{key} must be one of {', '.join(choices)}, not '{getattr(opts, key)}'")
     validate_generator_options(opts, explicit)
+    parse_split(opts.split)
     for key in ("ns", "models"):
         if not getattr(opts, key):
             raise GanrsError(f"--{key} needs at least one value")

@@ -29,12 +29,18 @@ def trial_specs(opts, datasets, qs):
     scenario = opts.scenario_grid
     return [
         {"dataset": d.name, "dataset_sha1": d.sha1, "dataset_config": d.recbole_config(), "model": model, "seed": seed,
-         "protocol": opts.protocol, "ties": opts.ties, "ns": list(opts.ns), "qs": dataset_qs(d, qs),
+         "protocol": opts.protocol, "ties": opts.ties, "split": opts.split, "user_file": user_file(d), "ns": list(opts.ns), "qs": dataset_qs(d, qs),
          "epochs": opts.epochs, "predictions_dir": predictions_dir(opts, d),
          "cold_k": scenario.cold_k(d.request) if scenario and d.request else None,
          "recbole": dict(opts.recbole), "threads": opts.cpus_per_trial, "device": opts.device}
         for d in datasets for model in opts.models for seed in opts.seeds
     ]
+
+
+def user_file(dataset):
+    """The dataset's ``.user`` file (its users' attributes, the groups of evaluation/groups.py), or None."""
+    path = Path(dataset.data_path) / dataset.name / f"{dataset.name}.user"
+    return str(path.resolve()) if path.is_file() else None
 
 
 def predictions_dir(opts, dataset):

@@ -17,12 +17,13 @@ from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.evaluation import METRICS, PER_USER
 from recbole_ganrs.files import replaced_on_success
 
-RESULT_COLUMNS = ["dataset", "model", "seed", "protocol", "ties", "q", "N", *METRICS, "test_users", "relevant_users", "share_full_n", "epochs_run", "best_epoch", "dataset_sha1", "subset"]
-#: columns a results file of an earlier version may lack, with the value its rows had
-OPTIONAL_COLUMNS = {"subset": "all"}
-FAILED_COLUMNS = ["dataset", "model", "seed", "protocol", "ties", "dataset_sha1", "error"]
+RESULT_COLUMNS = ["dataset", "model", "seed", "protocol", "ties", "split", "q", "N", *METRICS, "test_users",
+                  "relevant_users", "share_full_n", "epochs_run", "best_epoch", "dataset_sha1", "grouping", "subset"]
+#: columns a results file of an earlier version may lack, with the value its rows had ("grouping": see _read)
+OPTIONAL_COLUMNS = {"subset": "all", "split": "random"}
+FAILED_COLUMNS = ["dataset", "model", "seed", "protocol", "ties", "split", "dataset_sha1", "error"]
 #: a trial is done when its dataset *content* (sha1 of the .inter), not just its name, has results
-TRIAL_KEY = ["dataset", "model", "seed", "protocol", "ties", "dataset_sha1"]
+TRIAL_KEY = ["dataset", "model", "seed", "protocol", "ties", "split", "dataset_sha1"]
 #: per-user metrics of a trial, as stored (F1 of means has no per-user value of its own)
 USER_METRICS = sorted(set(PER_USER.values()))
 
@@ -39,6 +40,8 @@ def _read(path, columns):
     for column, value in OPTIONAL_COLUMNS.items():
         if column in columns and column not in frame.columns:
             frame[column] = value
+    if "grouping" in columns and "grouping" not in frame.columns and "subset" in frame.columns:
+        frame["grouping"] = np.where(frame["subset"] == "all", "all", "cold-start")  # before groupings: cold only
     missing = set(columns) - set(frame.columns)
     if missing:
         if set(frame.columns) >= {"dataset", "model", "seed", "protocol"}:  # an older version's results or failures
@@ -55,7 +58,8 @@ def _write(frame, path):
 
 
 def trial_key(spec):
-    return tuple(spec.get(k) or "" if k == "dataset_sha1" else spec.get(k) for k in TRIAL_KEY)
+    return tuple(spec.get(k) or "" if k == "dataset_sha1" else spec.get(k, OPTIONAL_COLUMNS.get(k))
+                 for k in TRIAL_KEY)
 
 
 class ResultStore:
@@ -76,7 +80,8 @@ class ResultStore:
         return set(self.results()[TRIAL_KEY].itertuples(index=False, name=None))
 
     def add_rows(self, spec, rows):
-        new = pd.DataFrame(rows).reindex(columns=RESULT_COLUMNS)
+        new = pd.DataFrame(rows).reindex(columns=RESULT_COLUMNS).fillna(
+            {**OPTIONAL_COLUMNS, "grouping": "all", "split": spec.get("split", "random")})
         old = self.results()
         old = old[[k != trial_key(spec) for k in old[TRIAL_KEY].itertuples(index=False, name=None)]]
         _write(pd.concat([old, new], ignore_index=True) if len(old) else new, self.results_path)
@@ -84,16 +89,20 @@ class ResultStore:
 
     def user_scores_path(self, spec):
         folder = spec["dataset"] if not spec.get("dataset_sha1") else f"{spec['dataset']}-{spec['dataset_sha1'][:12]}"
-        return self.dir / "per_user" / folder / f"{spec['protocol']}-{spec['ties']}" / \
-            f"{spec['model']}-seed{spec['seed']}.npz"
+        split = spec.get("split", "random")
+        run = f"{spec['protocol']}-{spec['ties']}" + ("" if split == "random" else f"-{split.replace(':', '-')}")
+        return self.dir / "per_user" / folder / run / f"{spec['model']}-seed{spec['seed']}.npz"
 
     def add_user_scores(self, spec, per_user):
-        """Store ``{q: {"user": [...], metric: [...], ...}}`` of one trial (nothing when empty); q "None": every
-        test item relevant (stored as NaN)."""
+        """Store ``{q: {"user": [...], metric: [...], "group:<grouping>": [...]}}`` of one trial (nothing when
+        empty); users are the dataset's own ids; q "None": every test item relevant (stored as NaN)."""
         if not per_user:
             return
         qs = np.concatenate([np.full(len(v["user"]), np.nan if q == "None" else float(q)) for q, v in per_user.items()])
-        arrays = {"q": qs, "user": np.concatenate([np.asarray(v["user"], np.int64) for v in per_user.values()])}
+        arrays = {"q": qs, "user": np.concatenate([np.asarray(v["user"], str) for v in per_user.values()])}
+        for key in sorted({k for v in per_user.values() for k in v if k.startswith("group:")}):
+            if all(key in v for v in per_user.values()):
+                arrays[key] = np.concatenate([np.asarray(v[key], str) for v in per_user.values()])
         for metric in USER_METRICS:
             if all(metric in v for v in per_user.values()):
                 arrays[metric] = np.concatenate([np.asarray(v[metric], np.float64) for v in per_user.values()])
@@ -103,26 +112,29 @@ class ResultStore:
             with open(tmp, "wb") as f:
                 np.savez_compressed(f, **arrays)
 
-    def user_scores(self, dataset, models, seeds, dataset_sha1, protocol, ties, metric):
-        """Per-user values of ``metric`` (a results column) on ``dataset`` (of that content) under one protocol
-        and tie order: a frame (model, seed, q, user, value) of the trials that have them."""
+    def user_scores(self, dataset, models, seeds, dataset_sha1, protocol, ties, metric, split="random"):
+        """Per-user values of ``metric`` (a results column) on ``dataset`` (of that content) under one protocol,
+        tie order and split: a frame (model, seed, q, user, value, and a ``group:<grouping>`` column per
+        grouping stored) of the trials that have them."""
         frames, column = [], PER_USER[metric]
         for model in models:
             for seed in seeds:
                 path = self.user_scores_path({"dataset": dataset, "dataset_sha1": dataset_sha1, "model": model,
-                                              "seed": seed, "protocol": protocol, "ties": ties})
+                                              "seed": seed, "protocol": protocol, "ties": ties, "split": split})
                 if path.is_file():
                     with np.load(path, allow_pickle=False) as data:
                         if column in data:
+                            groups = {k: data[k] for k in data.files if k.startswith("group:")}
                             frames.append(pd.DataFrame({"model": model, "seed": seed, "q": data["q"],
-                                                        "user": data["user"], "value": data[column]}))
+                                                        "user": data["user"].astype(str), "value": data[column],
+                                                        **groups}))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
             columns=["model", "seed", "q", "user", "value"])
 
     def add_failure(self, spec, error):
         self._drop_failure(spec)
         failed = self.failed()
-        entry = pd.DataFrame([{**{k: spec.get(k) for k in TRIAL_KEY}, "error": error}], columns=FAILED_COLUMNS)
+        entry = pd.DataFrame([{**dict(zip(TRIAL_KEY, trial_key(spec))), "error": error}], columns=FAILED_COLUMNS)
         _write(pd.concat([failed, entry], ignore_index=True) if len(failed) else entry, self.failed_path)
 
     def _drop_failure(self, spec):

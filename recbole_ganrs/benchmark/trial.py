@@ -24,6 +24,8 @@ import torch
 
 from recbole_ganrs.config import benchmark_split
 from recbole_ganrs.evaluation import evaluate_lists, get_protocol, test_items_share
+from recbole_ganrs.evaluation.groups import read_user_file, user_groups
+from recbole_ganrs.evaluation.splits import parse_split
 from recbole_ganrs.files import replaced_on_success
 from recbole_ganrs.models.base import RatingRecommender
 from recbole_ganrs.quick_start import run
@@ -46,18 +48,32 @@ def base_config(spec, workdir):
     return config
 
 
-def row(spec, q, metric, extra, subset="all"):
+def row(spec, q, metric, extra, grouping="all", subset="all"):
     return {"dataset": spec["dataset"], "model": spec["model"], "seed": spec["seed"], "protocol": spec["protocol"],
-            "ties": spec["ties"], "q": q, **metric, "dataset_sha1": spec.get("dataset_sha1"), "subset": subset,
-            **extra}
+            "ties": spec["ties"], "split": spec.get("split", "random"), "q": q, **metric,
+            "dataset_sha1": spec.get("dataset_sha1"), "grouping": grouping, "subset": subset, **extra}
 
 
-def cold_users(result, users, cold_k):
-    """Which of ``users`` (internal ids) are cold: at most ``cold_k`` training ratings (a cold-start
-    scenario's users)."""
+def train_counts(result, users):
+    """Training ratings of each of ``users`` (internal ids)."""
     train = result["train_data"].dataset
-    counts = np.bincount(train.inter_feat[train.uid_field].numpy(), minlength=int(users.max()) + 1)
-    return counts[users] <= cold_k
+    return np.bincount(train.inter_feat[train.uid_field].numpy(), minlength=int(users.max()) + 1)[users]
+
+
+def ranked_groups(result, spec, users):
+    """{grouping: label per user of ``users``} (evaluation/groups.py): activity quartiles, cold / warm (a cold
+    split's held-out users, or a cold-start scenario's users with at most K training ratings), the dataset's
+    ``.user`` attributes."""
+    dataset = result["train_data"].dataset
+    tokens = dataset.id2token(dataset.uid_field, users).astype(str)
+    counts = train_counts(result, users)
+    cold = None
+    if spec.get("cold_ids") is not None:
+        cold = np.isin(tokens, spec["cold_ids"])
+    elif spec.get("cold_k"):
+        cold = counts <= spec["cold_k"]
+    user_file = read_user_file(spec["user_file"]) if spec.get("user_file") else None
+    return tokens, user_groups(tokens, counts, user_file, cold)
 
 
 def relevance(pred, q, rating_field, label_field):
@@ -76,16 +92,21 @@ def evaluate(result, spec, q_values):
     curve = result.get("valid_curve") or []
     extra = {"share_full_n": test_items_share(pred.users, max(spec["ns"])), "epochs_run": len(curve),
              "best_epoch": best_epoch(curve, result["valid_score_bigger"])}
-    cold = cold_users(result, ranking.users, spec["cold_k"]) if spec.get("cold_k") else None
+    tokens, groups = ranked_groups(result, spec, ranking.users)
     rows, per_user = [], {}
     for q in q_values:
         lists = ranking.lists(relevance(pred, q, rating_field, label_field), protocol.allowed(result["model"], pred, q))
         metrics, users = evaluate_lists(lists, spec["ns"], protocol.precision_over_all)
         rows += [row(spec, q, m, extra) for m in metrics]
-        if cold is not None and cold.any():
-            rows += [row(spec, q, m, extra, subset="cold")
-                     for m in evaluate_lists(lists.select(cold), spec["ns"], protocol.precision_over_all)[0]]
-        per_user[str(q)] = {k: (v.tolist() if k == "user" else np.round(v, 5).tolist()) for k, v in users.items()}
+        for grouping, labels in groups.items():
+            for label in sorted(set(labels)):
+                part = lists.select(labels == label)
+                rows += [row(spec, q, m, extra, grouping, label)
+                         for m in evaluate_lists(part, spec["ns"], protocol.precision_over_all)[0]]
+        at = np.searchsorted(ranking.users, users["user"])  # ranking.users is sorted: each scored user's row
+        per_user[str(q)] = {**{k: np.round(v, 5).tolist() for k, v in users.items() if k != "user"},
+                            "user": tokens[at].tolist(),
+                            **{f"group:{g}": labels[at].tolist() for g, labels in groups.items()}}
     if spec.get("predictions_dir"):
         save_predictions(result, ranking, pred, rating_field, label_field, spec, q_values)
     return rows, per_user
@@ -121,6 +142,18 @@ def best_epoch(curve, bigger):
     return int((np.argmax(curve) if bigger else np.argmin(curve)) + 1)
 
 
+def write_split(spec, workdir):
+    """(spec with the cold users' ids, RecBole config entries) of the trial's ``--split``: a cold split's
+    three parts written under ``workdir`` (seeded by the trial seed); nothing for the random split."""
+    split = parse_split(spec.get("split", "random"))
+    if not split.cold:
+        return spec, {}
+    name, data_path = spec["dataset_config"]["dataset"], spec["dataset_config"]["data_path"]
+    folder = Path(workdir) / "split"
+    cold = split.write(Path(data_path) / name / f"{name}.inter", folder, name, spec["seed"])
+    return {**spec, "cold_ids": cold if split.kind == "cold-users" else None}, split.recbole_config(folder)
+
+
 def run_trial(spec):
     """Train and evaluate ``spec['model']`` on ``spec['dataset']``; returns (rows, per-user metrics)."""
     torch.set_num_threads(spec.get("threads", 1))
@@ -130,6 +163,8 @@ def run_trial(spec):
     try:
         config = protocol.recbole_config(base_config(spec, workdir), benchmark_split(), spec["ns"],
                                          issubclass(model_class, RatingRecommender))
+        spec, split_config = write_split(spec, workdir)
+        config.update(split_config)
         levels = protocol.levels(spec["qs"])
         if not learns_relevance(model_class):
             return evaluate(run(spec["model"], config_dict=config, verbose=False, test=False), spec, levels)

@@ -1,0 +1,167 @@
+"""Per-group tables, gap tests, plots and per-group ranking agreement (evaluation/groups.py's groupings).
+
+From the per-user values at the largest N (``per_user/``, each user's value averaged over the trial
+seeds): per dataset, q, grouping and model, each group's mean and users, the gap (largest minus smallest
+group mean) and its permutation p-value, Holm-corrected over the models of one (dataset, q, grouping).
+Agreement: per group shared by the source and a synthetic dataset (activity quartiles, cold / warm), the
+models' gap concordance and Kendall tau of the group's model means (benchmark/standin.py's measures).
+"""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from tabulate import tabulate  # noqa: E402
+
+from recbole_ganrs.benchmark.analysis import ALPHA, at_q, holm, significance  # noqa: E402
+from recbole_ganrs.benchmark.standin import measures  # noqa: E402
+from recbole_ganrs.evaluation import LABELS  # noqa: E402
+from recbole_ganrs.evaluation.groups import gap_test  # noqa: E402
+from recbole_ganrs.files import replaced_on_success  # noqa: E402
+
+PREFIX = "group:"
+
+
+def group_order(names):
+    """Groups in reading order: numeric bands by their start (7-25 before 26-31), the rest by name."""
+    def key(name):
+        head = name.split("-")[0]
+        return (0, float(head), name) if head.replace(".", "", 1).isdigit() else (1, 0.0, name)
+    return sorted(names, key=key)
+
+
+def user_means(scores, q):
+    """Each (model, user)'s value averaged over the trial seeds at ``q``, with its group labels."""
+    part = at_q(scores, q)
+    groupings = [c for c in part.columns if c.startswith(PREFIX)]
+    return part.groupby(["model", "user"], sort=False).agg(
+        value=("value", "mean"), **{c: (c, "first") for c in groupings}).reset_index()
+
+
+def group_frame(scores, dataset, models, qs):
+    """One row per (q, grouping, model): each group's mean and users, the gap and its p (Holm over models)."""
+    rows = []
+    for q in qs:
+        means = user_means(scores, q)
+        for column in [c for c in means.columns if c.startswith(PREFIX)]:
+            block = []
+            for model in models:
+                mine = means[means["model"] == model]
+                if mine.empty:
+                    continue
+                gap, p = gap_test(mine["value"], mine[column].astype(str))
+                by = mine.groupby(column)["value"]
+                block.append({"dataset": dataset, "q": q, "grouping": column[len(PREFIX):], "model": model,
+                              "groups": {g: (float(m), int(n)) for (g, m), n in zip(by.mean().items(), by.size())},
+                              "gap": gap, "p": p})
+            for r, adjusted in zip(block, holm([r["p"] for r in block])):
+                r["p_holm"] = float(adjusted)
+            rows += block
+    return rows
+
+
+def group_tables(rows, metric):
+    """(title, markdown) per (dataset, q, grouping): a row per group (its users), a column per model, then
+    the gap and its p."""
+    tables = []
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return tables
+    for (dataset, q, grouping), part in frame.groupby(["dataset", "q", "grouping"], sort=False, dropna=False):
+        records = part.to_dict("records")
+        names = group_order({g for r in records for g in r["groups"]})
+        table = [{"group (users)": f"{g} ({max(r['groups'].get(g, (0, 0))[1] for r in records)})",
+                  **{r["model"]: f"{r['groups'][g][0]:.4f}" if g in r["groups"] else "" for r in records}}
+                 for g in names]
+        table += [{"group (users)": "gap", **{r["model"]: f"{r['gap']:.4f}" for r in records}},
+                  {"group (users)": "p (Holm)", **{r["model"]: f"{r.get('p_holm', np.nan):.3g}" for r in records}}]
+        at = "every test item relevant" if pd.isna(q) else f"q={q:g}"
+        tables.append((f"{dataset}, {at}: {LABELS[metric]} per {grouping} group at the largest N (users with a "
+                       "relevant test item; gap = largest minus smallest group mean, permutation test, Holm over "
+                       "the models)",
+                       tabulate(table, headers="keys", tablefmt="github")))
+    return tables
+
+
+def group_agreement(source_rows, synthetic_rows, dataset):
+    """Per (q, grouping, group) both datasets have: the models' gap concordance and Kendall tau."""
+    out = []
+    src, syn = pd.DataFrame(source_rows), pd.DataFrame(synthetic_rows)
+    if src.empty or syn.empty:
+        return out
+    for (q, grouping), part in src.groupby(["q", "grouping"], sort=False, dropna=False):
+        other = syn[(syn["grouping"] == grouping) & ((syn["q"] == q) | (syn["q"].isna() & pd.isna(q)))]
+        models = [m for m in part["model"] if m in set(other["model"])]
+        if len(models) < 3:
+            continue
+        a_rows, b_rows = part.set_index("model").loc[models], other.set_index("model").loc[models]
+        for group in group_order(set.intersection(*(set(g) for g in [*a_rows["groups"], *b_rows["groups"]]))):
+            a = np.array([g[group][0] for g in a_rows["groups"]])
+            b = np.array([g[group][0] for g in b_rows["groups"]])
+            values = measures(a, b)
+            out.append({"dataset": dataset, "q": q, "grouping": grouping, "group": group,
+                        "gap concordance": values["gap concordance"], "Kendall tau": values["Kendall tau"],
+                        "gap spread": values["gap spread"]})
+    return out
+
+
+def plot_groups(rows, dataset, metric, path):
+    """A panel per (q, grouping) of ``dataset`` (a row per q): the metric per group, one line per model."""
+    frame = pd.DataFrame([r for r in rows if r["dataset"] == dataset])
+    if frame.empty:
+        return None
+    qs, groupings = list(dict.fromkeys(frame["q"])), list(dict.fromkeys(frame["grouping"]))
+    fig, axes = plt.subplots(len(qs), len(groupings), figsize=(3.6 * len(groupings), 3.2 * len(qs)), squeeze=False)
+    for (q, grouping), part in frame.groupby(["q", "grouping"], sort=False, dropna=False):
+        ax = axes[qs.index(q) if not pd.isna(q) else 0][groupings.index(grouping)]
+        names = group_order({g for groups in part["groups"] for g in groups})
+        for r in part.to_dict("records"):
+            ax.plot(names, [r["groups"].get(g, (np.nan,))[0] for g in names], marker="o", label=r["model"])
+        ax.set_title(f"{grouping}, {'all test items' if pd.isna(q) else f'q={q:g}'}", fontsize=9)
+        ax.set_ylabel(LABELS[metric])
+        ax.tick_params(axis="x", rotation=60, labelsize=7)
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    with replaced_on_success(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)
+    return path
+
+
+def cold_pairs(scores, names, metric):
+    """(title, markdown) of the model pairs on the cold users alone (paired Wilcoxon over (seed, user), Holm
+    over the pairs of a dataset and q), or None when no dataset has a cold-start grouping."""
+    column = f"{PREFIX}cold-start"
+    cold = {n: scores[n][scores[n][column] == "cold"] for n in names if column in scores[n]}
+    if not cold:
+        return None
+    tests = significance(lambda n: cold[n], list(cold))
+    rows = []
+    for (dataset, q), part in tests.groupby(["dataset", "q"], sort=False, dropna=False):
+        hits = part[part["p_holm"] < ALPHA]
+        rows.append({"dataset": dataset, "q": q, "cold users": int(part["users"].max()),
+                     "significant pairs": f"{len(hits)} / {len(part)}",
+                     "which (better > worse)": "; ".join(
+                         f"{t.model_a} > {t.model_b}" if t.mean_diff > 0 else f"{t.model_b} > {t.model_a}"
+                         for t in hits.itertuples())})
+    return (f"Cold users only: model pairs by {LABELS[metric]} at the largest N (paired Wilcoxon over (seed, cold "
+            f"user), Holm over the pairs, alpha {ALPHA})", tabulate(rows, headers="keys", tablefmt="github"))
+
+
+def group_report(scores_of, source, synthetic, models, qs, metric, output):
+    """(tables, written paths, groups frame, agreement frame) for the source and the synthetic datasets."""
+    scores = {name: scores_of(name) for name in [source, *synthetic]}
+    rows = {name: group_frame(scores[name], name, models, qs) for name in scores}
+    tables = group_tables(rows[source], metric)
+    pairs = cold_pairs(scores, list(scores), metric)
+    tables += [pairs] if pairs else []
+    agreement = [a for name in synthetic for a in group_agreement(rows[source], rows[name], name)]
+    if agreement:
+        table = pd.DataFrame(agreement).round(3)
+        tables.append((f"Ranking agreement per group with {source} ({LABELS[metric]} model means of each group)",
+                       tabulate(table, headers="keys", tablefmt="github", showindex=False)))
+    written = [p for p in [plot_groups(rows[source], source, metric, output / f"groups-{metric}.png")] if p]
+    flat = [{**{k: v for k, v in r.items() if k != "groups"}, "group": g, "mean": m, "users": n}
+            for name in rows for r in rows[name] for g, (m, n) in r["groups"].items()]
+    return tables, written, pd.DataFrame(flat), pd.DataFrame(agreement)
