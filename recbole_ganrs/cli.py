@@ -3,6 +3,7 @@
 Input errors end with one ``error: ...`` line on stderr and exit status 2.
 """
 import argparse
+import dataclasses
 import errno
 import sys
 import warnings
@@ -49,7 +50,7 @@ def cmd_benchmark(args, extra):
 
 def generate_options(args):
     """GeneratorOptions from the ``generate`` flags (the shared group, plus ``--seed``)."""
-    from recbole_ganrs.options import GeneratorOptions, explicit_values, validate_generator_options
+    from recbole_ganrs.options import GeneratorOptions, explicit_values, resolved_options, validate_generator_options
 
     values = explicit_values(args)
     for key in ("fit", "plots"):
@@ -59,25 +60,24 @@ def generate_options(args):
     validate_generator_options(opts, set(values))
     if not opts.users:
         raise GanrsError("--users needs at least one value")
-    return opts
+    return resolved_options(opts)
 
 
 def saved_fit(path, opts):
-    """A saved fit to sample from, as prepare_datasets takes it; the options follow its kind and settings."""
+    """(options following the fit's kind and settings, the fit as prepare_datasets takes it)."""
     from recbole_ganrs.data import load_ratings
     from recbole_ganrs.generator import SyntheticGenerator
     from recbole_ganrs.generator.base import check_fitted_on
 
     generator = SyntheticGenerator.load(path, progress=opts.progress).to(opts.device)
     check_fitted_on(generator, load_ratings(opts.source), opts.source)
-    opts.generators = [generator.kind]
-    grid_point = ()
+    grid_point, follow = (), {"generators": [generator.kind]}
     if generator.kind == "ganrs":
-        opts.gan, opts.embedding_size = [generator.gan], [generator.embedding_size]
+        follow.update(gan=[generator.gan], embedding_size=[generator.embedding_size])
         for key in generator.sampling_settings:
             setattr(generator, key, getattr(opts, key))
         grid_point = (("embedding_size", generator.embedding_size), ("gan", generator.gan))
-    return {(generator.kind, grid_point): generator}
+    return dataclasses.replace(opts, **follow), {(generator.kind, grid_point): generator}
 
 
 def cmd_generate(args, extra):
@@ -89,8 +89,8 @@ def cmd_generate(args, extra):
     opts = generate_options(args)  # checks the output folder with the other options
     if args.plots and (opts.generators != ["ganrs"]):
         raise GanrsError("--plots draws GANRS embeddings: it needs --generator ganrs")
-    opts.source = opts.prepare_source()
-    fitted = saved_fit(args.fit, opts) if args.fit else None
+    opts = dataclasses.replace(opts, source=opts.prepare_source())
+    opts, fitted = saved_fit(args.fit, opts) if args.fit else (opts, None)
     datasets, written = prepare_datasets(opts, fitted=fitted, plans=check_plan(opts))
     if args.plots:
         from recbole_ganrs.generator.diagnostics import write_diagnostics

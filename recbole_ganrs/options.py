@@ -254,7 +254,7 @@ def validate_generator_options(opts, explicit=()):
         raise GanrsError(f"gan_steps must be in 1..{MAX_GAN_STEPS:,}, got {opts.gan_steps}")
     if opts.gan_batch_size is not None and not 2 <= opts.gan_batch_size <= MAX_GAN_BATCH:
         raise GanrsError(f"gan_batch_size must be in 2..{MAX_GAN_BATCH:,}, got {opts.gan_batch_size}")
-    opts.device = resolve_device(opts.device)
+    resolve_device(opts.device)  # refuses cuda without a GPU; resolved_options keeps the answer
     opts.scenario_fields()  # cold start F:K parses
     check_shape(opts.activity, "activity")
     check_shape(opts.popularity, "popularity")
@@ -274,3 +274,9 @@ def validate_generator_options(opts, explicit=()):
         if getattr(opts, key) != getattr(default, key) and not set(owners) & set(opts.generators):
             raise GanrsError(f"the {', '.join(opts.generators)} generator has no setting {key} "
                              f"(--{key.replace('_', '-')} is a {' / '.join(owners)} setting)")
+
+
+def resolved_options(opts):
+    """A copy of validated options with what depends on this machine decided once (the device: cuda
+    when torch sees a GPU and none was asked); the options are never changed after this."""
+    return dataclasses.replace(opts, device=resolve_device(opts.device))

@@ -1,6 +1,7 @@
 """``recbole-ganrs benchmark`` (and ``run_benchmark.py``): fit the generators, generate, train and
 evaluate the models as Ray Tune trials, print and write the tables and plots. Re-running with the
 same output resumes it."""
+import dataclasses
 import re
 import sys
 import time
@@ -187,7 +188,7 @@ def run_benchmark(opts, qs=None, plans=None):
     qs = thresholds(opts) if qs is None else qs
     output = opts.output_dir
     output.mkdir(parents=True, exist_ok=True)
-    opts.cpus = opts.cpus or (None if opts.address else cores())
+    opts = dataclasses.replace(opts, cpus=opts.cpus or (None if opts.address else cores()))
     datasets, _ = prepare_datasets(opts, plans=plans)
     timings["datasets (fit + generate)"] = time.perf_counter() - start
 
@@ -217,7 +218,7 @@ def benchmark(opts):
     """Check everything a run needs before any work, run it; returns the exit status."""
     check_models(opts.models, opts.protocol)
     check_address(opts.address)
-    opts.source = opts.prepare_source()
+    opts = dataclasses.replace(opts, source=opts.prepare_source())
     plans = check_plan(opts)  # refuse a bad source or impossible sizes before any work
     with exclusive_use(opts.output_dir):
         failed, _ = run_benchmark(opts, thresholds(opts), plans)

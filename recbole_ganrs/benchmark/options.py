@@ -29,7 +29,8 @@ from recbole_ganrs.limits import check_seed, cores
 from recbole_ganrs.generator import GENERATORS
 from recbole_ganrs.models import MODEL_SETS, PAPER_MODELS, expand_models
 from recbole_ganrs.options import (
-    GeneratorOptions, add_generator_arguments, explicit_values, read_yaml, validate_generator_options,
+    GeneratorOptions, add_generator_arguments, explicit_values, read_yaml, resolved_options,
+    validate_generator_options,
 )
 
 PAPER_SEEDS = [0, 1, 2]  # --paper: three seeds, so that model differences can be told from noise
@@ -190,7 +191,7 @@ def options_from_args(args):
         values["models"] = expand_models(values["models"]) if isinstance(values["models"], list) else values["models"]
     opts = apply_quick(BenchmarkOptions(**values), explicit)
     validate(opts, explicit)
-    return opts
+    return resolved_options(opts)
 
 
 def validate(opts, explicit=()):
