@@ -70,12 +70,12 @@ def test_trial_on_a_cold_user_split_reports_cold_warm_activity_and_attribute_gro
     from recbole_ganrs.benchmark.trial import run_trial
 
     ratings = make_ratings(n_users=60, n_items=40, per_user=15)
-    folder = write_dataset(tmp_path, "tiny", ratings)
+    folder = write_dataset(tmp_path, "ml-100k", ratings)  # the name RecBole pins to its bundled copy
     pd.DataFrame({"user_id:token": [str(u) for u in range(60)], "gender:token": ["F", "M", "M"] * 20}).to_csv(
-        folder / "tiny.user", sep="\t", index=False)
-    spec = {"dataset": "tiny", "dataset_config": {"dataset": "tiny", "data_path": str(tmp_path)}, "model": "DeepMF",
-            "seed": 0, "protocol": "full", "ties": "random", "split": "cold-users:0.3:3", "ns": [2, 5],
-            "qs": [4.0], "epochs": 2, "user_file": str(folder / "tiny.user")}
+        folder / "ml-100k.user", sep="\t", index=False)
+    spec = {"dataset": "ml-100k", "dataset_config": {"dataset": "ml-100k", "data_path": str(tmp_path)},
+            "model": "DeepMF", "seed": 0, "protocol": "full", "ties": "random", "split": "cold-users:0.3:3",
+            "ns": [2, 5], "qs": [4.0], "epochs": 2, "user_file": str(folder / "ml-100k.user")}
     rows, per_user = run_trial(spec)
     frame = pd.DataFrame(rows)
     at5 = frame[frame["N"] == 5].set_index(["grouping", "subset"])

@@ -142,6 +142,11 @@ def best_epoch(curve, bigger):
     return int((np.argmax(curve) if bigger else np.argmin(curve)) + 1)
 
 
+#: the RecBole name of a trial's split copy: not the dataset's own, as RecBole's Config pins the data_path of a
+#: dataset named ml-100k to its bundled copy (configurator._set_default_parameters), whatever the config says
+SPLIT_NAME = "split"
+
+
 def write_split(spec, workdir):
     """(spec with the cold users' ids, RecBole config entries) of the trial's ``--split``: a cold split's
     three parts written under ``workdir`` (seeded by the trial seed); nothing for the random split."""
@@ -150,8 +155,8 @@ def write_split(spec, workdir):
         return spec, {}
     name, data_path = spec["dataset_config"]["dataset"], spec["dataset_config"]["data_path"]
     folder = Path(workdir) / "split"
-    cold = split.write(Path(data_path) / name / f"{name}.inter", folder, name, spec["seed"])
-    return {**spec, "cold_ids": cold if split.kind == "cold-users" else None}, split.recbole_config(folder)
+    cold = split.write(Path(data_path) / name / f"{name}.inter", folder, SPLIT_NAME, spec["seed"])
+    return {**spec, "cold_ids": cold if split.kind == "cold-users" else None}, split.recbole_config(folder, SPLIT_NAME)
 
 
 def run_trial(spec):

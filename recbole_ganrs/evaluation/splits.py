@@ -44,9 +44,10 @@ class Split:
     def cold(self):
         return self.kind != "random"
 
-    def recbole_config(self, folder):
-        """The config entries that make RecBole read the split written under ``folder`` (none for random)."""
-        return {} if not self.cold else {"data_path": str(folder), "benchmark_filename": list(PARTS)}
+    def recbole_config(self, folder, name):
+        """The config entries that make RecBole read the split ``name`` written under ``folder`` (none for
+        random)."""
+        return {} if not self.cold else {"dataset": name, "data_path": str(folder), "benchmark_filename": list(PARTS)}
 
     def write(self, inter_path, folder, name, seed):
         """Write the three parts of ``inter_path``'s ratings under ``folder/name``; returns the cold ids
