@@ -88,3 +88,15 @@ def test_trial_on_a_cold_user_split_reports_cold_warm_activity_and_attribute_gro
     assert len(scored["user"]) == len(scored["group:cold-start"]) == len(scored["group:gender"])
     cold_scored = {u for u, g in zip(scored["user"], scored["group:cold-start"]) if g == "cold"}
     assert cold_scored and all(isinstance(u, str) for u in cold_scored)
+
+
+def test_group_means_follow_each_seeds_labels():
+    from recbole_ganrs.benchmark.group_report import group_frame
+
+    # user u1 is cold under seed 0 and warm under seed 1 (a cold split draws its users per trial seed)
+    scores = pd.DataFrame({"model": "M", "seed": [0, 0, 1, 1], "q": 4.0, "user": ["u1", "u2", "u1", "u2"],
+                           "value": [0.2, 0.6, 0.4, 0.8], "group:cold-start": ["cold", "warm", "warm", "cold"]})
+    (row,) = group_frame(scores, "d", ["M"], [4.0])
+    assert row["groups"]["cold"] == (pytest.approx(0.5), 2)  # u1 at seed 0 (0.2), u2 at seed 1 (0.8)
+    assert row["groups"]["warm"] == (pytest.approx(0.5), 2)  # u2 at seed 0 (0.6), u1 at seed 1 (0.4)
+    assert row["gap"] == pytest.approx(0.0)

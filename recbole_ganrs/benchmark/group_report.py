@@ -31,26 +31,24 @@ def group_order(names):
     return sorted(names, key=key)
 
 
-def user_means(scores, q):
-    """Each (model, user)'s value averaged over the trial seeds at ``q``, with its group labels."""
-    part = at_q(scores, q)
-    groupings = [c for c in part.columns if c.startswith(PREFIX)]
-    return part.groupby(["model", "user"], sort=False).agg(
-        value=("value", "mean"), **{c: (c, "first") for c in groupings}).reset_index()
+def user_means(scores, q, column):
+    """Each (model, user, group)'s value averaged over the trial seeds in which the user was in that group
+    (a cold split draws its cold users per trial seed, and the activity quartiles follow the split)."""
+    part = at_q(scores, q).astype({column: str})
+    return part.groupby(["model", "user", column], sort=False)["value"].mean().reset_index()
 
 
 def group_frame(scores, dataset, models, qs):
     """One row per (q, grouping, model): each group's mean and users, the gap and its p (Holm over models)."""
     rows = []
     for q in qs:
-        means = user_means(scores, q)
-        for column in [c for c in means.columns if c.startswith(PREFIX)]:
-            block = []
+        for column in [c for c in scores.columns if c.startswith(PREFIX)]:
+            means, block = user_means(scores, q, column), []
             for model in models:
                 mine = means[means["model"] == model]
                 if mine.empty:
                     continue
-                gap, p = gap_test(mine["value"], mine[column].astype(str))
+                gap, p = gap_test(mine["value"], mine[column])
                 by = mine.groupby(column)["value"]
                 block.append({"dataset": dataset, "q": q, "grouping": column[len(PREFIX):], "model": model,
                               "groups": {g: (float(m), int(n)) for (g, m), n in zip(by.mean().items(), by.size())},
@@ -140,7 +138,7 @@ def cold_pairs(scores, names, metric):
     rows = []
     for (dataset, q), part in tests.groupby(["dataset", "q"], sort=False, dropna=False):
         hits = part[part["p_holm"] < ALPHA]
-        rows.append({"dataset": dataset, "q": q, "cold users": int(part["users"].max()),
+        rows.append({"dataset": dataset, "q": q, "(seed, cold user) pairs": int(part["users"].max()),
                      "significant pairs": f"{len(hits)} / {len(part)}",
                      "which (better > worse)": "; ".join(
                          f"{t.model_a} > {t.model_b}" if t.mean_diff > 0 else f"{t.model_b} > {t.model_a}"
