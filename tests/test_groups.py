@@ -5,7 +5,7 @@ import pytest
 
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.evaluation.groups import activity_quartiles, gap_test, read_user_file, user_groups
-from recbole_ganrs.evaluation.splits import Split, parse_split, warm_parts
+from recbole_ganrs.evaluation.splits import Split, benchmark_ratios, parse_split, warm_parts
 from tests.conftest import make_ratings, write_dataset
 
 
@@ -29,7 +29,9 @@ def test_cold_item_split_and_recbole_rounding():
     per_item = ratings.assign(part=part).groupby(["item_id", "part"]).size().unstack(fill_value=0)
     assert len(cold) == 6 and (per_item.loc[cold, 0] <= 1).all() and (per_item.loc[cold, 1] == 0).all()
     # RecBole's _calcu_split_ids: 5 ratings -> 3 / 1 / 1, 3 -> 1 / 1 / 1, 2 -> 1 / 0 / 1
-    assert [np.bincount(warm_parts(np.arange(n), np.full(n, n)), minlength=3).tolist() for n in (5, 3, 2)] == \
+    assert benchmark_ratios() == (0.6, 0.1, 0.3)  # properties/rating.yaml's split
+    assert [np.bincount(warm_parts(np.arange(n), np.full(n, n), benchmark_ratios()), minlength=3).tolist()
+            for n in (5, 3, 2)] == \
         [[3, 1, 1], [1, 1, 1], [1, 0, 1]]
 
 

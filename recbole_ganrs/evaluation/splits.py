@@ -24,7 +24,6 @@ from recbole_ganrs.data import load_ratings, write_atomic
 from recbole_ganrs.errors import GanrsError
 
 PARTS = ("train", "valid", "test")
-RATIOS = (0.6, 0.1, 0.3)  # properties/rating.yaml's RS split, for the warm ratings of a cold split
 AXES = {"cold-users": "user_id", "cold-items": "item_id"}
 
 
@@ -73,20 +72,27 @@ class Split:
         warm = shuffled[~is_cold]
         rank = warm.groupby("user_id", sort=False).cumcount().to_numpy()
         total = warm.groupby("user_id", sort=False)["user_id"].transform("size").to_numpy()
-        part[~is_cold] = warm_parts(rank, total)
+        part[~is_cold] = warm_parts(rank, total, benchmark_ratios())
         out = np.empty(len(ratings), int)
         out[order] = part
         return out, sorted(cold)
 
 
-def warm_parts(rank, total):
-    """The part of the rank-th of a user's ``total`` shuffled ratings under RecBole's RS 60 / 10 / 30 split
+def benchmark_ratios():
+    """The random split's train / valid / test ratios, as properties/rating.yaml gives them to every trial."""
+    from recbole_ganrs.config import benchmark_split  # config imports RecBole's Config: only when a split is made
+
+    return tuple(benchmark_split()["split"]["RS"])
+
+
+def warm_parts(rank, total, ratios):
+    """The part of the rank-th of a user's ``total`` shuffled ratings under RecBole's RS split at ``ratios``
     (``Dataset._calcu_split_ids``: each part but the first rounded down, a part of under one rating given
     one while training keeps more than one)."""
-    valid = np.floor(RATIOS[1] * total).astype(int)
-    test = np.floor(RATIOS[2] * total).astype(int)
+    valid = np.floor(ratios[1] * total).astype(int)
+    test = np.floor(ratios[2] * total).astype(int)
     train = total - valid - test
-    for ratio, counts in ((RATIOS[2], test), (RATIOS[1], valid)):  # RecBole goes from the last part
+    for ratio, counts in ((ratios[2], test), (ratios[1], valid)):  # RecBole goes from the last part
         short = (train > 1) & (ratio * total > 0) & (ratio * total < 1)
         counts[short] += 1
         train[short] -= 1
