@@ -28,6 +28,15 @@ def at_q(frame, q):
     return frame[frame["q"].isna()] if pd.isna(q) else frame[frame["q"] == q]
 
 
+def q_levels(frame):
+    """The relevance levels in ``frame``'s q column, ascending, NaN (no q: every test item relevant) last."""
+    return sorted(frame["q"].unique(), key=lambda q: (pd.isna(q), q))
+
+
+def q_label(q):
+    return "every test item relevant" if pd.isna(q) else f"q={q:g}"
+
+
 def ranking_agreement(summary, source, synthetic, metric="f1"):
     """Kendall tau and Spearman rho of the models' ``metric`` on each synthetic dataset against the source."""
     rows = []

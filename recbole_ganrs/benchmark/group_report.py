@@ -6,6 +6,8 @@ group mean) and its permutation p-value, Holm-corrected over the models of one (
 Agreement: per group shared by the source and a synthetic dataset (activity quartiles, cold / warm), the
 models' gap concordance and Kendall tau of the group's model means (benchmark/standin.py's measures).
 """
+import itertools
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -14,7 +16,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
-from recbole_ganrs.benchmark.analysis import ALPHA, at_q, holm, significance  # noqa: E402
+from recbole_ganrs.benchmark.analysis import ALPHA, at_q, holm, q_label, q_levels, significance  # noqa: E402
 from recbole_ganrs.benchmark.standin import measures  # noqa: E402
 from recbole_ganrs.evaluation import LABELS  # noqa: E402
 from recbole_ganrs.evaluation.groups import gap_test  # noqa: E402
@@ -74,8 +76,7 @@ def group_tables(rows, metric):
                  for g in names]
         table += [{"group (users)": "gap", **{r["model"]: f"{r['gap']:.4f}" for r in records}},
                   {"group (users)": "p (Holm)", **{r["model"]: f"{r.get('p_holm', np.nan):.3g}" for r in records}}]
-        at = "every test item relevant" if pd.isna(q) else f"q={q:g}"
-        tables.append((f"{dataset}, {at}: {LABELS[metric]} per {grouping} group at the largest N (users with a "
+        tables.append((f"{dataset}, {q_label(q)}: {LABELS[metric]} per {grouping} group at the largest N (users with a "
                        "relevant test item; gap = largest minus smallest group mean, permutation test, Holm over "
                        "the models)",
                        tabulate(table, headers="keys", tablefmt="github")))
@@ -89,7 +90,8 @@ def group_agreement(source_rows, synthetic_rows, dataset):
     if src.empty or syn.empty:
         return out
     for (q, grouping), part in src.groupby(["q", "grouping"], sort=False, dropna=False):
-        other = syn[(syn["grouping"] == grouping) & ((syn["q"] == q) | (syn["q"].isna() & pd.isna(q)))]
+        other = at_q(syn, q)
+        other = other[other["grouping"] == grouping]
         models = [m for m in part["model"] if m in set(other["model"])]
         if len(models) < 3:
             continue
@@ -109,14 +111,15 @@ def plot_groups(rows, dataset, metric, path):
     frame = pd.DataFrame([r for r in rows if r["dataset"] == dataset])
     if frame.empty:
         return None
-    qs, groupings = list(dict.fromkeys(frame["q"])), list(dict.fromkeys(frame["grouping"]))
+    qs, groupings = q_levels(frame), list(dict.fromkeys(frame["grouping"]))
     fig, axes = plt.subplots(len(qs), len(groupings), figsize=(3.6 * len(groupings), 3.2 * len(qs)), squeeze=False)
-    for (q, grouping), part in frame.groupby(["q", "grouping"], sort=False, dropna=False):
-        ax = axes[qs.index(q) if not pd.isna(q) else 0][groupings.index(grouping)]
+    for (row, q), (col, grouping) in itertools.product(enumerate(qs), enumerate(groupings)):
+        part, ax = at_q(frame, q), axes[row][col]
+        part = part[part["grouping"] == grouping]
         names = group_order({g for groups in part["groups"] for g in groups})
         for r in part.to_dict("records"):
             ax.plot(names, [r["groups"].get(g, (np.nan,))[0] for g in names], marker="o", label=r["model"])
-        ax.set_title(f"{grouping}, {'all test items' if pd.isna(q) else f'q={q:g}'}", fontsize=9)
+        ax.set_title(f"{grouping}, {q_label(q)}", fontsize=9)
         ax.set_ylabel(LABELS[metric])
         ax.tick_params(axis="x", rotation=60, labelsize=7)
     axes[0][0].legend(fontsize=7)

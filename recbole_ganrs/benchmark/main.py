@@ -2,6 +2,7 @@
 evaluate the models as Ray Tune trials, print and write the tables and plots. Re-running with the
 same output resumes it."""
 import dataclasses
+import functools
 import re
 import sys
 import time
@@ -10,6 +11,7 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
+from recbole_ganrs.benchmark.analysis import q_label, q_levels
 from recbole_ganrs.benchmark.datasets import check_plan, prepare_datasets, size_series
 from recbole_ganrs.benchmark.group_report import group_report
 from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, write_markdown
@@ -104,7 +106,7 @@ def standin_report(opts, datasets, tests, scores_of):
         groups.setdefault(d.replicate_label, []).append(d.name)
     kept = significant_agreement(tests, datasets[0].name, [d.name for d in synthetic])
     pairs_kept = {} if kept.empty else {(t["dataset"], t["q"]): t["share same"] for t in kept.to_dict("records")}
-    qs = sorted(scores_of(datasets[0].name)["q"].unique(), key=lambda q: (pd.isna(q), q))
+    qs = q_levels(scores_of(datasets[0].name))
     frame, verdicts = standin_frames(scores_of, datasets[0].name, groups, ceiling, list(opts.models), qs, pairs_kept)
     if frame.empty:
         return [], frame
@@ -114,7 +116,7 @@ def standin_report(opts, datasets, tests, scores_of):
         shown = part.drop(columns="q").assign(**{"share of ceiling": [
             "-" if pd.isna(v) else f"{v:.0%}" for v in part["share of ceiling"]]})
         title = (f"Stand-in: does each generator's data rank the models as the source does? {label}@{max(opts.ns)}, "
-                 f"{'every test item' if pd.isna(q) else f'q={q:g}'}; mean over replicates, 95% bootstrap interval "
+                 f"{q_label(q)}; mean over replicates, 95% bootstrap interval "
                  "(replicates and users), and the split-half ceiling (two halves of the source's users). "
                  + " ".join(v for v in verdicts if v.startswith(f"q={q:g}:")))
         tables.append((title, tabulate(shown.values.tolist(), headers=list(shown.columns), tablefmt="github",
@@ -138,16 +140,19 @@ def write_report(opts, datasets, stats, output):
     stats_rows, stats_text = stats
     per_user = {row["dataset"]: row["#ratings"] / row["#users"] for row in stats_rows if row["#users"]}
     groups = report_groups(datasets)
-    scores_of = lambda d: store.user_scores(d, opts.models, opts.seeds, sha1[d], opts.protocol, opts.ties,  # noqa: E731
-                                            opts.metric_column, opts.split)
+
+    @functools.cache  # read once: the tests, the stand-in table and the group report all read every dataset
+    def scores_of(d):
+        return store.user_scores(d, opts.models, opts.seeds, sha1[d], opts.protocol, opts.ties, opts.metric_column,
+                                 opts.split)
+
     tables, summary, agreement, tests, claims = build_report(
         results, store.failed(), names, opts.models, names[0], stats_text, groups=groups,
         size_series=size_series(datasets, per_user), scores_of=scores_of, metric=opts.metric_column)
     standin_tables, standin = standin_report(opts, everything, tests, scores_of)
     tables += standin_tables
-    qs = sorted(results["q"].unique(), key=lambda q: (pd.isna(q), q))
     group_tables_, written, groups_frame, group_agreement = group_report(
-        scores_of, names[0], names[1:], opts.models, qs, opts.metric_column, output)
+        scores_of, names[0], names[1:], opts.models, q_levels(results), opts.metric_column, output)
     tables += group_tables_
     if opts.scenario_grid:
         scenario_tables, scenario_written = scenario_report(subsets, datasets, opts.scenario_grid, opts.models,

@@ -11,7 +11,8 @@ import pandas as pd  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 from recbole_ganrs.benchmark.analysis import (  # noqa: E402
-    at_q, gap_profile, ranking_agreement, ranking_with_tests, significance, significant_agreement,
+    at_q, gap_profile, q_label, q_levels, ranking_agreement, ranking_with_tests, significance,
+    significant_agreement,
 )
 from recbole_ganrs.benchmark.claims import claims_table, size_claims_table  # noqa: E402
 from recbole_ganrs.evaluation import LABELS, METRICS  # noqa: E402
@@ -36,10 +37,6 @@ def _full_n_note(part):
     """What the N axis can show on a dataset: the share of test users with at least max(N) test items."""
     share = part["share_full_n"].dropna()
     return f"; {share.mean():.0%} of test users have >= {part['N'].max()} test items" if len(share) else ""
-
-
-def _q_label(q):
-    return "every test item relevant" if pd.isna(q) else f"q={q:g}"
 
 
 def _cell(row, metric):
@@ -68,7 +65,7 @@ def metric_tables(summary, datasets, models, metric="f1"):
                 if len(by_n):
                     rows.append([model] + [" / ".join(_cell(by_n.loc[n], m) for m in shown)
                                            if n in by_n.index else "-" for n in ns])
-            title = (f"{dataset}, {_q_label(q)} ({protocol} protocol): {' / '.join(LABELS[m] for m in shown)}"
+            title = (f"{dataset}, {q_label(q)} ({protocol} protocol): {' / '.join(LABELS[m] for m in shown)}"
                      f"{_full_n_note(group)}")
             tables.append((title, tabulate(rows, headers=["model"] + [f"N={n}" for n in ns], tablefmt="github")))
     return tables
@@ -83,7 +80,7 @@ def all_metrics_tables(summary, datasets, models):
         for (protocol, q), group in part.groupby(["protocol", "q"], sort=False, dropna=False):
             by_model = group.set_index("model")
             rows = [[m] + [_cell(by_model.loc[m], metric) for metric in METRICS] for m in models if m in by_model.index]
-            tables.append((f"{dataset}, {_q_label(q)} ({protocol} protocol): every metric at N={n} (F1 = CF4J's mean "
+            tables.append((f"{dataset}, {q_label(q)} ({protocol} protocol): every metric at N={n} (F1 = CF4J's mean "
                            "of per-user F1; NDCG with binary gains)",
                            tabulate(rows, headers=["model", *(LABELS[m] for m in METRICS)], tablefmt="github")))
     return tables
@@ -100,7 +97,7 @@ def side_by_side(summary, datasets, models, group="", metric="f1"):
         shares = part[part["N"] == n].groupby("dataset")["share_full_n"].mean()
         rows.append([f"(test users with >= {n} test items)"]
                     + [f"{shares[d]:.0%}" if d in shares.index and not np.isnan(shares[d]) else "-" for d in datasets])
-        tables.append((f"{LABELS[metric]}@{n}, {_q_label(q)} ({protocol} protocol): real vs synthetic"
+        tables.append((f"{LABELS[metric]}@{n}, {q_label(q)} ({protocol} protocol): real vs synthetic"
                        + (f" ({group})" if group else ""),
                        tabulate(rows, headers=["model", *datasets], tablefmt="github")))
     return tables
@@ -112,13 +109,13 @@ def ranking_table(agreement, noise_aware, metric="f1", gaps=None):
     if agreement.empty:
         return []
     gap = {} if gaps is None or gaps.empty else {
-        f"{t['dataset']}, {_q_label(t['q'])}": t for t in gaps.to_dict("records")}
-    agreement = agreement.assign(row=[f"{d}, {_q_label(q)}" for d, q in zip(agreement["dataset"], agreement["q"])])
+        f"{t['dataset']}, {q_label(t['q'])}": t for t in gaps.to_dict("records")}
+    agreement = agreement.assign(row=[f"{d}, {q_label(q)}" for d, q in zip(agreement["dataset"], agreement["q"])])
     tau = agreement.pivot_table(index="row", columns="N", values="kendall_tau", sort=False, dropna=False)
     label = LABELS[metric]
     rho = agreement.pivot_table(index="row", columns="N", values="spearman_rho", sort=False, dropna=False)
     pairs = {} if noise_aware.empty else {
-        f"{t['dataset']}, {_q_label(t['q'])}": t for t in noise_aware.to_dict("records")}
+        f"{t['dataset']}, {q_label(t['q'])}": t for t in noise_aware.to_dict("records")}
     rows = []
     for r in tau.index:
         cells = [f"{t:.2f} / {p:.2f}" for t, p in zip(tau.loc[r], rho.loc[r])]
@@ -154,14 +151,10 @@ def failed_table(failed):
              tabulate(failed.values.tolist(), headers=list(failed.columns), tablefmt="github"))]
 
 
-def _levels(summary):
-    return sorted(summary["q"].unique(), key=lambda q: (pd.isna(q), q))
-
-
 def plot_curves(summary, datasets, models, path, metric="f1"):
     """Figures 4-7 of the paper: one row per dataset; columns the report's metric (F1), precision and recall
     at each q; x = N, one line per model."""
-    qs = _levels(summary)
+    qs = q_levels(summary)
     panels = [(m, q) for q in qs for m in dict.fromkeys((metric, "precision", "recall"))]
     fig, axes = plt.subplots(len(datasets), len(panels), figsize=(3.2 * len(panels), 2.8 * len(datasets)),
                              squeeze=False, sharex=True)
@@ -173,7 +166,7 @@ def plot_curves(summary, datasets, models, path, metric="f1"):
                 line = sel[sel["model"] == model].sort_values("N")
                 if len(line):
                     ax.plot(line["N"], line[f"{shown}_mean"], marker="o", ms=3, label=model)
-            ax.set_title(f"{LABELS[shown]} {_q_label(q)}" if r == 0 else "", fontsize=9)
+            ax.set_title(f"{LABELS[shown]} {q_label(q)}" if r == 0 else "", fontsize=9)
             if c == 0:
                 ax.set_ylabel(textwrap.fill(dataset, 24), fontsize=7)
             if r == len(datasets) - 1:
@@ -190,7 +183,7 @@ def plot_curves(summary, datasets, models, path, metric="f1"):
 def plot_model_curves(summary, source, datasets, models, path, metric="f1"):
     """The metric (F1) at each N of each model, real vs synthetic: one panel per model (columns) and q (rows),
     one line per dataset, the source in black."""
-    qs = _levels(summary)
+    qs = q_levels(summary)
     fig, axes = plt.subplots(len(qs), len(models), figsize=(3.0 * len(models), 2.6 * len(qs)),
                              squeeze=False, sharex=True)
     for r, q in enumerate(qs):
@@ -202,7 +195,7 @@ def plot_model_curves(summary, source, datasets, models, path, metric="f1"):
                 if len(line):
                     style = dict(color="black", lw=2.2) if dataset == source else dict(lw=1.2)
                     ax.plot(line["N"], line[f"{metric}_mean"], marker="o", ms=3, label=dataset, **style)
-            ax.set_title(f"{model}, {_q_label(q)}", fontsize=8)
+            ax.set_title(f"{model}, {q_label(q)}", fontsize=8)
             if c == 0:
                 ax.set_ylabel(LABELS[metric])
             if r == len(qs) - 1:
