@@ -68,22 +68,25 @@ def saved_fit(path, opts):
     from recbole_ganrs.data import load_ratings
     from recbole_ganrs.generator import SyntheticGenerator
     from recbole_ganrs.generator.base import check_fitted_on
+    from recbole_ganrs.options import grid_settings
 
     generator = SyntheticGenerator.load(path, progress=opts.progress).to(opts.device)
     check_fitted_on(generator, load_ratings(opts.source), opts.source)
     grid_point, follow = (), {"generators": [generator.kind]}
     if generator.kind == "ganrs":
-        follow.update(gan=[generator.gan], embedding_size=[generator.embedding_size])
+        grid = sorted(grid_settings())
+        follow.update({name: [getattr(generator, name)] for name in grid})
+        follow["condition"] = generator.condition  # a fit setting: the fit's, whatever the flags say
         for key in generator.sampling_settings:
             setattr(generator, key, getattr(opts, key))
-        grid_point = (("embedding_size", generator.embedding_size), ("gan", generator.gan))
+        grid_point = tuple((name, getattr(generator, name)) for name in grid)
     return dataclasses.replace(opts, **follow), {(generator.kind, grid_point): generator}
 
 
 def cmd_generate(args, extra):
     """Fit a generator on a source (or reuse a cached or saved fit) and write one synthetic dataset per
     grid point; an up-to-date dataset is reused, as the benchmark does."""
-    from recbole_ganrs.benchmark.datasets import check_plan, prepare_datasets
+    from recbole_ganrs.datasets.prepare import check_plan, prepare_datasets
     from recbole_ganrs.data import load_ratings
 
     opts = generate_options(args)  # checks the output folder with the other options

@@ -21,6 +21,7 @@ from recbole_ganrs.generator.pairing import PAIRINGS
 from recbole_ganrs.generator.rating_head import CENTRE_MATCHINGS
 from recbole_ganrs.generator.ratings import RATING_MODELS
 from recbole_ganrs.generator.scenario import SOURCE_SHAPE, check_shape, parse_cold
+from recbole_ganrs.data.users import parse_shares
 from recbole_ganrs.devices import DEVICES, resolve_device
 from recbole_ganrs.limits import check_seed
 
@@ -30,39 +31,106 @@ MAX_GAN_STEPS = 10_000_000
 MAX_GAN_BATCH = 1 << 20
 
 
+def flag(help, *, owners=(), section="synthetic", aliases=(), nargs=None, choices=None, metavar=None,
+         negate=None, grid=False):
+    """Field metadata declaring an option's flag once: its help (``{default}`` is filled in), the generators that
+    own it (a flag of an absent generator is refused), its argparse section, other names, and ``grid`` for a
+    GANRS setting whose list of values makes one fit per value. ``negate``: a bool field's ``--no-...`` flag."""
+    return {"flag": {"help": help, "owners": tuple(owners), "section": section, "aliases": tuple(aliases),
+                     "nargs": nargs, "choices": choices, "metavar": metavar, "negate": negate, "grid": grid}}
+
+
+def _ganrs(name):
+    return setting_default("ganrs", name)
+
+
 @dataclass
 class GeneratorOptions:
-    """Which synthetic datasets to make (or reuse) from which source."""
+    """Which synthetic datasets to make (or reuse) from which source. A field with ``flag`` metadata is a
+    command-line flag and a YAML key; the argparse groups, the generator settings, the grid axes and the
+    refusals of another generator's flags are all made from these declarations."""
 
-    source: str = BUNDLED
-    users: list[int] = field(default_factory=lambda: [DEFAULT_USERS])
-    items: int = DEFAULT_ITEMS
-    samples: list[int] = field(default_factory=lambda: [DEFAULT_SAMPLES])
-    ratings: Optional[list[int]] = None  # distinct ratings per dataset, instead of a number of draws
-    std: list[float] = field(default_factory=lambda: [DEFAULT_STD])
-    generators: list[str] = field(default_factory=lambda: ["ganrs"])
-    gan: list[str] = field(default_factory=lambda: [setting_default("ganrs", "gan")])
-    embedding_size: list[int] = field(default_factory=lambda: [setting_default("ganrs", "embedding_size")])
-    gan_steps: Optional[int] = None  # None: each GAN generator's default
-    gan_batch_size: Optional[int] = None  # None: each GAN generator's default
-    pairing: str = setting_default("ganrs", "pairing")
-    rating_model: str = setting_default("ganrs", "rating_model")
-    match_shapes: bool = setting_default("ganrs", "match_shapes")
-    assignment_temperature: float = setting_default("ganrs", "assignment_temperature")
-    centre_matching: str = setting_default("ganrs", "centre_matching")
+    source: str = field(default=BUNDLED, metadata=flag(f"{BUNDLED} (bundled, default) or a RecBole atomic folder"))
+    users: list[int] = field(default_factory=lambda: [DEFAULT_USERS], metadata=flag(
+        "synthetic users, one dataset per value (default {default})", nargs="*"))
+    items: int = field(default=DEFAULT_ITEMS, metadata=flag("synthetic items (default {default})"))
+    samples: list[int] = field(default_factory=lambda: [DEFAULT_SAMPLES], metadata=flag(
+        "generator draws (default {default}; ratings kept are fewer)"))
+    ratings: Optional[list[int]] = field(default=None, metadata=flag(
+        "distinct ratings of each dataset: draw until there are this many (instead of --samples)"))
+    std: list[float] = field(default_factory=lambda: [DEFAULT_STD], metadata=flag(
+        "std of the generator's input noise (default {default})"))
+    generators: list[str] = field(default_factory=lambda: ["ganrs"], metadata=flag(
+        "ganrs (default); cfgan: a GAN on raw rating vectors; statistical: the source's marginals",
+        aliases=("--generator",), choices=list(GENERATORS)))
+    gan: list[str] = field(default_factory=lambda: [_ganrs("gan")], metadata=flag(
+        "ganrs: the GAN variant (default {default})", owners=("ganrs",), choices=list(GAN_KINDS), grid=True))
+    embedding_size: list[int] = field(default_factory=lambda: [_ganrs("embedding_size")], metadata=flag(
+        "ganrs: DeepMF embedding size (default {default})", owners=("ganrs",), grid=True))
+    gan_steps: Optional[int] = field(default=None, metadata=flag(  # None: each GAN generator's default
+        f"GAN training steps (default: ganrs {_ganrs('gan_steps')}, cfgan {setting_default('cfgan', 'gan_steps')})",
+        owners=("ganrs", "cfgan")))
+    gan_batch_size: Optional[int] = field(default=None, metadata=flag(
+        f"GAN batch size (default: ganrs {_ganrs('gan_batch_size')}, cfgan {setting_default('cfgan', 'gan_batch_size')}); "
+        "ganrs scales its learning rates with it (the reference: --gan-steps 20000 --gan-batch-size 32)",
+        owners=("ganrs", "cfgan")))
+    pairing: str = field(default=_ganrs("pairing"), metadata=flag(
+        "ganrs: shapes chooses the rated pairs where each user's draws lie, as many per user and item as the "
+        "source's shapes give; draws rates every draw's pair, the reference (default {default})",
+        owners=("ganrs",), choices=list(PAIRINGS)))
+    rating_model: str = field(default=_ganrs("rating_model"), metadata=flag(
+        "ganrs: calibrated draws ratings from p(rating | user and item embeddings) learnt on the source; "
+        "distribution cuts the GAN's rating column at the source's rating shares; mean shifts it to the "
+        "source's mean, the reference (default {default})", owners=("ganrs",), choices=list(RATING_MODELS)))
+    match_shapes: bool = field(default=_ganrs("match_shapes"), metadata=flag(
+        "ganrs --pairing draws: plain k-means ids (the reference) instead of cluster sizes at the source's "
+        "activity/popularity shapes", owners=("ganrs",), negate="--no-match-shapes"))
+    assignment_temperature: float = field(default=_ganrs("assignment_temperature"), metadata=flag(
+        "ganrs: 0 assigns each draw to its nearest user and item (the reference); above 0 draws one of the "
+        "nearest at this temperature, so that draws spread over neighbouring pairs (default {default})",
+        owners=("ganrs",)))
+    centre_matching: str = field(default=_ganrs("centre_matching"), metadata=flag(
+        "ganrs --rating-model calibrated: the synthetic users' and items' centres are mapped onto the real "
+        "embeddings' distribution before the rating head rates them: quantiles (each principal axis's whole "
+        "marginal) or moments (mean and covariance only, as before 2026-12-02) (default {default})",
+        owners=("ganrs",), choices=list(CENTRE_MATCHINGS)))
+    condition: Optional[str] = field(default=None, metadata=flag(
+        "ganrs: condition the GAN on a user attribute of the source's .user file (CGANRS): categorical "
+        "(gender, occupation) or numeric in bands (age:18,25,35,50); the synthetic dataset gets a .user file",
+        owners=("ganrs",), metavar="ATTR"))
     seeds: list[int] = field(default_factory=lambda: [0])  # the datasets are made with the first
-    data_dir: str = "dataset_atomic"
+    data_dir: str = field(default="dataset_atomic", metadata=flag(
+        "where synthetic datasets and fits are kept (default {default})", aliases=("--out",)))
     # scenarios (generator/scenario.py), applied to every dataset of the run
-    activity: str = SOURCE_SHAPE
-    popularity: str = SOURCE_SHAPE
-    cold_users: Optional[str] = None  # "F:K"
-    cold_items: Optional[str] = None
-    binary: Optional[float] = None
-    duplicates: str = "error"  # repeated (user, item) pairs of the source: error, or keep first / last / mean
-    min_user_ratings: int = 1  # the source's users with fewer ratings are dropped (RecBole's user_inter_num_interval)
-    min_item_ratings: int = 1
-    progress: bool = True
-    device: Optional[str] = None  # None: cuda when torch sees a GPU, else cpu
+    activity: str = field(default=SOURCE_SHAPE, metadata=flag(
+        "ratings per synthetic user: source (default), uniform, or zipf:A (imbalance; ganrs and statistical)",
+        section="scenario"))
+    popularity: str = field(default=SOURCE_SHAPE, metadata=flag(
+        "ratings per synthetic item: source (default), uniform, or zipf:A", section="scenario"))
+    cold_users: Optional[str] = field(default=None, metadata=flag(  # "F:K"
+        "user cold start: a share F of the users keep at most K ratings each, e.g. 0.3:5", section="scenario",
+        metavar="F:K"))
+    cold_items: Optional[str] = field(default=None, metadata=flag(
+        "item cold start: a share F of the items keep at most K ratings", section="scenario", metavar="F:K"))
+    binary: Optional[float] = field(default=None, metadata=flag(
+        "like / dislike ratings: rating >= Q -> 1, else 0", section="scenario", metavar="Q"))
+    group_shares: Optional[str] = field(default=None, metadata=flag(
+        "with --condition: the share of synthetic users in each group, e.g. F:0.3 (groups not named share the "
+        "rest at the source's proportions; default: the source's shares)", section="scenario",
+        metavar="VALUE:SHARE,..."))
+    duplicates: str = field(default="error", metadata=flag(
+        "a source's repeated (user, item) pairs: error (default), or keep the first, the last or the mean "
+        "(rounded to the scale) rating, as RecBole's rm_dup_inter", choices=list(DUPLICATE_POLICIES)))
+    min_user_ratings: int = field(default=1, metadata=flag(  # RecBole's user_inter_num_interval
+        "drop the source's users with fewer than K ratings (and, with --min-item-ratings, repeat until both "
+        "hold), as RecBole's user_inter_num_interval; default 1: keep all", metavar="K"))
+    min_item_ratings: int = field(default=1, metadata=flag("drop the source's items with fewer than K ratings",
+                                                           metavar="K"))
+    progress: bool = field(default=True, metadata=flag("no progress bars", negate="--no-progress",
+                                                       aliases=("--quiet",)))
+    device: Optional[str] = field(default=None, metadata=flag(  # None: cuda when torch sees a GPU, else cpu
+        "where the fit, the sampling and the trials run (default: cuda when torch sees a GPU, else cpu)",
+        choices=list(DEVICES)))
 
     def prepare_source(self):
         """The source as a run reads it (converted once when RecBole cannot read it as it is, or when the
@@ -77,88 +145,72 @@ class GeneratorOptions:
         return self.seeds[0]
 
     def scenario_fields(self):
-        """The request fields of the scenario flags (cold start parsed from F:K)."""
+        """The request fields of the scenario flags (cold start parsed from F:K, group shares from V:S,...)."""
         return {"activity": self.activity, "popularity": self.popularity, "binary": self.binary,
                 "cold_users": parse_cold(self.cold_users) if self.cold_users is not None else None,
-                "cold_items": parse_cold(self.cold_items) if self.cold_items is not None else None}
+                "cold_items": parse_cold(self.cold_items) if self.cold_items is not None else None,
+                "group_shares": parse_shares(self.group_shares) if self.group_shares is not None else None}
+
+
+def declared_flags(options_class=None):
+    """(field, its flag declaration) of every option that is a flag, in declaration order."""
+    return [(f, f.metadata["flag"]) for f in dataclasses.fields(options_class or GeneratorOptions)
+            if "flag" in f.metadata]
+
+
+def grid_settings():
+    """The GANRS settings whose list of values makes a grid (one fit per combination)."""
+    return [f.name for f, d in declared_flags() if d["grid"]]
+
+
+SECTIONS = {"synthetic": "synthetic datasets (list values make a grid)",
+            "scenario": "scenarios (the paper's future work; any generator unless said)"}
+
+
+def _default_text(f):
+    value = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+    value = value[0] if isinstance(value, list) and value else value
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def add_generator_arguments(parser, users_help=None):
-    """The shared flags of the synthetic datasets (their defaults come from :class:`GeneratorOptions`)."""
-    d = GeneratorOptions()
-    g = parser.add_argument_group("synthetic datasets (list values make a grid)")
-    add = g.add_argument
-    add("--source", help=f"{BUNDLED} (bundled, default) or a RecBole atomic folder")
-    add("--users", type=int, nargs="*",
-        help=users_help or f"synthetic users, one dataset per value (default {d.users[0]})")
-    add("--items", type=int, help=f"synthetic items (default {d.items})")
-    add("--samples", type=int, nargs="+", help=f"generator draws (default {d.samples[0]}; ratings kept are fewer)")
-    add("--ratings", type=int, nargs="+",
-        help="distinct ratings of each dataset: draw until there are this many (instead of --samples)")
-    add("--std", type=float, nargs="+", help=f"std of the generator's input noise (default {d.std[0]:g})")
-    add("--generators", "--generator", nargs="+", choices=list(GENERATORS),
-        help="ganrs (default); cfgan: a GAN on raw rating vectors; statistical: the source's marginals")
-    add("--gan", nargs="+", choices=list(GAN_KINDS), help=f"ganrs: the GAN variant (default {d.gan[0]})")
-    add("--embedding-size", type=int, nargs="+",
-        help=f"ganrs: DeepMF embedding size (default {d.embedding_size[0]})")
-    add("--gan-steps", type=int, help="GAN training steps (default: ganrs "
-        f"{setting_default('ganrs', 'gan_steps')}, cfgan {setting_default('cfgan', 'gan_steps')})")
-    add("--gan-batch-size", type=int, help="GAN batch size (default: ganrs "
-        f"{setting_default('ganrs', 'gan_batch_size')}, cfgan {setting_default('cfgan', 'gan_batch_size')}); "
-        "ganrs scales its learning rates with it (the reference: --gan-steps 20000 --gan-batch-size 32)")
-    add("--pairing", choices=list(PAIRINGS),
-        help="ganrs: shapes chooses the rated pairs where each user's draws lie, as many per user and item as "
-             "the source's shapes give; draws rates every draw's pair, the reference "
-             f"(default {d.pairing})")
-    add("--rating-model", choices=list(RATING_MODELS),
-        help="ganrs: calibrated draws ratings from p(rating | user and item embeddings) learnt on the source; "
-             "distribution cuts the GAN's rating column at the source's rating shares; mean shifts it to the "
-             f"source's mean, the reference (default {d.rating_model})")
-    add("--no-match-shapes", dest="match_shapes", action="store_false", default=None,
-        help="ganrs --pairing draws: plain k-means ids (the reference) instead of cluster sizes at the source's "
-             "activity/popularity shapes")
-    add("--assignment-temperature", type=float,
-        help="ganrs: 0 assigns each draw to its nearest user and item (the reference); above 0 draws one of "
-             "the nearest at this temperature, so that draws spread over neighbouring pairs "
-             f"(default {d.assignment_temperature:g})")
-    add("--centre-matching", choices=list(CENTRE_MATCHINGS),
-        help="ganrs --rating-model calibrated: the synthetic users' and items' centres are mapped onto the real "
-             "embeddings' distribution before the rating head rates them: quantiles (each principal axis's "
-             "whole marginal) or moments (mean and covariance only, as before 2026-12-02) "
-             f"(default {d.centre_matching})")
-    add("--duplicates", choices=list(DUPLICATE_POLICIES),
-        help="a source's repeated (user, item) pairs: error (default), or keep the first, the last or the mean "
-             "(rounded to the scale) rating, as RecBole's rm_dup_inter")
-    add("--min-user-ratings", type=int, metavar="K",
-        help="drop the source's users with fewer than K ratings (and, with --min-item-ratings, repeat until "
-             "both hold), as RecBole's user_inter_num_interval; default 1: keep all")
-    add("--min-item-ratings", type=int, metavar="K", help="drop the source's items with fewer than K ratings")
-    add("--data-dir", "--out", dest="data_dir", help=f"where synthetic datasets and fits are kept (default {d.data_dir})")
-    s = parser.add_argument_group("scenarios (the paper's future work; any generator unless said)")
-    s.add_argument("--activity", help="ratings per synthetic user: source (default), uniform, or zipf:A "
-                                      "(imbalance; ganrs and statistical)")
-    s.add_argument("--popularity", help="ratings per synthetic item: source (default), uniform, or zipf:A")
-    s.add_argument("--cold-users", metavar="F:K", help="user cold start: a share F of the users keep at most K "
-                                                       "ratings each, e.g. 0.3:5")
-    s.add_argument("--cold-items", metavar="F:K", help="item cold start: a share F of the items keep at most K ratings")
-    s.add_argument("--binary", metavar="Q", type=float, help="like / dislike ratings: rating >= Q -> 1, else 0")
-    add("--device", choices=list(DEVICES), help="where the fit, the sampling and the trials run "
-                                                 "(default: cuda when torch sees a GPU, else cpu)")
-    add("--no-progress", "--quiet", dest="progress", action="store_false", default=None, help="no progress bars")
-    return g
+    """The shared flags of the synthetic datasets, made from :class:`GeneratorOptions`' declarations (every
+    default None, so that a flag left out is told from one given: ``explicit_values``)."""
+    sections = {key: parser.add_argument_group(title) for key, title in SECTIONS.items()}
+    hints = typing.get_type_hints(GeneratorOptions)
+    for f, d in declared_flags():
+        group = sections[d["section"]]
+        text = d["help"].replace("{default}", _default_text(f))
+        if f.name == "users" and users_help:
+            text = users_help
+        if hints[f.name] is bool:
+            if d["negate"]:
+                group.add_argument(d["negate"], *d["aliases"], dest=f.name, action="store_false", default=None,
+                                   help=text)
+            else:
+                group.add_argument(f"--{f.name.replace('_', '-')}", *d["aliases"], dest=f.name,
+                                   action="store_true", default=None, help=text)
+            continue
+        hint = hints[f.name]
+        if typing.get_origin(hint) is typing.Union:
+            hint = next(a for a in typing.get_args(hint) if a is not type(None))
+        listed = typing.get_origin(hint) is list
+        kind = typing.get_args(hint)[0] if listed else hint
+        group.add_argument(f"--{f.name.replace('_', '-')}", *d["aliases"], dest=f.name,
+                           type=kind if kind is not str else None, nargs=d["nargs"] or ("+" if listed else None),
+                           choices=d["choices"], metavar=d["metavar"], help=text)
+    return sections["synthetic"]
 
 
 def generator_settings(opts, kind, grid_point=()):
     """The settings of one generator of the run, from the options and a GANRS grid point
-    (sorted (setting, value) pairs): the one place flags become generator settings."""
+    (sorted (setting, value) pairs): the one place flags become generator settings (every declared flag
+    that the generator owns and has as a setting; a None means the generator's own default)."""
     fields = {f.name for f in dataclasses.fields(GENERATORS[kind])}
     settings = {"seed": opts.dataset_seed, "progress": opts.progress, **dict(grid_point)}
-    for key in ("gan_steps", "gan_batch_size"):
-        if getattr(opts, key) is not None and key in fields:
-            settings[key] = getattr(opts, key)
-    if kind == "ganrs":
-        settings.update(pairing=opts.pairing, rating_model=opts.rating_model, match_shapes=opts.match_shapes,
-                        assignment_temperature=opts.assignment_temperature, centre_matching=opts.centre_matching)
+    for f, d in declared_flags():
+        if kind in d["owners"] and f.name in fields and not d["grid"] and getattr(opts, f.name) is not None:
+            settings[f.name] = getattr(opts, f.name)
     return settings
 
 
@@ -267,13 +319,13 @@ def validate_generator_options(opts, explicit=()):
     if "ganrs" in opts.generators:  # its settings' own checks (pairing, rating model...), before any work
         GENERATORS["ganrs"](**generator_settings(opts, "ganrs"))
     default = GeneratorOptions()
-    for key, owners in (("gan", ["ganrs"]), ("embedding_size", ["ganrs"]), ("rating_model", ["ganrs"]),
-                        ("pairing", ["ganrs"]), ("match_shapes", ["ganrs"]), ("assignment_temperature", ["ganrs"]),
-                        ("centre_matching", ["ganrs"]),
-                        ("gan_steps", ["ganrs", "cfgan"]), ("gan_batch_size", ["ganrs", "cfgan"])):
-        if getattr(opts, key) != getattr(default, key) and not set(owners) & set(opts.generators):
-            raise GanrsError(f"the {', '.join(opts.generators)} generator has no setting {key} "
-                             f"(--{key.replace('_', '-')} is a {' / '.join(owners)} setting)")
+    for f, d in declared_flags():
+        owners = d["owners"]
+        if owners and getattr(opts, f.name) != getattr(default, f.name) and not set(owners) & set(opts.generators):
+            raise GanrsError(f"the {', '.join(opts.generators)} generator has no setting {f.name} "
+                             f"(--{f.name.replace('_', '-')} is a {' / '.join(owners)} setting)")
+    if opts.group_shares is not None and opts.condition is None:
+        raise GanrsError("--group-shares needs --condition ATTR (the user attribute whose groups they share)")
 
 
 def resolved_options(opts):

@@ -14,7 +14,7 @@ import torch
 PLAN = {
     # a generator's fit seed (``GANRS(seed=S)``)
     "fit": ("embedding", "embedding_init", "gan_init", "gan_batches", "gan_noise", "real_sample",
-            "rating_head", "rating_head_init", "cfgan", "cfgan_init", "cfgan_noise"),
+            "rating_head", "rating_head_init", "cfgan", "cfgan_init", "cfgan_noise", "gan_labels"),
     # a sample request's seed (``sample(..., seed=S)``; the benchmark's dataset seed seeds fit and sample)
     "sample": ("noise", "user_clusters", "item_clusters", "assignment", "shape_assignment", "pairing",
                "ratings", "scenario", "subset", "statistical"),
@@ -28,23 +28,25 @@ PLAN = {
 ROLES = tuple(PLAN)
 
 
-def sequence(seed, role, name):
-    """The SeedSequence of stream ``name`` of ``role`` under ``seed``."""
+def sequence(seed, role, name, *index):
+    """The SeedSequence of stream ``name`` of ``role`` under ``seed``; ``index`` (e.g. a user group's number)
+    spawns one independent child stream per value."""
     if role not in PLAN or name not in PLAN[role]:
         raise KeyError(f"no stream {role}/{name} in the seed plan")
-    return np.random.SeedSequence(int(seed), spawn_key=(ROLES.index(role), PLAN[role].index(name)))
+    key = (ROLES.index(role), PLAN[role].index(name), *(int(i) for i in index))
+    return np.random.SeedSequence(int(seed), spawn_key=key)
 
 
-def stream(seed, role, name):
+def stream(seed, role, name, *index):
     """The stream's seed as one integer in 0..2**32-1 (for torch, scikit-learn, RecBole)."""
-    return int(sequence(seed, role, name).generate_state(1, np.uint32)[0])
+    return int(sequence(seed, role, name, *index).generate_state(1, np.uint32)[0])
 
 
-def rng(seed, role, name):
+def rng(seed, role, name, *index):
     """A numpy Generator on the stream."""
-    return np.random.default_rng(sequence(seed, role, name))
+    return np.random.default_rng(sequence(seed, role, name, *index))
 
 
-def torch_generator(seed, role, name):
+def torch_generator(seed, role, name, *index):
     """A CPU torch Generator on the stream."""
-    return torch.Generator().manual_seed(stream(seed, role, name))
+    return torch.Generator().manual_seed(stream(seed, role, name, *index))

@@ -177,7 +177,7 @@ def test_a_trial_process_that_dies_is_recorded_as_failed(tmp_path):
 
 
 def test_paper_plan_shares_datasets_between_experiments():
-    from recbole_ganrs.benchmark.plan import GROUP_GENERATORS, GROUP_SAMPLES, GROUP_USERS, dataset_plan
+    from recbole_ganrs.datasets.plan import GROUP_GENERATORS, GROUP_SAMPLES, GROUP_USERS, dataset_plan
 
     opts = parse_options(["--paper", "ml-100k"])
     assert opts.seeds == [0, 1, 2] and opts.dataset_seeds == [0, 1, 2]
@@ -193,7 +193,7 @@ def test_paper_plan_shares_datasets_between_experiments():
 
 
 def test_grid_plan_runs_the_ablations():
-    from recbole_ganrs.benchmark.plan import dataset_plan
+    from recbole_ganrs.datasets.plan import dataset_plan
 
     opts = parse_options(["--users", "100", "--gan", "gan", "wgan", "--embedding-size", "5", "8", "--std", "1", "2.5",
                           "--generators", "ganrs", "statistical"])
@@ -244,7 +244,7 @@ def test_model_order_claim_counts_significance():
 
 def test_size_claims_follow_ratings_per_user_from_the_datasets_fields():
     from recbole_ganrs.benchmark.claims import size_claims_table
-    from recbole_ganrs.benchmark.datasets import BenchmarkDataset, size_series
+    from recbole_ganrs.datasets.prepare import BenchmarkDataset, size_series
     from recbole_ganrs.generator import SampleRequest
 
     def synthetic(name, users, samples):

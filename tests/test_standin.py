@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 
 from recbole_ganrs.benchmark.analysis import gap_profile
-from recbole_ganrs.benchmark.ceiling import split_users
+from recbole_ganrs.datasets.halves import split_users
 from recbole_ganrs.benchmark.options import parse_options
-from recbole_ganrs.benchmark.plan import dataset_plan
+from recbole_ganrs.datasets.plan import dataset_plan
 from recbole_ganrs.benchmark.report import summarise
 from recbole_ganrs.benchmark.standin import measures, standin_frames
 

@@ -12,7 +12,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from recbole_ganrs.benchmark.analysis import q_label, q_levels
-from recbole_ganrs.benchmark.datasets import check_plan, prepare_datasets, size_series
+from recbole_ganrs.datasets.prepare import check_plan, prepare_datasets, size_series
 from recbole_ganrs.benchmark.group_report import group_report
 from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, write_markdown
 from recbole_ganrs.benchmark.runner import check_address, run_trials
@@ -198,11 +198,13 @@ def run_benchmark(opts, qs=None, plans=None):
     timings["datasets (fit + generate)"] = time.perf_counter() - start
 
     from recbole_ganrs.stats import format_stats, stats_rows
+    from recbole_ganrs.stats.report import group_fidelity
 
     paths = [f"{d.data_path}/{d.name}" if d.kind == "synthetic" else opts.source for d in datasets
              if d.kind != "half"]
     table_rows, fidelity_rows, structure_rows = stats_rows(paths, benchmark_split()["split"]["RS"])
-    stats_text = format_stats(table_rows, fidelity_rows, structure_rows)
+    group_rows, gap_rows = group_fidelity(paths)
+    stats_text = format_stats(table_rows, fidelity_rows, structure_rows, group_rows, gap_rows)
     stats_text += replicate_summary(datasets, fidelity_rows, structure_rows)
     for table in stats_text:
         print(table, end="\n\n")

@@ -10,7 +10,7 @@ A YAML file uses the flag names with underscores, e.g.::
 
 The synthetic datasets' options are shared with ``generate`` (``recbole_ganrs/options.py``);
 list options make a grid, e.g. ``--gan gan wgan --embedding-size 5 8 --std 1.5 2.5``.
-``--paper SOURCE`` runs the paper's plan instead (see ``plan.py``).
+``--paper SOURCE`` runs the paper's plan instead (see ``datasets/plan.py``).
 """
 import argparse
 import dataclasses
@@ -29,8 +29,8 @@ from recbole_ganrs.limits import check_seed, cores
 from recbole_ganrs.generator import GENERATORS
 from recbole_ganrs.models import MODEL_SETS, PAPER_MODELS, expand_models
 from recbole_ganrs.options import (
-    GeneratorOptions, add_generator_arguments, explicit_values, read_yaml, resolved_options,
-    validate_generator_options,
+    GeneratorOptions, add_generator_arguments, declared_flags, explicit_values, grid_settings, read_yaml,
+    resolved_options, validate_generator_options,
 )
 
 PAPER_SEEDS = [0, 1, 2]  # --paper: three seeds, so that model differences can be told from noise
@@ -59,7 +59,7 @@ class BenchmarkOptions(GeneratorOptions):
     f1: str = F1_KINDS[0]
     save_predictions: bool = False
     dataset_seeds: Optional[list[int]] = None  # one independent synthetic dataset (fit + sample) per seed
-    ceiling_splits: int = 0  # split-half ceiling: K random halvings of the source's users (ceiling.py)
+    ceiling_splits: int = 0  # split-half ceiling: K random halvings of the source's users (datasets/halves.py)
     output: Optional[str] = None  # None: results/<run name>
     address: Optional[str] = None
     cpus: Optional[int] = None
@@ -174,8 +174,8 @@ def options_from_args(args):
     values.update(flags)
     explicit = set(values)
     if values.get("paper"):
-        clash = sorted(explicit & {"source", "users", "items", "samples", "ratings", "activity", "popularity",
-                                   "cold_users", "cold_items", "binary"})
+        scenario_flags = {f.name for f, d in declared_flags() if d["section"] == "scenario"}
+        clash = sorted(explicit & ({"source", "users", "items", "samples", "ratings"} | scenario_flags))
         if clash:
             raise GanrsError(f"--paper fixes the datasets: drop --{', --'.join(clash)}")
         values["source"] = values["paper"]
@@ -230,8 +230,11 @@ def validate(opts, explicit=()):
         if overridden:
             raise GanrsError(f"--scenario {grid.name} sets {grid.field} itself: drop "
                              f"--{', --'.join(k.replace('_', '-') for k in overridden)}")
-        axes = {"users": opts.users, "generators": opts.generators, "std": opts.std, "gan": opts.gan,
-                "embedding_size": opts.embedding_size, "samples": opts.samples, "ratings": opts.ratings or [None]}
+        if grid.field == "group_shares" and opts.condition is None:
+            raise GanrsError("--scenario group-share needs --condition ATTR (the user attribute whose groups it "
+                             "shares)")
+        axes = {"users": opts.users, "generators": opts.generators, "std": opts.std, "samples": opts.samples,
+                "ratings": opts.ratings or [None], **{name: getattr(opts, name) for name in grid_settings()}}
         wide = [f"--{k.replace('_', '-')}" for k, v in axes.items() if len(v) != 1]
         if wide:
             raise GanrsError(f"--scenario varies one setting: give one value of {', '.join(wide)}")

@@ -5,9 +5,11 @@ value, everything else as the other flags say), reported as each model's F1 agai
     --scenario activity source uniform zipf:1.5
     --scenario ratings 100000 353269     # density: heavy sparsity
     --scenario binary 4 5                # like / dislike at rating >= Q
+    --scenario group-share F:0.1 F:0.3   # with --condition gender: the share of each group's users
 """
 from dataclasses import dataclass, replace
 
+from recbole_ganrs.data.users import parse_shares
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.generator.scenario import check_shape, parse_cold
 
@@ -38,6 +40,7 @@ SETTINGS = {
     "cold-users": ("cold_users", _cold),
     "cold-items": ("cold_items", _cold),
     "binary": ("binary", float),
+    "group-share": ("group_shares", parse_shares),
 }
 
 

@@ -1,5 +1,5 @@
 """Does a synthetic dataset stand in for the source? One table per q: generator x measure, with bootstrap
-intervals and each measure as a share of the split-half ceiling (ceiling.py).
+intervals and each measure as a share of the split-half ceiling (datasets/halves.py).
 
 Every measure compares the models' mean metric at the largest N (from the per-user values, so that users
 can be resampled) on a synthetic dataset with the same on the source:

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from recbole_ganrs.data.atomic import write_atomic
+from recbole_ganrs.data.users import read_users, user_file_of
 from recbole_ganrs.data.sources import check_pairs, drop_duplicates, load_ratings, resolve_source
 from recbole_ganrs.errors import SourceError
 from recbole_ganrs.files import check_output_folder, file_digest, json_digest, replaced_on_success
@@ -45,11 +46,17 @@ def prepare_source(source, data_dir, duplicates="error", min_user_ratings=1, min
     if problem is None and len(kept) == len(ratings):
         return source
     settings = {"duplicates": duplicates, "min_user_ratings": min_user_ratings, "min_item_ratings": min_item_ratings}
-    key = json_digest({"content": file_digest(src.inter_path), **settings})[:12]
+    users = user_file_of(src.inter_path)
+    key = json_digest({"content": file_digest(src.inter_path), **settings,
+                       **({"users": file_digest(users)} if users else {})})[:12]
     folder = Path(data_dir).resolve() / SOURCES_DIR / key / src.name
     inter = folder / f"{src.name}.inter"
     if not inter.is_file():
         check_output_folder(data_dir)
+        if users is not None:  # the users' attributes travel with their ratings, as an atomic .user file
+            attributes = read_users(users)
+            write_atomic(folder / f"{src.name}.user", attributes.rename_axis("user_id").reset_index(),
+                         {c: "token" for c in attributes.columns})
         write_atomic(inter, kept)
         why = [problem] if problem else []
         if len(deduplicated) < len(ratings):

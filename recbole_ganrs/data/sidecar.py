@@ -54,6 +54,11 @@ def check_inter_matches(folder, meta=None):
         raise GanrsError(f"{inter} is not the file its {SIDECAR} describes ({meta.get('rows', '?')} ratings "
                          f"recorded): it was edited or replaced; generate it again, or delete {SIDECAR} to use it "
                          "as a plain source")
+    users = Path(folder) / f"{Path(folder).name}.user"
+    recorded_users = (meta or {}).get("user_sha1")
+    if recorded_users and (not users.is_file() or file_digest(users) != recorded_users):
+        raise GanrsError(f"{users} is not the user file its {SIDECAR} describes (edited, replaced or removed): "
+                         "generate the dataset again")
     rows = (meta or {}).get("rows")
     if rows is not None:
         with open(inter, "rb") as f:

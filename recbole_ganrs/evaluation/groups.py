@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from recbole_ganrs import seeds
+from recbole_ganrs.data.users import read_users
 
 MAX_LEVELS = 8  # a numeric attribute with more values is banded
 MAX_GROUPS = 25  # a token attribute with more values is left out
@@ -42,9 +43,7 @@ def read_user_file(path):
     path = Path(path)
     if not path.is_file():
         return None
-    frame = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    frame.columns = [c.split(":")[0] for c in frame.columns]
-    users = frame.set_index(frame.columns[0])
+    users = read_users(path)
     groups = {}
     for name, values in users.items():
         numeric = pd.to_numeric(values, errors="coerce")

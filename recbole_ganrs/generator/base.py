@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from recbole_ganrs.data import load_ratings
+from recbole_ganrs.data import load_ratings, resolve_source
+from recbole_ganrs.data.users import parse_shares, shares_label, user_labels
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.files import replaced_on_success
 from recbole_ganrs.generator.scenario import SOURCE_SHAPE, apply_scenario, check_binary, check_cold, check_shape
@@ -48,6 +49,9 @@ class SampleRequest:
     cold_users: Optional[tuple] = None
     cold_items: Optional[tuple] = None
     binary: Optional[float] = None
+    # a conditional generator's share of synthetic users per group: ((value, share), ...), the groups not named
+    # filling the rest at the source's proportions (data/users.py); None: the source's shares
+    group_shares: Optional[tuple] = None
 
     def size_label(self):
         """``s<draws>`` or ``r<ratings>``: what the dataset name says of its size."""
@@ -59,7 +63,8 @@ class SampleRequest:
                  f"pop{self.popularity}" if self.popularity != SOURCE_SHAPE else "",
                  f"cu{self.cold_users[0]:g}k{self.cold_users[1]}" if self.cold_users else "",
                  f"ci{self.cold_items[0]:g}k{self.cold_items[1]}" if self.cold_items else "",
-                 f"bin{self.binary:g}" if self.binary is not None else ""]
+                 f"bin{self.binary:g}" if self.binary is not None else "",
+                 f"g{shares_label(self.group_shares)}" if self.group_shares else ""]
         return "".join(f"-{p.replace(':', '')}" for p in parts if p)
 
     def validate(self):
@@ -96,6 +101,8 @@ class SampleRequest:
                                  f"or more, not fewer than the {total:,} asked: lower the share or K")
         if self.binary is not None and not (isinstance(self.binary, (int, float)) and np.isfinite(self.binary)):
             raise GanrsError(f"binary must be a rating value, got {self.binary!r}")
+        if self.group_shares is not None:
+            parse_shares(",".join(f"{v}:{s}" for v, s in self.group_shares))  # the form; the values: resolve_shares
 
 
 @dataclass
@@ -155,17 +162,43 @@ class SyntheticGenerator:
         return {k: v for k, v in self.settings().items() if k not in self.sampling_settings}
 
     # ----------------------------------------------------------------- fit
-    def fit(self, source):
-        """Learn ``source``: 'ml-100k', an atomic folder, or a DataFrame (user_id, item_id, rating)."""
+    def fit(self, source, users=None):
+        """Learn ``source``: 'ml-100k', an atomic folder, or a DataFrame (user_id, item_id, rating). A generator
+        conditioned on a user attribute reads it from the source's user file (data/users.py), or from ``users``
+        (a frame indexed by user id, with the attribute as a column) beside a DataFrame."""
         if isinstance(source, pd.DataFrame):
             ratings, name = source, "dataframe"
         else:
             ratings, name = load_ratings(source, strict=True), str(source)
         summary = SourceSummary.of(ratings, name)
         self._check_source(summary)
-        self._state = self._fit(ratings, summary)
+        groups = self._user_groups(source, ratings, users)
+        self._state = self._fit(ratings, summary) if groups is None else self._fit(ratings, summary, groups)
         self._summary = summary
         return self
+
+    #: the user attribute a conditional generator learns (data/users.py Condition); None: unconditioned
+    def condition_of(self):
+        return None
+
+    def _user_groups(self, source, ratings, users=None):
+        """The group label of each source user (a Series by user token) under the generator's condition, None
+        when it has none; refused in one line before any fitting (data/users.py)."""
+        condition = self.condition_of()
+        if condition is None:
+            return None
+        if isinstance(source, pd.DataFrame):
+            if users is None or condition.attribute not in users:
+                raise GanrsError(f"--condition {condition}: a DataFrame source needs users= (a frame indexed by "
+                                 f"user id with a {condition.attribute} column)")
+            import tempfile
+            from pathlib import Path
+
+            with tempfile.TemporaryDirectory() as tmp:  # one reader for files and frames: the file's rules
+                path = Path(tmp) / "source.inter"
+                users[[condition.attribute]].rename_axis("user_id").to_csv(path.with_suffix(".users.csv"))
+                return user_labels(path, ratings, condition)
+        return user_labels(resolve_source(source).inter_path, ratings, condition)
 
     def _check_source(self, summary):
         min_ratings, min_users, min_items = self.min_source
@@ -210,6 +243,9 @@ class SyntheticGenerator:
     def check_request(self, request):
         """Refuse, in one line and before any work (no fit needed), a valid request this generator's settings
         cannot serve; a subclass with checks of its own calls this one too."""
+        if request.group_shares and self.condition_of() is None:
+            raise GanrsError(f"group shares need a generator conditioned on a user attribute (--condition ATTR, "
+                             f"ganrs); this {self.kind} generator has none")
         shaped = request.activity != SOURCE_SHAPE or request.popularity != SOURCE_SHAPE
         if shaped and not self.follows_shapes():
             raise GanrsError(f"the {self.kind} generator cannot follow --activity / --popularity shapes "

@@ -69,9 +69,18 @@ def write_dataset(generator, source, request, data_dir):
     name = dataset_name(resolve_source(source).name, request, generator)
     folder = Path(data_dir) / name
     inter = folder / f"{name}.inter"
+    condition = generator.condition_of()
+    user_file = folder / f"{name}.user"
+    if condition is not None:  # each synthetic user's group, as RecBole's load_col: {user: [user_id, <attr>]}
+        users = ratings[["user_id", condition.attribute]].drop_duplicates("user_id").sort_values("user_id")
+        write_atomic(user_file, users, {condition.attribute: "token"})
+        ratings = ratings.drop(columns=condition.attribute)
+    elif user_file.exists():  # a stale one from a conditioned dataset of the same name would mislabel the users
+        user_file.unlink()
     rows = write_atomic(inter, ratings)
     write_sidecar(folder, {**sidecar_meta(generator, source, request, measured), "rows": rows,
-                           "delivered": delivered(ratings), "inter_sha1": file_digest(inter)})
+                           "delivered": delivered(ratings), "inter_sha1": file_digest(inter),
+                           **({"condition": str(condition), "user_sha1": file_digest(user_file)} if condition is not None else {})})
     return inter, ratings
 
 

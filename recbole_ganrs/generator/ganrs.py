@@ -12,6 +12,7 @@ source's shapes, or every draw's pair as the reference does) and rates them
 (``rating_head.py``, or the GAN's rating column by ``ratings.py``).
 """
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ import torch
 from tqdm.auto import tqdm
 
 from recbole_ganrs import seeds
+from recbole_ganrs.data.users import Condition, group_sizes, resolve_shares
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.generator.base import SyntheticGenerator, ratings_frame
 from recbole_ganrs.generator.clustering import Clusters
@@ -65,6 +67,7 @@ class GANRS(SyntheticGenerator):
     match_shapes: bool = True  # the draws pairing: cluster sizes follow the shapes (plain k-means if False)
     assignment_temperature: float = 1.0
     centre_matching: str = "quantiles"  # the calibrated head's centres: "quantiles" or "moments" (rating_head.py)
+    condition: Optional[str] = None  # CGANRS: a user attribute of the source's user file, e.g. gender, age:18,25,35
     seed: int = 0
     progress: bool = True
 
@@ -93,11 +96,20 @@ class GANRS(SyntheticGenerator):
             raise GanrsError("embedding_size and gan_steps must be >= 1, gan_batch_size >= 2")
         if not (0 <= self.assignment_temperature < float("inf")):
             raise GanrsError(f"assignment_temperature must be >= 0 and finite, got {self.assignment_temperature!r}")
+        if self.condition is not None:
+            Condition.parse(self.condition)
+            if self.pairing != "shapes":
+                raise GanrsError("--condition needs --pairing shapes: each group's activity, rating shares and item "
+                                 "preferences are kept by the shapes pairing and the calibrated rating head")
+
+    def condition_of(self):
+        return None if self.condition is None else Condition.parse(self.condition)
 
     # ----------------------------------------------------------------- fit
-    def _fit(self, ratings, summary):
-        """DeepMF embeddings, then the GAN on the dense <user emb, item emb, normalised rating> vectors."""
-        user_idx, _ = pd.factorize(ratings["user_id"])
+    def _fit(self, ratings, summary, groups=None):
+        """DeepMF embeddings, then the GAN on the dense <user emb, item emb, normalised rating> vectors;
+        ``groups`` (a label per user token): the GAN is conditioned on each rating's user group (CGANRS)."""
+        user_idx, user_tokens = pd.factorize(ratings["user_id"])
         item_idx, _ = pd.factorize(ratings["item_id"])
         r = ratings["rating"].to_numpy(np.float64)
         emb = fit_embeddings(user_idx, item_idx, r, summary.n_users, summary.n_items, size=self.embedding_size,
@@ -108,9 +120,12 @@ class GANRS(SyntheticGenerator):
         dense = torch.as_tensor(dense, dtype=torch.float32)
         # the GAN sees standardised columns; sampling maps its output back
         mean, std = dense.mean(0), dense.std(0).clamp_min(1e-6)
+        conditioned = {} if groups is None else group_state(groups, user_tokens, user_idx, r, summary)
+        labels = None if groups is None else conditioned["user_group"][torch.as_tensor(user_idx)]
         generator = train_gan((dense - mean) / std, kind=self.gan, steps=self.gan_steps,
                               batch_size=self.gan_batch_size, seed=self.seed, progress=self.progress,
-                              lr_scale=self.gan_batch_size / REFERENCE_GAN_BATCH, device=self.device)
+                              lr_scale=self.gan_batch_size / REFERENCE_GAN_BATCH, device=self.device,
+                              labels=labels, n_classes=len(conditioned.get("names", ())))
         keep = torch.randperm(len(dense), generator=torch_generator(self.seed, "fit", "real_sample"))[:REAL_SAMPLE]
         rating_class = np.searchsorted(np.asarray(summary.rating_values), r)
         head = fit_rating_head(emb.users[user_idx], emb.items[item_idx], rating_class, len(summary.rating_values),
@@ -119,7 +134,8 @@ class GANRS(SyntheticGenerator):
                 "user_mean_spread": user_mean_spread(user_idx, r), "column_mean": mean, "column_std": std,
                 "rating_mid": float(mid), "rating_span": float(span), "real_sample": dense[keep],
                 "real_users": torch.as_tensor(emb.users), "real_items": torch.as_tensor(emb.items),
-                "embedding_rmse": {"train": emb.train_rmse, "holdout": emb.holdout_rmse}}
+                "embedding_rmse": {"train": emb.train_rmse, "holdout": emb.holdout_rmse},
+                **({"groups": conditioned} if conditioned else {})}
 
     @property
     def embedding_rmse(self):
@@ -138,24 +154,37 @@ class GANRS(SyntheticGenerator):
 
     # -------------------------------------------------------------- sample
     def _generator(self):
-        gen = Generator(self._state["column_mean"].numel())
+        gen = Generator(self._state["column_mean"].numel(), n_classes=len(self.group_names))
         gen.load_state_dict(self._state["generator"])
         return gen.to(self.device).eval()
 
-    def _iter_dense(self, n, std, seed):
+    @property
+    def group_names(self):
+        """The groups of a conditioned fit, in class order (empty when unconditioned)."""
+        self._check_fitted()
+        return list(self._state.get("groups", {}).get("names", ()))
+
+    def group_shares(self):
+        """{group: the source's share of users} of a conditioned fit."""
+        return dict(zip(self.group_names, self._state["groups"]["user_share"]))
+
+    def _iter_dense(self, n, std, seed, group=None):
         """``n`` generated <user emb, item emb, rating> rows (de-standardised; endless when n is None),
-        chunk by chunk."""
-        gen, noise_gen = self._generator(), torch_generator(seed, "sample", "noise")
+        chunk by chunk; ``group``: a conditioned fit's class, with its own noise stream."""
+        gen = self._generator()
+        noise_gen = torch_generator(seed, "sample", "noise", *(() if group is None else (group + 1,)))
         mean, scale = self._state["column_mean"].to(self.device), self._state["column_std"].to(self.device)
         with torch.no_grad():
             for size in draw_chunks(n, SAMPLE_CHUNK):  # the same noise on every device (drawn on the CPU)
                 noise = torch.randn(size, gen.noise_size, generator=noise_gen).to(self.device) * std
-                yield (gen(noise) * scale + mean).cpu().numpy()
+                label = None if group is None else torch.full((size,), group, dtype=torch.long, device=self.device)
+                yield (gen(noise, label) * scale + mean).cpu().numpy()
 
-    def generate_dense(self, n, std=2.5, seed=0):
-        """``n`` generated dense rows at once (for diagnostics; sampling streams them)."""
+    def generate_dense(self, n, std=2.5, seed=0, group=None):
+        """``n`` generated dense rows at once (for diagnostics; sampling streams them); ``group`` the class
+        index of a conditioned fit (``group_names``)."""
         self._check_fitted()
-        return np.concatenate(list(self._iter_dense(n, std, seed)))
+        return np.concatenate(list(self._iter_dense(n, std, seed, group)))
 
     def _fit_clusters(self, request):
         """User and item :class:`Clusters` fitted on the first draws of the stream, and those draws."""
@@ -186,11 +215,6 @@ class GANRS(SyntheticGenerator):
     def follows_shapes(self):
         return self.pairing == "shapes" or self.match_shapes
 
-    def check_request(self, request):
-        super().check_request(request)
-        if self.pairing == "shapes":
-            check_cells(request.users, request.items)
-
     @staticmethod
     def _check_spread(ratings, request):
         """Refuse draws collapsed onto a fraction of the users or items asked (e.g. a tiny std): a
@@ -209,6 +233,8 @@ class GANRS(SyntheticGenerator):
         pairing chooses as many pairs (``request.ratings``, or as many as the draws
         hold) from the draws' affinities (pairing.py)."""
         self._check_settings()
+        if self.group_names:
+            return self._sample_groups(request)
         k, s = self.embedding_size, self.summary
         with tqdm(total=request.samples, desc="sampling", unit="draw", unit_scale=True,
                   disable=None if self.progress else True, leave=False) as bar:
@@ -254,3 +280,133 @@ class GANRS(SyntheticGenerator):
                              np.bincount(item, minlength=request.items), cap=request.users)
         a, b = fit_scaling(logk, rows, cols)
         return draw_pairs(logk, a, b, whole_counts(rows, total), request.seed)
+
+    # ------------------------------------------------------- conditioned
+    def check_request(self, request):
+        super().check_request(request)
+        if self.pairing == "shapes":
+            check_cells(request.users, request.items)
+        if self._state is not None and self.group_names:
+            self.users_per_group(request)
+
+    def users_per_group(self, request):
+        """{group index: synthetic users} of a conditioned fit at the request's shares (refusing, in one line,
+        unknown groups, shares that cannot sum to 1 and a group whose share gives it no user)."""
+        shares = resolve_shares(request.group_shares, self.group_shares(), f"--condition {self.condition}")
+        return users_per_group(shares, request.users, self.group_names)
+
+    def _sample_groups(self, request):
+        """A conditioned sample: per group, its draws (the class fed to the GAN), its users (clusters of its
+        draws' user parts), its activity shape and share of the ratings; items clustered over every group's
+        draws; the shapes pairing over all users at once, the rating head calibrated per group. The ratings
+        frame has a column with each rating's user group (the dataset's .user file)."""
+        k, s, r, info = self.embedding_size, self.summary, request, self._state["groups"]
+        sizes = self.users_per_group(r)
+        present = [g for g in sizes if sizes[g]]
+        weight = np.array([sizes[g] * info["mean_activity"][g] for g in present])
+        rating_share = dict(zip(present, weight / weight.sum()))
+        with tqdm(total=r.samples, desc="sampling", unit="draw", unit_scale=True,
+                  disable=None if self.progress else True, leave=False) as bar:
+            fit_rows = max(FIT_DRAWS, FIT_DRAWS_PER_CLUSTER * max(r.users, r.items))
+            draws, user_clusters = {}, {}
+            for g in present:
+                rows = max(int(fit_rows * rating_share[g]), FIT_DRAWS_PER_CLUSTER * sizes[g])
+                rows = rows if r.samples is None else max(min(rows, round(r.samples * rating_share[g])), sizes[g])
+                draws[g] = self.generate_dense(rows, r.std, r.seed, g)
+                part = draws[g][:, :k]
+                if len(np.unique(part.round(5), axis=0)) < COLLAPSED * sizes[g]:
+                    raise collapsed(f"too few distinct points for group {info['names'][g]}'s {sizes[g]} users", r.std)
+                user_clusters[g] = Clusters.fit(part, sizes[g], stream(r.seed, "sample", "user_clusters", g + 1),
+                                                None, temperature=self.assignment_temperature)
+            every = np.concatenate([draws[g] for g in present])
+            item_clusters = Clusters.fit(every[:, k : 2 * k], r.items, stream(r.seed, "sample", "item_clusters"),
+                                         None, temperature=self.assignment_temperature)
+            offset = dict(zip(present, np.cumsum([0] + [sizes[g] for g in present])[:-1].tolist()))
+            total = r.ratings if r.ratings is not None else self._draws_pairs(r, present, rating_share, offset,
+                                                                              user_clusters, item_clusters, bar)
+            user, item = self._group_shape_pairs(r, present, sizes, offset, rating_share, user_clusters,
+                                                 item_clusters, draws, total)
+        group_of_user = np.concatenate([np.full(sizes[g], g) for g in present])
+        match = CENTRE_MATCHINGS[self.centre_matching]
+        real_users, real_group = self._state["real_users"].numpy(), info["user_group"].numpy()
+        centres = np.concatenate([match(user_clusters[g].centres, real_users[real_group == g]) for g in present])
+        items = match(item_clusters.centres, self._state["real_items"].numpy())
+        rating = draw_ratings(self._state["rating_head"], centres, items, user, item, s.rating_values,
+                              info["rating_shares"], seed=r.seed, spread=info["spread"], groups=group_of_user[user])
+        ratings, used_users = ratings_frame(user, item, rating)
+        self._check_spread(ratings, r)
+        names = np.asarray(info["names"], dtype=object)
+        ratings[self.condition_of().attribute] = names[group_of_user[used_users]][ratings["user_id"].to_numpy() - 1]
+        raw = np.concatenate([user_clusters[g].centres for g in present])
+        privacy = dcr_report(raw[used_users], real_users)
+        return ratings, {"privacy": privacy, "groups": {names[g]: {"users": int(sizes[g]),
+                                                                  "share": round(sizes[g] / r.users, 6)}
+                                                       for g in sizes}}
+
+    def _draws_pairs(self, request, present, rating_share, offset, user_clusters, item_clusters, bar):
+        """How many distinct pairs the request's draws hold (the draws pairing's count, each group's share of
+        the draws), the number of ratings a ``samples`` request gets."""
+        k, t, total = self.embedding_size, self.assignment_temperature, 0
+        rng = seeds.rng(request.seed, "sample", "assignment")
+        for g in present:
+            n = max(round(request.samples * rating_share[g]), 1)
+
+            def chunks():
+                for dense in self._iter_dense(n, request.std, request.seed, g):
+                    bar.update(len(dense))
+                    yield (offset[g] + user_clusters[g].assign(dense[:, :k], t, rng),
+                           item_clusters.assign(dense[:, k : 2 * k], t, rng), self.dense_rating(dense))
+
+            total += len(collect_pairs(chunks(), request, request.items, self.kind)[0])
+        return total
+
+    def _group_shape_pairs(self, request, present, sizes, offset, rating_share, user_clusters, item_clusters,
+                           draws, total):
+        """``total`` pairs at each group's activity shape and share of the ratings and the items' popularity."""
+        k, s, t, info = self.embedding_size, self.summary, self.assignment_temperature, self._state["groups"]
+        rng = seeds.rng(request.seed, "sample", "shape_assignment")
+        users = [offset[g] + user_clusters[g].assign(draws[g][:, :k], t, rng) for g in present]
+        item = item_clusters.assign(np.concatenate([draws[g][:, k : 2 * k] for g in present]), t, rng)
+        user = np.concatenate(users)
+        mean, cov = user_moments(user, np.concatenate([draws[g][:, k : 2 * k] for g in present]), request.users)
+        logk = affinity(mean, cov, item_clusters.centres, widen=item_clusters.scale / k)
+        drawn = np.bincount(user, minlength=request.users)
+        rows = np.concatenate([
+            target_counts(shape_sizes(request.activity, info["activity"][g]), total * rating_share[g],
+                          drawn[offset[g] : offset[g] + sizes[g]], cap=request.items) for g in present])
+        cols = target_counts(shape_sizes(request.popularity, s.item_popularity), total,
+                             np.bincount(item, minlength=request.items), cap=request.users)
+        a, b = fit_scaling(logk, rows, cols)
+        return draw_pairs(logk, a, b, whole_counts(rows, total), request.seed)
+
+
+def users_per_group(shares, users, names):
+    """{group index: whole users} at ``shares`` ({name: share}), refusing a group whose share gives it none."""
+    sizes = group_sizes(shares, users)
+    empty = [g for g in shares if shares[g] > 0 and sizes[g] == 0]
+    if empty:
+        raise GanrsError(f"group {empty[0]}'s share {shares[empty[0]]:g} of {users} users is no user: ask more "
+                         "users or a larger share")
+    return {names.index(g): sizes[g] for g in names}
+
+
+def group_state(groups, user_tokens, user_idx, r, summary):
+    """What a conditioned fit keeps of each user group of the source: names (sorted), each real user's group,
+    and per group its share of users, rating shares, activity shape, mean activity and user-mean spread."""
+    labels = groups.reindex(pd.Index(user_tokens).astype(str)).to_numpy().astype(str)
+    names = sorted({str(x) for x in labels})
+    user_group = np.searchsorted(names, labels)
+    row_group = user_group[user_idx]
+    values = np.asarray(summary.rating_values)
+    state = {"names": names, "user_group": torch.as_tensor(user_group), "user_share": [], "rating_shares": [],
+             "activity": [], "mean_activity": [], "spread": []}
+    activity = np.bincount(user_idx, minlength=len(user_tokens))
+    for g in range(len(names)):
+        rows = row_group == g
+        counts = np.bincount(np.searchsorted(values, r[rows]), minlength=len(values))
+        state["user_share"].append(float(np.mean(user_group == g)))
+        state["rating_shares"].append((counts / counts.sum()).tolist())
+        state["activity"].append(np.sort(activity[user_group == g]).tolist())
+        state["mean_activity"].append(float(activity[user_group == g].mean()))
+        state["spread"].append(user_mean_spread(np.unique(user_idx[rows], return_inverse=True)[1], r[rows]))
+    return state

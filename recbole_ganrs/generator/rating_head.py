@@ -166,15 +166,30 @@ def head_logits(state, user_centres, item_centres, user, item):
     return logits
 
 
-@torch.no_grad()
-def draw_ratings(state, user_centres, item_centres, user, item, rating_values, rating_shares, seed=0,
-                 spread=None):
-    """One rating per pair (user_centres[user[k]], item_centres[item[k]]), drawn from the head matched to the
-    source's shares (and, given the source's ``spread``, to its user-mean spread)."""
-    logits = head_logits(state, user_centres, item_centres, user, item)
+def calibrated(logits, user, rating_values, rating_shares, spread=None):
+    """``logits`` matched to the source's shares (and, given the source's ``spread``, to its user-mean spread)."""
     if spread is not None and len(logits):
         for _ in range(MATCH_ROUNDS):  # the share offsets narrow the spread the tilt set, and the tilt the shares
             logits = tilt_user_means(logits + share_offsets(logits, rating_shares), user, rating_values, spread)
-    probs = torch.softmax(logits + share_offsets(logits, rating_shares), dim=1)
+    return logits + share_offsets(logits, rating_shares)
+
+
+@torch.no_grad()
+def draw_ratings(state, user_centres, item_centres, user, item, rating_values, rating_shares, seed=0,
+                 spread=None, groups=None):
+    """One rating per pair (user_centres[user[k]], item_centres[item[k]]), drawn from the head matched to the
+    source's shares (and, given the source's ``spread``, to its user-mean spread). ``groups``: a user group per
+    pair, with ``rating_shares`` and ``spread`` then lists with one entry per group: each group is matched to
+    its own shares and spread (a conditional dataset's groups keep their own ratings)."""
+    logits = head_logits(state, user_centres, item_centres, user, item)
+    if groups is None:
+        logits = calibrated(logits, user, rating_values, rating_shares, spread)
+    else:
+        for g, (shares, group_spread) in enumerate(zip(rating_shares, spread)):
+            rows = torch.as_tensor(np.flatnonzero(groups == g))
+            if len(rows):
+                logits[rows] = calibrated(logits[rows], np.unique(user[rows.numpy()], return_inverse=True)[1],
+                                          rating_values, shares, group_spread)
+    probs = torch.softmax(logits, dim=1)
     drawn = torch.multinomial(probs, 1, generator=torch_generator(seed, "sample", "ratings")).squeeze(1).numpy()
     return np.asarray(rating_values, dtype=np.float64)[drawn]

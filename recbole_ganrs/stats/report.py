@@ -4,6 +4,7 @@ from tabulate import tabulate
 from recbole_ganrs.data import load_ratings, resolve_source
 from recbole_ganrs.data.sidecar import check_trusted, read_sidecar, source_of
 from recbole_ganrs.stats.fidelity import fidelity
+from recbole_ganrs.stats.groups import group_rows, source_labels, synthetic_labels
 from recbole_ganrs.stats.structure import structure_row
 from recbole_ganrs.stats.table import dataset_row
 
@@ -32,16 +33,43 @@ def stats_rows(datasets, split=None):
     return rows, fidelity_rows, list(structure.values())
 
 
+def group_fidelity(datasets):
+    """(per-group rows, gap rows) of the conditioned synthetic folders among ``datasets`` (stats/groups.py),
+    each against its source's groups of the same attribute."""
+    rows, gaps, sources = [], [], {}
+    for dataset in datasets:
+        src = resolve_source(dataset)
+        folder = src.inter_path.parent
+        meta = read_sidecar(folder) or {}
+        if not meta.get("condition") or not source_of(folder):
+            continue
+        origin = resolve_source(source_of(folder))
+        key = (str(origin.inter_path), meta["condition"])
+        if key not in sources:
+            ratings = load_ratings(origin)
+            sources[key] = (ratings, source_labels(origin.inter_path, ratings, meta["condition"]))
+        r, g = group_rows(src.name, load_ratings(src), synthetic_labels(folder, meta["condition"]), *sources[key])
+        rows += r
+        gaps += g
+    return rows, gaps
+
+
 def stats_tables(datasets, tablefmt="github", split=None):
-    """The tables as text: Table IV, then fidelity when any dataset is synthetic, then structure."""
-    return format_stats(*stats_rows(datasets, split), tablefmt=tablefmt)
+    """The tables as text: Table IV, then fidelity when any dataset is synthetic, then structure, then the
+    per-group fidelity of conditioned datasets."""
+    return format_stats(*stats_rows(datasets, split), *group_fidelity(datasets), tablefmt=tablefmt)
 
 
-def format_stats(rows, fidelity_rows, structure_rows=(), tablefmt="github"):
-    """Table IV, fidelity and structure rows (from :func:`stats_rows`) as text tables."""
+def format_stats(rows, fidelity_rows, structure_rows=(), group_rows=(), gap_rows=(), tablefmt="github"):
+    """Table IV, fidelity and structure rows (from :func:`stats_rows`), and per-group rows (from
+    :func:`group_fidelity`; cells "a / b" are synthetic / source) as text tables."""
     tables = [tabulate(rows, headers="keys", tablefmt=tablefmt, floatfmt="g")]
-    if fidelity_rows:
-        tables.append(tabulate(fidelity_rows, headers="keys", tablefmt=tablefmt, floatfmt="g"))
-    if structure_rows:
-        tables.append(tabulate(structure_rows, headers="keys", tablefmt=tablefmt, floatfmt="g"))
+    for extra in (fidelity_rows, structure_rows):
+        if extra:
+            tables.append(tabulate(extra, headers="keys", tablefmt=tablefmt, floatfmt="g"))
+    if group_rows:
+        tables.append("Per-group fidelity (cells: synthetic / source)\n"
+                      + tabulate(group_rows, headers="keys", tablefmt=tablefmt, floatfmt="g"))
+        tables.append("Group gaps to the rest of the users (synthetic / source)\n"
+                      + tabulate(gap_rows, headers="keys", tablefmt=tablefmt, floatfmt="g"))
     return tables

@@ -8,9 +8,11 @@
   150K / 500K / 800K / 3M draws), and the comparison generators at the Experiment 3 sizes. The source is in every
   group; a dataset in several groups is made and trained once.
 """
+import itertools
 from dataclasses import dataclass
 
 from recbole_ganrs.generator import SampleRequest
+from recbole_ganrs.options import grid_settings
 
 PAPER_USERS = (2000, 8000)
 PAPER_ITEMS = 4000
@@ -33,16 +35,19 @@ class SyntheticPlan:
     groups: tuple
 
 
-def ganrs_settings(gan, embedding_size):
-    return (("embedding_size", embedding_size), ("gan", gan))
+def ganrs_variants(opts, first_only=False):
+    """The GANRS grid points: every combination of the grid settings' values (options.grid_settings), as sorted
+    (setting, value) pairs; ``first_only``: the first value of each."""
+    names = sorted(grid_settings())
+    values = [getattr(opts, n)[:1] if first_only else getattr(opts, n) for n in names]
+    return [tuple(zip(names, combination)) for combination in itertools.product(*values)]
 
 
 def grid_plan(opts):
     plans = []
     scenario = opts.scenario_fields()
     for kind in opts.generators:
-        variants = ([ganrs_settings(g, e) for g in opts.gan for e in opts.embedding_size] if kind == "ganrs"
-                    else [()])
+        variants = ganrs_variants(opts) if kind == "ganrs" else [()]
         sizes = [(None, r) for r in opts.ratings] if opts.ratings else [(s, None) for s in opts.samples]
         for users in opts.users:
             for samples, ratings in sizes:
@@ -83,7 +88,7 @@ def scenario_points(opts, request):
 
 def paper_plan(opts):
     std = opts.std[0]
-    ganrs = ganrs_settings(opts.gan[0], opts.embedding_size[0])
+    ganrs = ganrs_variants(opts, first_only=True)[0]
     groups = {}
 
     def add(kind, settings, users, group, samples=None, ratings=None):

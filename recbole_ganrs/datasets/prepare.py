@@ -9,13 +9,15 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from recbole_ganrs.benchmark.ceiling import write_halves
-from recbole_ganrs.benchmark.plan import dataset_plan
+from recbole_ganrs.datasets.halves import write_halves
+from recbole_ganrs.datasets.plan import dataset_plan
 from recbole_ganrs.data import load_ratings, resolve_source
+from recbole_ganrs.data.users import Condition, resolve_shares, user_labels
 from recbole_ganrs.files import file_digest
 from recbole_ganrs.generator import SampleRequest, make_generator
 from recbole_ganrs.generator.cache import fit_or_load
 from recbole_ganrs.generator.scenario import check_binary
+from recbole_ganrs.generator.ganrs import users_per_group
 from recbole_ganrs.generator.dataset import dataset_name, is_current, shortfalls, write_dataset
 from recbole_ganrs.options import generator_settings
 
@@ -26,8 +28,8 @@ class BenchmarkDataset:
 
     name: str
     data_path: str
-    kind: str  # "source", "synthetic", or "half" (a half of the source's users: ceiling.py)
-    groups: tuple = ()  # report groups of a synthetic dataset (plan.py)
+    kind: str  # "source", "synthetic", or "half" (a half of the source's users: datasets/halves.py)
+    groups: tuple = ()  # report groups of a synthetic dataset (datasets/plan.py)
     generator: str = ""  # generator kind of a synthetic dataset
     settings: tuple = ()  # its generator settings, sorted (name, value) pairs
     request: SampleRequest = None  # its sample request
@@ -83,7 +85,22 @@ def check_plan(opts):
             scale = np.unique(load_ratings(opts.source)["rating"]) if scale is None else scale
             check_binary(p.request.binary, scale)
         make_generator(p.generator, **generator_settings(opts, p.generator, p.settings)).check_request(p.request)
+    check_condition(opts, plans)
     return plans
+
+
+def check_condition(opts, plans):
+    """A conditioned run's refusals before any fit (data/users.py): the source's user file and attribute, each
+    group's users, and every request's group shares (known groups, a user for each group with a share)."""
+    if getattr(opts, "condition", None) is None:
+        return
+    condition = Condition.parse(opts.condition)
+    labels = user_labels(resolve_source(opts.source).inter_path, load_ratings(opts.source), condition)
+    source_shares = labels.value_counts(normalize=True).to_dict()
+    for p in plans:
+        if p.generator == "ganrs":
+            shares = resolve_shares(p.request.group_shares, source_shares, f"--condition {condition}")
+            users_per_group(shares, p.request.users, sorted(source_shares))
 
 
 def prepare_datasets(opts, log=print, fitted=None, plans=None):
