@@ -106,6 +106,63 @@ def group_agreement(source_rows, synthetic_rows, dataset):
     return out
 
 
+def signed_gap(row):
+    """(gap, direction) of a group_frame row: with two groups the first's mean less the second's (group
+    order, e.g. F - M), signed; with more, the largest less the smallest and which groups they are."""
+    names = group_order([g for g, (_, n) in row["groups"].items() if n >= 2])
+    if len(names) < 2:
+        return float("nan"), ""
+    means = {g: row["groups"][g][0] for g in names}
+    if len(names) == 2:
+        return means[names[0]] - means[names[1]], f"{names[0]} - {names[1]}"
+    high, low = max(means, key=means.get), min(means, key=means.get)
+    return means[high] - means[low], f"{high} > {low}"
+
+
+def gap_kept(source_rows, synthetic_rows, dataset):
+    """Per (q, grouping, model) both datasets have: the source's and the synthetic dataset's gap and p (Holm),
+    whether the synthetic gap has the source's sign (two groups) or order (more), and whether its significance
+    (p_holm < ALPHA) is the source's."""
+    out = []
+    syn = {(r["q"], r["grouping"], r["model"]): r for r in synthetic_rows}
+    for a in source_rows:
+        b = syn.get((a["q"], a["grouping"], a["model"]))
+        if b is None:
+            continue
+        (ga, da), (gb, db) = signed_gap(a), signed_gap(b)
+        if not da or not db:
+            continue
+        same = da == db and (np.sign(ga) == np.sign(gb) if " - " in da else True)
+        sig_a, sig_b = a.get("p_holm", np.nan) < ALPHA, b.get("p_holm", np.nan) < ALPHA
+        out.append({"dataset": dataset, "q": a["q"], "grouping": a["grouping"], "model": a["model"],
+                    "direction": da, "source gap": ga, "source p": a.get("p_holm", np.nan), "synthetic gap": gb,
+                    "synthetic p": b.get("p_holm", np.nan), "same direction": bool(same),
+                    "same significance": bool(sig_a == sig_b)})
+    return out
+
+
+def gap_kept_tables(kept, metric):
+    """(title, markdown) per (grouping, q): a row per model, the source's gap (p) and each synthetic
+    dataset's gap (p) marked kept (same direction and significance) or not."""
+    tables, frame = [], pd.DataFrame(kept)
+    if frame.empty:
+        return tables
+    frame = frame[~frame["grouping"].isin(["activity"])]  # a dataset's own quartiles: not the same users' groups
+    for (grouping, q), part in frame.groupby(["grouping", "q"], sort=False, dropna=False):
+        table = []
+        for model, rows in part.groupby("model", sort=False):
+            first = rows.iloc[0]
+            line = {"model": model, f"source {first['direction']}": f"{first['source gap']:+.4f} ({first['source p']:.2g})"}
+            for r in rows.to_dict("records"):
+                mark = ("kept" if r["same significance"] else "direction kept") if r["same direction"] else "not kept"
+                line[r["dataset"]] = f"{r['synthetic gap']:+.4f} ({r['synthetic p']:.2g}) {mark}"
+            table.append(line)
+        tables.append((f"{grouping} gap of {LABELS[metric]} at the largest N, {q_label(q)}: source vs each synthetic "
+                       f"dataset (gap (Holm p); kept = same direction and the same significance at alpha {ALPHA})",
+                       tabulate(table, headers="keys", tablefmt="github")))
+    return tables
+
+
 def plot_groups(rows, dataset, metric, path):
     """A panel per (q, grouping) of ``dataset`` (a row per q): the metric per group, one line per model."""
     frame = pd.DataFrame([r for r in rows if r["dataset"] == dataset])
@@ -157,6 +214,8 @@ def group_report(scores_of, source, synthetic, models, qs, metric, output):
     tables = group_tables(rows[source], metric)
     pairs = cold_pairs(scores, list(scores), metric)
     tables += [pairs] if pairs else []
+    kept = [k for name in synthetic for k in gap_kept(rows[source], rows[name], name)]
+    tables += gap_kept_tables(kept, metric)
     agreement = [a for name in synthetic for a in group_agreement(rows[source], rows[name], name)]
     if agreement:
         table = pd.DataFrame(agreement).round(3)
@@ -165,4 +224,4 @@ def group_report(scores_of, source, synthetic, models, qs, metric, output):
     written = [p for p in [plot_groups(rows[source], source, metric, output / f"groups-{metric}.png")] if p]
     flat = [{**{k: v for k, v in r.items() if k != "groups"}, "group": g, "mean": m, "users": n}
             for name in rows for r in rows[name] for g, (m, n) in r["groups"].items()]
-    return tables, written, pd.DataFrame(flat), pd.DataFrame(agreement)
+    return tables, written, pd.DataFrame(flat), pd.DataFrame(agreement), pd.DataFrame(kept)

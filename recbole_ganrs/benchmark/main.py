@@ -151,7 +151,7 @@ def write_report(opts, datasets, stats, output):
         size_series=size_series(datasets, per_user), scores_of=scores_of, metric=opts.metric_column)
     standin_tables, standin = standin_report(opts, everything, tests, scores_of)
     tables += standin_tables
-    group_tables_, written, groups_frame, group_agreement = group_report(
+    group_tables_, written, groups_frame, group_agreement, gaps_kept = group_report(
         scores_of, names[0], names[1:], opts.models, q_levels(results), opts.metric_column, output)
     tables += group_tables_
     if opts.scenario_grid:
@@ -168,7 +168,7 @@ def write_report(opts, datasets, stats, output):
     written = [write_markdown(tables, output / "tables.md", header=header), output / "results.csv", *written]
     for frame, name in ((agreement, "ranking_agreement.csv"), (tests, "significance.csv"), (claims, "claims.csv"),
                         (standin, "standin.csv"), (groups_frame, "groups.csv"),
-                        (group_agreement, "group_agreement.csv")):
+                        (group_agreement, "group_agreement.csv"), (gaps_kept, "group_gaps.csv")):
         if len(frame):
             with replaced_on_success(output / name) as tmp:
                 frame.to_csv(tmp, index=False)
