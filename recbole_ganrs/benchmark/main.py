@@ -3,6 +3,8 @@ evaluate the models as Ray Tune trials, print and write the tables and plots. Re
 same output resumes it."""
 import dataclasses
 import functools
+
+from recbole_ganrs.data.users import Condition
 import re
 import sys
 import time
@@ -135,7 +137,8 @@ def write_report(opts, datasets, stats, output):
                       & (results["protocol"] == opts.protocol) & (results["ties"] == opts.ties)
                       & (results["split"] == opts.split) & results["dataset"].isin(names)]
     cold = (results["grouping"] == "cold-start") & (results["subset"] == "cold")
-    subsets = results[(results["grouping"] == "all") | cold]  # the scenario table: all and cold users
+    conditioned = results["grouping"] == (Condition.parse(opts.condition).attribute if opts.condition else None)
+    subsets = results[(results["grouping"] == "all") | cold | conditioned]  # the scenario table: all, cold, groups
     results = results[results["grouping"] == "all"]  # the other group rows: results.csv and the group tables
     stats_rows, stats_text = stats
     per_user = {row["dataset"]: row["#ratings"] / row["#users"] for row in stats_rows if row["#users"]}

@@ -1,5 +1,6 @@
 """The scenario table and plot: each model's F1@N (mean ± std over seeds) against the scenario's setting,
-at each q; for a cold-start scenario also over the cold test users alone."""
+at each q; for a cold-start scenario also over the cold test users alone, for a conditioned run also over each
+group's test users (how a model's F1 on a group moves as the group's share does)."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -17,7 +18,7 @@ def scenario_frame(results, value_of, n, metric="f1"):
     ``value_of``: {dataset name: the scenario label of that dataset}."""
     rows = results[(results["N"] == n) & results["dataset"].isin(list(value_of))]
     rows = rows.assign(value=rows["dataset"].map(value_of))
-    grouped = rows.groupby(["subset", "q", "model", "value"], sort=False)[metric]
+    grouped = rows.groupby(["grouping", "subset", "q", "model", "value"], sort=False)[metric]
     out = grouped.agg(["mean", "std", "count"]).reset_index()
     return out.rename(columns={"count": "seeds"})
 
@@ -25,17 +26,23 @@ def scenario_frame(results, value_of, n, metric="f1"):
 def scenario_table(frame, scenario, models, n, tablefmt="github", metric="f1"):
     """(title, text) tables: rows model, columns the scenario's values, one table per subset and q."""
     tables = []
-    for (subset, q), part in frame.groupby(["subset", "q"], sort=False):
+    for (grouping, subset, q), part in frame.groupby(["grouping", "subset", "q"], sort=False):
         rows = []
         for model in models:
             cells = part[part["model"] == model].set_index("value")
             if not len(cells):
                 continue
             rows.append([model] + [_cell(cells, label) for label in scenario.labels])
-        who = "cold test users only" if subset == "cold" else "all test users"
+        who = _who(grouping, subset)
         title = f"Scenario {scenario.name}: {LABELS[metric]}@{n} against {scenario.name}, q={q:g}, {who}"
         tables.append((title, tabulate(rows, headers=["model", *scenario.labels], tablefmt=tablefmt)))
     return tables
+
+
+def _who(grouping, subset):
+    if grouping == "all":
+        return "all test users"
+    return "cold test users only" if grouping == "cold-start" else f"{grouping} {subset} test users only"
 
 
 def _cell(cells, label):
@@ -47,10 +54,10 @@ def _cell(cells, label):
 
 def plot_scenario(frame, scenario, models, n, path, metric="f1"):
     """One panel per (subset, q): F1 against the setting, one line per model, error bars = std over seeds."""
-    panels = list(frame.groupby(["subset", "q"], sort=False))
+    panels = list(frame.groupby(["grouping", "subset", "q"], sort=False))
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
     x = np.arange(len(scenario.labels))
-    for ax, ((subset, q), part) in zip(axes[0], panels):
+    for ax, ((grouping, subset, q), part) in zip(axes[0], panels):
         for model in models:
             cells = part[part["model"] == model].set_index("value").reindex(list(scenario.labels))
             if cells["mean"].notna().any():
@@ -58,7 +65,7 @@ def plot_scenario(frame, scenario, models, n, path, metric="f1"):
         ax.set_xticks(x, scenario.labels)
         ax.set_xlabel(scenario.name)
         ax.set_ylabel(f"{LABELS[metric]}@{n}")
-        ax.set_title(f"q={q:g}, {'cold test users' if subset == 'cold' else 'all test users'}")
+        ax.set_title(f"q={q:g}, {_who(grouping, subset)}", fontsize=9)
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
