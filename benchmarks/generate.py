@@ -3,6 +3,7 @@
     python benchmarks/generate.py             # ml-100k -> Table IV: 2,000 / 8,000 users x 4,000 items at 353,269 / 509,193 ratings
     python benchmarks/generate.py --sizes 8000x4000x800000    # 800K draws (the paper's sweep)
     python benchmarks/generate.py --pairing draws             # every draw's pair, the reference
+    python benchmarks/generate.py --condition gender          # CGANRS: per-group draws, clusters and calibration
 
 Prints one row per size: time (fit + sample is the issue's speed figure), kept ratings/s,
 the process's peak memory (ru_maxrss, which only grows: run one size per process for
@@ -43,19 +44,22 @@ def main():
     parser.add_argument("--std", type=float, default=2.5)
     parser.add_argument("--gan", default=GAN_KINDS[0], choices=GAN_KINDS)
     parser.add_argument("--pairing", default=PAIRINGS[0], choices=PAIRINGS)
+    parser.add_argument("--condition", help="a user attribute of the source's .user file (CGANRS)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
     source = load_ratings(args.source)
     start = time.perf_counter()
-    generator = GANRS(gan=args.gan, seed=args.seed, pairing=args.pairing, progress=False).fit(source)
+    generator = GANRS(gan=args.gan, seed=args.seed, pairing=args.pairing, condition=args.condition,
+                      progress=False).fit(args.source)
     fit_s = time.perf_counter() - start
-    print(f"fit {args.source} ({len(source)} ratings, {args.gan}): {fit_s:.1f} s, "
+    print(f"fit {args.source} ({len(source)} ratings, {args.gan}, condition {args.condition}): {fit_s:.1f} s, "
           f"embedding holdout RMSE {generator.embedding_rmse['holdout']:.3f}, peak {peak_mib():.0f} MiB")
     rows, structure = [], [structure_row(f"{args.source} (source)", source)]
     for users, items, samples, ratings in args.sizes:
         start = time.perf_counter()
         out = generator.sample(users, items, samples, std=args.std, seed=args.seed, ratings=ratings)
+        out = out[["user_id", "item_id", "rating"]]  # a conditioned sample also has each rating's user group
         seconds = time.perf_counter() - start
         rows.append({"users": users, "items": items, "asked": f"{samples} draws" if ratings is None else
                      f"{ratings} ratings", "ratings kept": len(out), "sample s": round(seconds, 1),
