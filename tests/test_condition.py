@@ -178,3 +178,24 @@ def test_group_share_scenario_needs_a_condition(tmp_path):
     from recbole_ganrs.datasets.plan import dataset_plan
 
     assert [p.request.group_shares for p in dataset_plan(opts)] == [(("F", 0.1),), (("F", 0.5),)]
+
+
+def test_a_plain_csv_source_with_a_users_csv_and_a_dataframe_source(tmp_path, capsys):
+    folder = two_group_source(tmp_path)
+    ratings = pd.read_csv(folder / "grp.inter", sep="\t")
+    ratings.columns = ["user", "item", "rating"]
+    ratings.to_csv(tmp_path / "ratings.csv", index=False)
+    users = pd.read_csv(folder / "grp.user", sep="\t", dtype=str)
+    users.columns = ["user", "gender", "age"]
+    users.to_csv(tmp_path / "ratings.users.csv", index=False)
+    out = tmp_path / "out"
+    assert main(["generate", "--source", str(tmp_path / "ratings.csv"), "--users", "40", "--items", "40",
+                 "--ratings", "500", "--condition", "age:30,50", "--gan-steps", "100", "--out", str(out),
+                 "--quiet"]) == 0
+    (dataset,) = [p for p in out.iterdir() if p.name.startswith("ganrs-")]
+    assert set(pd.read_csv(dataset / f"{dataset.name}.user", sep="\t")["age:token"]) <= {"<30", "30-49", "50+"}
+    frame = ratings.rename(columns={"user": "user_id", "item": "item_id"}).astype({"user_id": str, "item_id": str})
+    gen = GANRS(condition="gender", **{**FAST, "gan_steps": 100}).fit(frame, users=users.set_index("user"))
+    assert gen.group_names == ["A", "B"]
+    with pytest.raises(GanrsError, match="needs users="):
+        GANRS(condition="gender", **FAST).fit(frame)
