@@ -23,7 +23,7 @@ PLAN = {
     # a ceiling split (``--ceiling-splits``), the stand-in bootstrap, the structure measures' MF fit
     "halves": ("users",),
     "bootstrap": ("draws", "permutations"),
-    "measure": ("mf", "mf_init"),
+    "measure": ("mf", "mf_init", "detection", "detection_folds", "detection_model"),
 }
 ROLES = tuple(PLAN)
 

@@ -50,3 +50,17 @@ def test_stats_and_generator_do_not_import_each_other():
                 names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
                 assert not any(n.startswith(f"recbole_ganrs.{other}") for n in names), f"{path} imports {other}"
+
+
+def test_detection_auc_is_chance_between_halves_of_one_source_and_high_for_the_statistical_generator():
+    from recbole_ganrs.generator import StatisticalGenerator
+    from recbole_ganrs.stats.detection import detection_auc
+    from tests.conftest import make_ratings
+
+    source = make_ratings(n_users=800, n_items=80, per_user=20, seed=3)
+    half = source["user_id"].astype(int) < 400  # users are drawn alike: the halves are two samples of one law
+    assert abs(detection_auc(source[half], source[~half]) - 0.5) < 0.1
+    # the statistical generator draws each rating from the marginals: its users' rating spreads are not a
+    # latent model's, and a classifier sees it
+    fake = StatisticalGenerator(seed=0, progress=False).fit(source[half]).sample(400, 80, ratings=8000, seed=0)
+    assert detection_auc(fake, source[half]) > 0.75

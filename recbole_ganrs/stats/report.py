@@ -3,6 +3,7 @@ from tabulate import tabulate
 
 from recbole_ganrs.data import load_ratings, resolve_source
 from recbole_ganrs.data.sidecar import check_trusted, read_sidecar, source_of
+from recbole_ganrs.stats.detection import detection_auc
 from recbole_ganrs.stats.fidelity import fidelity
 from recbole_ganrs.stats.groups import group_rows, source_labels, synthetic_labels
 from recbole_ganrs.stats.structure import structure_row
@@ -27,7 +28,9 @@ def stats_rows(datasets, split=None):
                 if name not in structure:  # a source given among the datasets is measured once
                     structure[name] = structure_row(f"{name} (source)", sources[origin], split)
             privacy = (read_sidecar(src.inter_path.parent) or {}).get("privacy", {})
-            fidelity_rows.append({**fidelity(src.name, ratings, sources[origin]), **privacy, "source": origin})
+            fidelity_rows.append({**fidelity(src.name, ratings, sources[origin]),
+                                  "detection AUC": round(detection_auc(ratings, sources[origin]), 3),
+                                  **privacy, "source": origin})
         if src.name not in structure:
             structure[src.name] = structure_row(src.name if origin else f"{src.name} (source)", ratings, split)
     return rows, fidelity_rows, list(structure.values())
