@@ -16,7 +16,7 @@ from tabulate import tabulate
 from recbole_ganrs.benchmark.analysis import q_label, q_levels
 from recbole_ganrs.datasets.prepare import check_plan, prepare_datasets, size_series
 from recbole_ganrs.benchmark.group_report import group_report
-from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, write_markdown
+from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, write_latex, write_markdown
 from recbole_ganrs.benchmark.runner import check_address, run_trials
 from recbole_ganrs.benchmark.scenario_report import scenario_report
 from recbole_ganrs.benchmark.store import ResultStore
@@ -168,7 +168,8 @@ def write_report(opts, datasets, stats, output):
              f"seeds {', '.join(map(str, opts.seeds))}; protocol {opts.protocol}; ties {opts.ties}; " \
              f"split {opts.split}; " \
              f"metric {LABELS[opts.metric_column]}\n\n"
-    written = [write_markdown(tables, output / "tables.md", header=header), output / "results.csv", *written]
+    written = [write_markdown(tables, output / "tables.md", header=header), write_latex(tables, output / "tables.tex"),
+               output / "results.csv", *written]
     for frame, name in ((agreement, "ranking_agreement.csv"), (tests, "significance.csv"), (claims, "claims.csv"),
                         (standin, "standin.csv"), (groups_frame, "groups.csv"),
                         (group_agreement, "group_agreement.csv"), (gaps_kept, "group_gaps.csv")):
