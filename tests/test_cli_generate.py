@@ -77,3 +77,21 @@ def test_settings_that_change_the_data_change_the_name_and_a_current_dataset_is_
     capsys.readouterr()
     assert main(args) == 0
     assert "reusing" in capsys.readouterr().out
+
+
+def test_the_dataset_card_names_the_command_that_remakes_the_dataset(source, tmp_path):
+    import shlex
+
+    out = tmp_path / "out"
+    assert main(["generate", "--source", str(source), "--users", "20", "--out", str(out), "--cold-users", "0.2:3",
+                 "--assignment-temperature", "0.5", *ARGS]) == 0
+    (folder,) = [p for p in out.iterdir() if p.name.startswith("ganrs-")]
+    card = (folder / "README.md").read_text()
+    command = card.split("## Remake it")[1].split("```")[1].strip()
+    assert "rating TVD" in card and "detection AUC" in card and "MF RMSE" in card and source.name in card
+    args = shlex.split(command)
+    assert args[:2] == ["recbole-ganrs", "generate"] and "--assignment-temperature" in args
+    again = tmp_path / "again"
+    assert main([*args[1:], "--out", str(again), "--quiet"]) == 0
+    copy = again / folder.name / f"{folder.name}.inter"
+    assert copy.read_bytes() == (folder / f"{folder.name}.inter").read_bytes()

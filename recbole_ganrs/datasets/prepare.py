@@ -11,7 +11,9 @@ from tqdm.auto import tqdm
 
 from recbole_ganrs.datasets.halves import write_halves
 from recbole_ganrs.datasets.plan import dataset_plan
+from recbole_ganrs.config import benchmark_split
 from recbole_ganrs.data import load_ratings, resolve_source
+from recbole_ganrs.datasets.card import CARD, write_card
 from recbole_ganrs.data.users import Condition, resolve_shares, user_labels
 from recbole_ganrs.files import file_digest
 from recbole_ganrs.generator import SampleRequest, make_generator
@@ -117,12 +119,15 @@ def prepare_datasets(opts, log=print, fitted=None, plans=None):
         name = dataset_name(source.name, plan.request, generator)
         if is_current(data_dir / name, generator, plan.request, source.sha1):
             log(f"reusing {data_dir / name}")
+            if not (data_dir / name / CARD).is_file():
+                write_card(data_dir / name, benchmark_split()["split"]["RS"])
         else:
             if key not in fitted:
                 fitted[key] = fit_or_load(generator, opts.source, data_dir / ".fits", log=log)
             inter, ratings = write_dataset(fitted[key], opts.source, plan.request, data_dir)
             written[name] = (fitted[key], ratings)
-            log(f"wrote {inter} ({len(ratings)} ratings)")
+            card = write_card(inter.parent, benchmark_split()["split"]["RS"])
+            log(f"wrote {inter} ({len(ratings)} ratings) and its card {card.name}")
             for note in shortfalls(plan.request, ratings):
                 log(f"note: {name}: {note}")
         datasets.append(BenchmarkDataset(name, str(data_dir), "synthetic", plan.groups, plan.generator,

@@ -1,0 +1,90 @@
+"""The dataset card: a ``README.md`` in every synthetic dataset folder, for the researcher who publishes it.
+
+It says what the dataset is made from (the source's name and content hash), by what (generator, settings,
+request, seeds), how faithful and how hard it is beside its source (the ``stats`` tables: Table IV, fidelity with
+the detection AUC and privacy, structure, per-group fidelity of a conditioned dataset), and the command that
+remakes it. Written after the dataset and its sidecar, atomically; the sidecar stays the machine-readable record.
+"""
+import dataclasses
+import shlex
+from pathlib import Path
+
+from recbole_ganrs.data.sidecar import read_sidecar
+from recbole_ganrs.files import replaced_on_success
+from recbole_ganrs.generator import GENERATORS
+from recbole_ganrs.options import declared_flags
+
+CARD = "README.md"
+
+
+def remake_command(meta):
+    """The ``recbole-ganrs generate`` command that makes the dataset ``meta`` (its sidecar) describes."""
+    request, settings, kind = meta["request"], meta["settings"], meta["generator"]
+    conversion = meta.get("source_conversion") or {}
+    args = ["recbole-ganrs", "generate", "--source", conversion.get("original", meta["source"]),
+            "--generators", kind, "--users", str(request["users"]), "--items", str(request["items"])]
+    args += ["--ratings", str(request["ratings"])] if request.get("ratings") else ["--samples", str(request["samples"])]
+    args += ["--std", f"{request['std']:g}", "--seed", str(request["seed"])]
+    for key in ("duplicates", "min_user_ratings", "min_item_ratings"):
+        default = {"duplicates": "error"}.get(key, 1)
+        if conversion.get(key, default) != default:
+            args += [f"--{key.replace('_', '-')}", str(conversion[key])]
+    scenario = {"activity": request.get("activity", "source"), "popularity": request.get("popularity", "source")}
+    args += [a for k, v in scenario.items() if v != "source" for a in (f"--{k}", v)]
+    for key in ("cold_users", "cold_items"):
+        if request.get(key):
+            args += [f"--{key.replace('_', '-')}", f"{request[key][0]:g}:{request[key][1]}"]
+    if request.get("binary") is not None:
+        args += ["--binary", f"{request['binary']:g}"]
+    if request.get("group_shares"):
+        args += ["--group-shares", ",".join(f"{v}:{s:g}" for v, s in request["group_shares"])]
+    defaults = {f.name: f.default for f in dataclasses.fields(GENERATORS[kind])}
+    for f, d in declared_flags():
+        value = settings.get(f.name)
+        if kind not in d["owners"] or f.name not in defaults or value == defaults[f.name] or value is None:
+            continue
+        if isinstance(value, bool):
+            args += [d["negate"]] if d["negate"] and not value else []
+        else:
+            args += [f"--{f.name.replace('_', '-')}", str(value)]
+    return " ".join(shlex.quote(a) for a in args)
+
+
+def card_text(folder, tables):
+    """The card of the synthetic dataset in ``folder`` (its sidecar read), with the ``stats`` ``tables``."""
+    folder = Path(folder)
+    meta = read_sidecar(folder)
+    request, settings = meta["request"], meta["settings"]
+    lines = [f"# {folder.name}", "",
+             f"A synthetic ratings dataset made by recbole-ganrs' `{meta['generator']}` generator from "
+             f"`{meta['source']}` (content sha1 `{meta['source_sha1']}`). RecBole loads it with "
+             f"`dataset: {folder.name}` and `data_path:` the folder above this one.", "",
+             "## Remake it", "", "```", remake_command(meta), "```", "",
+             "## What made it", "",
+             f"- generator: {meta['generator']} (fit format {meta.get('format')}); settings: "
+             + ", ".join(f"{k}={v}" for k, v in settings.items()),
+             "- request: " + ", ".join(f"{k}={v}" for k, v in request.items() if v is not None),
+             f"- delivered: {meta.get('delivered')}"]
+    if meta.get("condition"):
+        lines.append(f"- conditioned on the users' `{meta['condition']}` (the `.user` file); groups: {meta.get('groups')}")
+    if meta.get("source_conversion"):
+        lines.append(f"- the source as converted first: {meta['source_conversion'].get('changes')}")
+    lines += ["", "## Fidelity, privacy and structure beside the source", "",
+              "Rating TVD, activity / popularity KS (0 = the source's shapes), detection AUC (0.5 = a classifier "
+              "cannot tell its users' profiles from the source's), DCR (privacy: synthetic users' distance to the "
+              "nearest real one in the embedding space, against real users' to each other), and the structure "
+              "measures (how hard the data is).", ""]
+    for table in tables:
+        lines += [table, ""]
+    return "\n".join(lines)
+
+
+def write_card(folder, split=None):
+    """Write ``folder``'s card (the stats tables computed now); returns its path."""
+    from recbole_ganrs.stats import stats_tables
+
+    folder = Path(folder)
+    text = card_text(folder, stats_tables([read_sidecar(folder)["source"], folder], split=split))
+    with replaced_on_success(folder / CARD) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+    return folder / CARD
