@@ -126,6 +126,10 @@ class GeneratorOptions:
         "hold), as RecBole's user_inter_num_interval; default 1: keep all", metavar="K"))
     min_item_ratings: int = field(default=1, metadata=flag("drop the source's items with fewer than K ratings",
                                                            metavar="K"))
+    privacy_holdout: Optional[float] = field(default=None, metadata=flag(
+        "hold out this share of the source's users before any fit (the generators learn the rest, which the "
+        "benchmark also trains on), and report whether synthetic users are nearer the learnt users than the held-out "
+        "ones (sdmetrics' DCR overfitting protection); off by default: it changes the fit", metavar="F"))
     progress: bool = field(default=True, metadata=flag("no progress bars", negate="--no-progress",
                                                        aliases=("--quiet",)))
     device: Optional[str] = field(default=None, metadata=flag(  # None: cuda when torch sees a GPU, else cpu
@@ -136,9 +140,13 @@ class GeneratorOptions:
         """The source as a run reads it (converted once when RecBole cannot read it as it is, or when the
         duplicates and rating-count settings change it): see data/prepare.py."""
         from recbole_ganrs.data import prepare_source
+        from recbole_ganrs.data.prepare import holdout_source
 
-        return prepare_source(self.source, self.data_dir, self.duplicates, self.min_user_ratings,
-                              self.min_item_ratings)
+        source = prepare_source(self.source, self.data_dir, self.duplicates, self.min_user_ratings,
+                                self.min_item_ratings)
+        if self.privacy_holdout is None:
+            return source
+        return holdout_source(source, self.data_dir, self.privacy_holdout, self.dataset_seed)
 
     @property
     def dataset_seed(self):
@@ -324,6 +332,8 @@ def validate_generator_options(opts, explicit=()):
         if owners and getattr(opts, f.name) != getattr(default, f.name) and not set(owners) & set(opts.generators):
             raise GanrsError(f"the {', '.join(opts.generators)} generator has no setting {f.name} "
                              f"(--{f.name.replace('_', '-')} is a {' / '.join(owners)} setting)")
+    if opts.privacy_holdout is not None and not 0 < opts.privacy_holdout < 1:
+        raise GanrsError(f"--privacy-holdout must be a share of the users in (0, 1), got {opts.privacy_holdout:g}")
     if opts.group_shares is not None and opts.condition is None:
         raise GanrsError("--group-shares needs --condition ATTR (the user attribute whose groups they share)")
 

@@ -21,9 +21,9 @@ PLAN = {
     # a benchmark trial seed (``--seeds``): RecBole's own seed (its split, init, batches), the tie keys, a cold split
     "trial": ("recbole", "ties", "split"),
     # a ceiling split (``--ceiling-splits``), the stand-in bootstrap, the structure measures' MF fit
-    "halves": ("users",),
+    "halves": ("users", "holdout"),
     "bootstrap": ("draws", "permutations"),
-    "measure": ("mf", "mf_init", "detection", "detection_folds", "detection_model"),
+    "measure": ("mf", "mf_init", "detection", "detection_folds", "detection_model", "holdout_dcr"),
 }
 ROLES = tuple(PLAN)
 

@@ -64,3 +64,31 @@ def test_detection_auc_is_chance_between_halves_of_one_source_and_high_for_the_s
     # latent model's, and a classifier sees it
     fake = StatisticalGenerator(seed=0, progress=False).fit(source[half]).sample(400, 80, ratings=8000, seed=0)
     assert detection_auc(fake, source[half]) > 0.75
+
+
+def test_holdout_dcr_tells_a_copy_of_the_training_users_from_new_users():
+    from recbole_ganrs.stats.holdout import holdout_dcr
+    from tests.conftest import make_ratings
+
+    source = make_ratings(n_users=600, n_items=80, per_user=20, seed=4)
+    train, holdout = source[source["user_id"].astype(int) < 450], source[source["user_id"].astype(int) >= 450]
+    copied = holdout_dcr(train, train, holdout)  # a generator that returns its training users
+    assert copied["share nearer train"] > 0.6 and copied["synthetic DCR to train"] == 0
+    fresh = holdout_dcr(holdout, train, holdout)  # new users of the same law: all nearer the holdout (themselves)
+    assert fresh["share nearer train"] == 0 and fresh["DCR protection"] == 1
+
+
+def test_privacy_holdout_fits_without_the_held_out_users_and_reports_it(tmp_path, capsys):
+    from recbole_ganrs.cli import main
+    from recbole_ganrs.data import load_ratings
+    from tests.conftest import make_ratings, write_dataset
+
+    folder = write_dataset(tmp_path, "src", make_ratings(n_users=80, n_items=40, per_user=15))
+    out = tmp_path / "out"
+    assert main(["generate", "--source", str(folder), "--generators", "statistical", "--users", "40", "--items", "40",
+                 "--ratings", "500", "--privacy-holdout", "0.25", "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "share nearer train" in printed and "src-train75" in printed
+    (train,) = (out / "sources").glob("*/src-train75")
+    assert load_ratings(train)["user_id"].nunique() == 60 and load_ratings(train / "holdout.inter")["user_id"].nunique() == 20
+    assert main(["generate", "--source", str(folder), "--privacy-holdout", "1.5", "--out", str(out), "--quiet"]) == 2

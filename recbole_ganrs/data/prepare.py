@@ -7,6 +7,8 @@ original's)."""
 import json
 from pathlib import Path
 
+import numpy as np
+
 from recbole_ganrs.data.atomic import write_atomic
 from recbole_ganrs.data.users import read_users, user_file_of
 from recbole_ganrs.data.sources import check_pairs, drop_duplicates, load_ratings, resolve_source
@@ -86,3 +88,43 @@ def source_record(folder):
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
     except ValueError:
         return None
+
+
+#: the holdout users of a --privacy-holdout source copy, beside its training part
+HOLDOUT = "holdout.inter"
+
+
+def holdout_source(source, data_dir, share, seed, log=print):
+    """``source``'s ratings without a share of its users (drawn by ``seed``'s "halves" stream), written once as
+    ``<data_dir>/sources/<key>/<name>-train<P>/`` with the held-out users' ratings in ``holdout.inter`` beside:
+    the generators learn the training users only, so the privacy measure can compare synthetic users' distance
+    to them with the held-out real users' (stats/privacy.py). Returns the training part's folder."""
+    src = resolve_source(source)
+    ratings = load_ratings(src)
+    name = f"{src.name}-train{round(100 * (1 - share))}"
+    key = json_digest({"content": file_digest(src.inter_path), "holdout": share, "seed": seed})[:12]
+    folder = Path(data_dir).resolve() / SOURCES_DIR / key / name
+    if not (folder / f"{name}.inter").is_file():
+        from recbole_ganrs import seeds
+
+        users = np.sort(ratings["user_id"].unique())
+        held = set(seeds.rng(seed, "halves", "holdout").choice(users, int(round(share * len(users))), replace=False))
+        out = ratings["user_id"].isin(held)
+        if out.all() or not out.any():
+            raise SourceError(f"--privacy-holdout {share:g} of {len(users)} users leaves no user on one side")
+        check_output_folder(data_dir)
+        write_atomic(folder / HOLDOUT, ratings[out])
+        users_file = user_file_of(src.inter_path)
+        if users_file is not None:
+            attributes = read_users(users_file)
+            write_atomic(folder / f"{name}.user", attributes.rename_axis("user_id").reset_index(),
+                         {c: "token" for c in attributes.columns})
+        with replaced_on_success(folder / SOURCE_RECORD) as tmp:
+            tmp.write_text(json.dumps({"original": str(src.inter_path), "original_sha1": file_digest(src.inter_path),
+                                       "holdout": share, "holdout_seed": seed, "holdout_users": len(held),
+                                       "changes": [f"{len(held)} of {len(users)} users held out for the privacy "
+                                                   f"measure (--privacy-holdout {share:g})"]}, indent=2),
+                           encoding="utf-8")
+        write_atomic(folder / f"{name}.inter", ratings[~out])  # last: its presence says the copy is complete
+        log(f"held out {len(held)} of {len(users)} users of {src.name} (--privacy-holdout {share:g}): {folder}")
+    return str(folder)

@@ -36,15 +36,17 @@ def dithered_percentile(counts, draw):
     return (rank + draw.random(len(counts))) / len(counts)
 
 
-def profiles(ratings, scale, draw):
+def profiles(ratings, scale, draw=None):
     """One row of id-free features per user of ``ratings`` (user_id, item_id, rating); ``scale`` the rating
-    values whose shares are features (the source's); ``draw`` the generator of the dithering."""
+    values whose shares are features (the source's); ``draw`` the generator of the dithering (None: none, plain
+    average ranks, so that equal data gives equal profiles)."""
     frame = ratings[["user_id", "item_id", "rating"]]
     items = frame["item_id"].value_counts()
-    popularity = frame["item_id"].map(pd.Series(dithered_percentile(items.to_numpy(), draw), index=items.index))
+    percentile = items.rank(pct=True).to_numpy() if draw is None else dithered_percentile(items.to_numpy(), draw)
+    popularity = frame["item_id"].map(pd.Series(percentile, index=items.index))
     by = frame.assign(pop=popularity.to_numpy()).groupby("user_id")
     counts = by.size()
-    activity = counts.to_numpy(np.float64) + draw.random(len(counts)) - 0.5  # dithered, as the percentiles
+    activity = counts.to_numpy(np.float64) + (0 if draw is None else draw.random(len(counts)) - 0.5)
     out = pd.DataFrame({"log activity": np.log(activity / counts.mean()), "mean rating": by["rating"].mean(),
                         "std rating": by["rating"].std(ddof=0), "mean popularity": by["pop"].mean(),
                         "median popularity": by["pop"].median(),

@@ -3,7 +3,9 @@ from tabulate import tabulate
 
 from recbole_ganrs.data import load_ratings, resolve_source
 from recbole_ganrs.data.sidecar import check_trusted, read_sidecar, source_of
+from recbole_ganrs.data.prepare import HOLDOUT
 from recbole_ganrs.stats.detection import detection_auc
+from recbole_ganrs.stats.holdout import holdout_dcr
 from recbole_ganrs.stats.fidelity import fidelity
 from recbole_ganrs.stats.groups import group_rows, source_labels, synthetic_labels
 from recbole_ganrs.stats.structure import structure_row
@@ -30,10 +32,16 @@ def stats_rows(datasets, split=None):
             privacy = (read_sidecar(src.inter_path.parent) or {}).get("privacy", {})
             fidelity_rows.append({**fidelity(src.name, ratings, sources[origin]),
                                   "detection AUC": round(detection_auc(ratings, sources[origin]), 3),
-                                  **privacy, "source": origin})
+                                  **privacy, **held_out_privacy(ratings, origin, sources[origin]), "source": origin})
         if src.name not in structure:
             structure[src.name] = structure_row(src.name if origin else f"{src.name} (source)", ratings, split)
     return rows, fidelity_rows, list(structure.values())
+
+
+def held_out_privacy(ratings, origin, train):
+    """Holdout DCR (stats/holdout.py) when ``origin`` is a --privacy-holdout copy of a source, else nothing."""
+    held = resolve_source(origin).inter_path.parent / HOLDOUT
+    return holdout_dcr(ratings, train, load_ratings(held)) if held.is_file() else {}
 
 
 def group_fidelity(datasets):
