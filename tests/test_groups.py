@@ -102,3 +102,11 @@ def test_group_means_follow_each_seeds_labels():
     assert row["groups"]["cold"] == (pytest.approx(0.5), 2)  # u1 at seed 0 (0.2), u2 at seed 1 (0.8)
     assert row["groups"]["warm"] == (pytest.approx(0.5), 2)  # u2 at seed 0 (0.6), u1 at seed 1 (0.4)
     assert row["gap"] == pytest.approx(0.0)
+
+
+def test_a_banded_condition_bands_the_sources_attribute_as_the_synthetic_users_are(tmp_path):
+    path = tmp_path / "x.user"
+    pd.DataFrame({"user_id:token": ["1", "2", "3", "4"], "age:token": ["17", "30", "52", "25-34"]}).to_csv(
+        path, sep="\t", index=False)
+    assert read_user_file(path, "age:18,25,35,50")["age"].tolist() == ["<18", "25-34", "50+", "25-34"]
+    assert read_user_file(path, "gender")["age"].tolist() == ["17", "30", "52", "25-34"]  # 4 values: as they are

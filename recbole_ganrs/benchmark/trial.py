@@ -72,7 +72,7 @@ def ranked_groups(result, spec, users):
         cold = np.isin(tokens, spec["cold_ids"])
     elif spec.get("cold_k"):
         cold = counts <= spec["cold_k"]
-    user_file = read_user_file(spec["user_file"]) if spec.get("user_file") else None
+    user_file = read_user_file(spec["user_file"], spec.get("condition")) if spec.get("user_file") else None
     return tokens, user_groups(tokens, counts, user_file, cold)
 
 

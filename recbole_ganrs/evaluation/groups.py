@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from recbole_ganrs import seeds
-from recbole_ganrs.data.users import read_users
+from recbole_ganrs.data.users import Condition, read_users
 
 MAX_LEVELS = 8  # a numeric attribute with more values is banded
 MAX_GROUPS = 25  # a token attribute with more values is left out
@@ -37,15 +37,22 @@ def activity_quartiles(counts):
     return pd.qcut(counts.rank(method="first"), BANDS, labels=[f"Q{i + 1}" for i in range(BANDS)]).astype(str).to_numpy()
 
 
-def read_user_file(path):
+def read_user_file(path, condition=None):
     """The attributes of an atomic ``.user`` file: a frame indexed by user token, one column per kept
-    attribute, each value its group label (None when there is no file)."""
+    attribute, each value its group label (None when there is no file). ``condition`` (the run's --condition,
+    e.g. ``age:18,25,35``): that attribute is cut at its bands, as the conditioned synthetic datasets' users
+    are labelled, so that the source's groups are the same groups (a value that is already a band stays)."""
     path = Path(path)
     if not path.is_file():
         return None
     users = read_users(path)
+    banded = Condition.parse(condition) if condition else None
     groups = {}
     for name, values in users.items():
+        if banded is not None and banded.bands and name == banded.attribute:
+            numeric = pd.to_numeric(values, errors="coerce").notna()
+            groups[name] = values.where(~numeric, banded.labels_of(values[numeric], path.name)).to_numpy()
+            continue
         numeric = pd.to_numeric(values, errors="coerce")
         code = values.str.match(r"0\d").any()  # a leading zero: a code (a zip code), not a number
         if numeric.notna().all() and not code and numeric.nunique() > MAX_LEVELS:
