@@ -25,6 +25,11 @@ def prepare(model=None, dataset=None, config_file_list=None, config_dict=None, c
     init_seed(config["seed"], config["reproducibility"])
     init_logger(config)
     data = create_dataset(config)
+    if config["ganrs_saved_split"]:  # --split files:DIR: the parts a --save-splits trial wrote, ids as it had them
+        from recbole_ganrs.evaluation.splits import build_from_saved
+
+        folder, name = config["ganrs_saved_split"]
+        data.build = lambda: build_from_saved(data, folder, name)
     train_data, valid_data, test_data = data_preparation(config, data)
     return config, data, train_data, valid_data, test_data
 

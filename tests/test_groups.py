@@ -110,3 +110,34 @@ def test_a_banded_condition_bands_the_sources_attribute_as_the_synthetic_users_a
         path, sep="\t", index=False)
     assert read_user_file(path, "age:18,25,35,50")["age"].tolist() == ["<18", "25-34", "50+", "25-34"]
     assert read_user_file(path, "gender")["age"].tolist() == ["17", "30", "52", "25-34"]  # 4 values: as they are
+
+
+def test_a_saved_split_loads_in_recbole_and_a_trial_from_it_gives_the_same_metrics(tmp_path):
+    from recbole.config import Config
+    from recbole.data import create_dataset
+
+    from recbole_ganrs.benchmark.trial import run_trial
+
+    folder = write_dataset(tmp_path, "tiny", make_ratings(n_users=60, n_items=40, per_user=15))
+    spec = {"dataset": "tiny", "dataset_config": {"dataset": "tiny", "data_path": str(tmp_path)}, "model": "DeepMF",
+            "seed": 3, "protocol": "paper", "ties": "random", "ns": [2, 5], "qs": [4.0], "epochs": 2,
+            "save_split": str(tmp_path / "splits")}
+    rows, _ = run_trial(spec)
+    saved = tmp_path / "splits" / "seed3" / "tiny"
+    assert sorted(p.name for p in saved.iterdir()) == sorted(f"tiny.{p}.{e}" for p in ("train", "valid", "test")
+                                                            for e in ("inter", "csv"))
+    config = Config(model="BPR", dataset="tiny", config_dict={  # RecBole's own reader of pre-split files
+        "data_path": str(saved.parent), "benchmark_filename": ["train", "valid", "test"], "state": "ERROR",
+        "checkpoint_dir": str(tmp_path / "saved")})
+    assert len(create_dataset(config).inter_feat) == len(pd.read_csv(folder / "tiny.inter", sep="\t"))
+    again, _ = run_trial({**spec, "save_split": None, "split": f"files:{tmp_path / 'splits'}"})
+    metrics = ["precision", "recall", "f1", "ndcg"]
+    first, second = pd.DataFrame(rows), pd.DataFrame(again)
+    assert set(second["split"]) == {f"files:{(tmp_path / 'splits').resolve()}"}
+    pd.testing.assert_frame_equal(first[metrics + ["test_users"]], second[metrics + ["test_users"]])
+    with pytest.raises(GanrsError, match="files:DIR"):
+        parse_split(f"files:{tmp_path / 'nowhere'}")
+    test_file = saved / "tiny.test.inter"  # the trial really reads the files: a row less is refused
+    test_file.write_text("".join(test_file.read_text().splitlines(keepends=True)[:-1]))
+    with pytest.raises(GanrsError, match="saved from another dataset"):
+        run_trial({**spec, "save_split": None, "split": f"files:{tmp_path / 'splits'}"})

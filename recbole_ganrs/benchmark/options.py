@@ -58,6 +58,7 @@ class BenchmarkOptions(GeneratorOptions):
     metric: str = "f1"  # the metric of the tables, plots, agreement and claims
     f1: str = F1_KINDS[0]
     save_predictions: bool = False
+    save_splits: bool = False  # each (dataset, trial seed)'s split as pre-split files under <output>/splits
     dataset_seeds: Optional[list[int]] = None  # one independent synthetic dataset (fit + sample) per seed
     ceiling_splits: int = 0  # split-half ceiling: K random halvings of the source's users (datasets/halves.py)
     output: Optional[str] = None  # None: results/<run name>
@@ -128,7 +129,8 @@ def add_benchmark_arguments(parser):
     add("--split", metavar="SPLIT",
         help="random (default: RecBole's 60/10/30 of each user's ratings), cold-users:F:K (a share F of the users "
              "keep K ratings in training, their others are their test items; the warm users are split at random) "
-             "or cold-items:F:K (the same for items), seeded by the trial seed")
+             "or cold-items:F:K (the same for items), seeded by the trial seed; files:DIR reads the splits a "
+             "--save-splits run wrote under DIR")
     add("--metric", choices=HEADLINE_METRICS,
         help="metric of the tables, plots, ranking agreement and claims (default f1); results.csv has them all")
     add("--f1", choices=F1_KINDS, help="cf4j (default): mean of each user's F1, as CF4J computes it; of-means: "
@@ -143,6 +145,10 @@ def add_benchmark_arguments(parser):
              f"{PAPER_CEILING_SPLITS})")
     add("--save-predictions", action="store_true", default=None,
         help="write each trial's ranked test predictions to <output>/predictions/<dataset>-<sha1>/")
+    add("--save-splits", action="store_true", default=None,
+        help="write each dataset's train / valid / test split of each trial seed as RecBole pre-split files "
+             "(<output>/splits/seed<S>/<dataset>/<dataset>.train.inter ..., loadable with benchmark_filename) and "
+             "as CSV; --split files:<output>/splits re-runs trials from them with the same metrics")
     add("--output", help="results folder (default results/<run name>); re-running resumes it")
     add("--address", help="an existing Ray cluster (default: a local Ray with --cpus)")
     add("--cpus", type=int, help="CPUs of the local Ray (default: all cores)")

@@ -25,7 +25,7 @@ import torch
 from recbole_ganrs.config import benchmark_split
 from recbole_ganrs.evaluation import evaluate_lists, get_protocol, test_items_share
 from recbole_ganrs.evaluation.groups import read_user_file, user_groups
-from recbole_ganrs.evaluation.splits import parse_split
+from recbole_ganrs.evaluation.splits import parse_split, save_split, saved_split_folder
 from recbole_ganrs.files import replaced_on_success
 from recbole_ganrs.models.base import RatingRecommender
 from recbole_ganrs.quick_start import run
@@ -151,12 +151,26 @@ def write_split(spec, workdir):
     """(spec with the cold users' ids, RecBole config entries) of the trial's ``--split``: a cold split's
     three parts written under ``workdir`` (seeded by the trial seed); nothing for the random split."""
     split = parse_split(spec.get("split", "random"))
+    if split.kind == "files":  # quick_start.prepare builds the parts from the saved files
+        folder = saved_split_folder(split.path, spec["seed"], spec["dataset"])
+        return spec, {"ganrs_saved_split": [str(folder), spec["dataset"]]}
     if not split.cold:
         return spec, {}
     name, data_path = spec["dataset_config"]["dataset"], spec["dataset_config"]["data_path"]
     folder = Path(workdir) / "split"
     cold = split.write(Path(data_path) / name / f"{name}.inter", folder, SPLIT_NAME, spec["seed"])
     return {**spec, "cold_ids": cold if split.kind == "cold-users" else None}, split.recbole_config(folder, SPLIT_NAME)
+
+
+def keep_split(result, spec):
+    """--save-splits: the trial's train / valid / test parts as pre-split files (once per dataset and seed: every
+    model of a seed gets the same split; a rating model's parts, which keep the ratings)."""
+    if not spec.get("save_split"):
+        return
+    folder = saved_split_folder(spec["save_split"], spec["seed"], spec["dataset"])
+    if not (folder / f"{spec['dataset']}.test.inter").is_file():
+        save_split([result["train_data"].dataset, result["valid_data"]._dataset, result["test_data"]._dataset],
+                   folder, spec["dataset"])
 
 
 def run_trial(spec):
@@ -172,7 +186,9 @@ def run_trial(spec):
         config.update(split_config)
         levels = protocol.levels(spec["qs"])
         if not learns_relevance(model_class):
-            return evaluate(run(spec["model"], config_dict=config, verbose=False, test=False), spec, levels)
+            result = run(spec["model"], config_dict=config, verbose=False, test=False)
+            keep_split(result, spec)
+            return evaluate(result, spec, levels)
         if levels == [None]:
             raise ValueError(f"{spec['model']} learns relevance at a q; the {protocol.name} protocol has none")
         rows, per_user = [], {}

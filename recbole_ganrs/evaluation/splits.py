@@ -34,14 +34,17 @@ class Split:
     kind: str = "random"
     share: float = 0.0
     keep: int = 0
+    path: str = ""  # a ``files`` split: the --save-splits folder it reads
 
     @property
     def label(self):
+        if self.kind == "files":
+            return f"files:{self.path}"
         return self.kind if self.kind == "random" else f"{self.kind}:{self.share:g}:{self.keep}"
 
     @property
     def cold(self):
-        return self.kind != "random"
+        return self.kind in AXES
 
     def recbole_config(self, folder, name):
         """The config entries that make RecBole read the split ``name`` written under ``folder`` (none for
@@ -100,9 +103,16 @@ def warm_parts(rank, total, ratios):
 
 
 def parse_split(text):
-    """``random``, ``cold-users:F:K`` or ``cold-items:F:K`` as a :class:`Split`, refused in one line."""
+    """``random``, ``cold-users:F:K``, ``cold-items:F:K`` or ``files:DIR`` (the splits a --save-splits run wrote
+    under DIR) as a :class:`Split`, refused in one line."""
     if text == "random":
         return Split()
+    if str(text).startswith("files:"):
+        folder = str(text)[len("files:"):]
+        if not Path(folder).is_dir():
+            raise GanrsError(f"--split files:DIR needs the folder a --save-splits run wrote (DIR/seed<S>/<dataset>/), "
+                             f"not '{folder}'")
+        return Split("files", path=str(Path(folder).resolve()))
     kind, _, rest = str(text).partition(":")
     try:
         share, keep = rest.split(":")
@@ -110,6 +120,63 @@ def parse_split(text):
     except ValueError:
         share = keep = None
     if kind not in AXES or share is None or not 0 < share < 1 or keep < 0:
-        raise GanrsError(f"--split must be random, cold-users:F:K or cold-items:F:K with 0 < F < 1 and K >= 0 "
+        raise GanrsError(f"--split must be random, cold-users:F:K, cold-items:F:K (0 < F < 1, K >= 0) or files:DIR "
                          f"(e.g. cold-users:0.3:5), got '{text}'")
     return Split(kind, share, keep)
+
+
+# ------------------------------------------------------------------ saved splits (--save-splits, files:DIR)
+def saved_split_folder(root, seed, name):
+    """Where a trial's split of dataset ``name`` at trial seed ``seed`` is saved: ``root/seed<S>/<name>/`` (so that
+    ``root/seed<S>`` is a RecBole ``data_path`` for ``dataset: <name>, benchmark_filename: [train, valid, test]``)."""
+    return Path(root) / f"seed{seed}" / name
+
+
+def save_split(datasets, folder, name):
+    """Write the three built RecBole datasets (train, valid, test, in RecBole's row order) as pre-split atomic files
+    ``<name>.<part>.inter`` and the same as CSV, with the dataset's own tokens and every column they hold."""
+    for part, dataset in zip(PARTS, datasets):
+        frame = dataset.inter_feat.numpy() if hasattr(dataset.inter_feat, "numpy") else dataset.inter_feat
+        import pandas as pd
+
+        columns = {}
+        for field, values in frame.items():
+            values = np.asarray(values)
+            columns[field] = dataset.id2token(field, values) if field in (dataset.uid_field, dataset.iid_field) else values
+        table = pd.DataFrame(columns)
+        write_atomic(Path(folder) / f"{name}.{part}.inter", table, {f: "float" for f in table.columns
+                                                                    if f not in (dataset.uid_field, dataset.iid_field)})
+        from recbole_ganrs.files import replaced_on_success
+
+        with replaced_on_success(Path(folder) / f"{name}.{part}.csv") as tmp:
+            table.to_csv(tmp, index=False)
+
+
+def build_from_saved(dataset, folder, name):
+    """``dataset.build()`` from saved split files: each part's rows (matched by user and item) in the files' order,
+    taken from the whole dataset as RecBole loaded it, so internal ids, rows and their order are those of the trial
+    that saved them (a pre-split file loaded by RecBole's ``benchmark_filename`` would number the ids by first
+    appearance in the parts, and so train other embeddings)."""
+    import pandas as pd
+    import torch
+
+    dataset._change_feat_format()
+    torch.randperm(len(dataset.inter_feat))  # RecBole's RO shuffle draws this: the RNG is left as a trial leaves it
+    users = dataset.inter_feat[dataset.uid_field].numpy().astype(np.int64)
+    items = dataset.inter_feat[dataset.iid_field].numpy().astype(np.int64)
+    row_of = pd.Series(np.arange(len(users)), index=users * dataset.item_num + items)
+    parts = []
+    for part in PARTS:
+        saved = load_ratings(Path(folder) / f"{name}.{part}.inter")
+        try:
+            key = (dataset.token2id(dataset.uid_field, saved["user_id"].to_numpy()).astype(np.int64) * dataset.item_num
+                   + dataset.token2id(dataset.iid_field, saved["item_id"].to_numpy()).astype(np.int64))
+            rows = row_of.loc[key].to_numpy()
+        except (KeyError, ValueError):
+            raise GanrsError(f"{folder}: the saved {part} part names a (user, item) the dataset does not hold: "
+                             "the split was saved from another dataset") from None
+        parts.append(dataset.copy(dataset.inter_feat[torch.as_tensor(rows)]))
+    if sum(len(p.inter_feat) for p in parts) != len(users):
+        raise GanrsError(f"{folder}: the saved parts hold {sum(len(p.inter_feat) for p in parts)} ratings, the dataset "
+                         f"{len(users)}: the split was saved from another dataset")
+    return parts
