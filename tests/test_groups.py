@@ -37,7 +37,7 @@ def test_cold_item_split_and_recbole_rounding():
 
 @pytest.mark.parametrize("text", ["cold-users", "cold-users:1.5:3", "cold-users:0.3", "warm:0.3:5", "cold-items:0.3:x"])
 def test_bad_splits_are_refused_in_one_line(text):
-    with pytest.raises(GanrsError, match="--split must be random, cold-users:F:K or cold-items:F:K"):
+    with pytest.raises(GanrsError, match="--split must be random, cold-users:F:K, cold-items:F:K"):
         parse_split(text)
 
 

@@ -205,7 +205,7 @@ def test_a_killed_writers_temporary_file_is_cleaned_by_the_next_write(tmp_path):
      "--scenario cold-users sets cold_users itself: drop --cold-users"),
     (["benchmark", "--scenario", "ratings", "1000", "2000", "--samples", "5000"],
      "--scenario ratings sets ratings itself: drop --samples"),
-    (["benchmark", "--split", "cold-users:1.5:5"], "--split must be random, cold-users:F:K or cold-items:F:K"),
+    (["benchmark", "--split", "cold-users:1.5:5"], "--split must be random, cold-users:F:K, cold-items:F:K"),
 ])
 def test_requests_decided_by_the_input_alone_are_refused_before_any_fit(command, message, tmp_path, capsys,
                                                                           monkeypatch):
