@@ -98,7 +98,8 @@ def test_end_to_end_cli_with_a_failing_trial_and_resume(ml100k_slice, tmp_path):
     assert "Kendall tau / Spearman rho" in tables and "Failed trials" in tables and "rating TVD" in tables
     assert "Paper claims" in tables and "paired Wilcoxon" in tables and "paper protocol" in tables
     latex = (out / "tables.tex").read_text()  # the same tables as booktabs LaTeX
-    assert latex.count("\\begin{table}") == sum(line.startswith("|-") for line in tables.splitlines()) and "\\toprule" in latex and "detection AUC" in latex
+    assert latex.count("\\begin{table}") == sum(line.startswith("|-") for line in tables.splitlines())
+    assert "\\toprule" in latex and "detection AUC" in latex
     assert set(results["protocol"]) == {"paper"} and results["test_users"].gt(0).all()
     assert results["share_full_n"].between(0, 1).all() and results["epochs_run"].ge(1).all()
     assert (out / "curves-synthetic-datasets.png").stat().st_size > 0

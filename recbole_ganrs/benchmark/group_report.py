@@ -152,7 +152,8 @@ def gap_kept_tables(kept, metric):
         table = []
         for model, rows in part.groupby("model", sort=False):
             first = rows.iloc[0]
-            line = {"model": model, f"source {first['direction']}": f"{first['source gap']:+.4f} ({first['source p']:.2g})"}
+            line = {"model": model,
+                    f"source {first['direction']}": f"{first['source gap']:+.4f} ({first['source p']:.2g})"}
             for r in rows.to_dict("records"):
                 mark = ("kept" if r["same significance"] else "direction kept") if r["same direction"] else "not kept"
                 line[r["dataset"]] = f"{r['synthetic gap']:+.4f} ({r['synthetic p']:.2g}) {mark}"

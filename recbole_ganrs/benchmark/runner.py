@@ -29,7 +29,8 @@ def trial_specs(opts, datasets, qs):
     scenario = opts.scenario_grid
     return [
         {"dataset": d.name, "dataset_sha1": d.sha1, "dataset_config": d.recbole_config(), "model": model, "seed": seed,
-         "protocol": opts.protocol, "ties": opts.ties, "split": opts.split, "user_file": user_file(d), "condition": opts.condition, "ns": list(opts.ns), "qs": dataset_qs(d, qs),
+         "protocol": opts.protocol, "ties": opts.ties, "split": opts.split, "user_file": user_file(d),
+         "condition": opts.condition, "ns": list(opts.ns), "qs": dataset_qs(d, qs),
          "epochs": opts.epochs, "predictions_dir": predictions_dir(opts, d),
          "save_split": str((opts.output_dir / "splits").resolve()) if opts.save_splits else None,
          "cold_k": scenario.cold_k(d.request) if scenario and d.request else None,

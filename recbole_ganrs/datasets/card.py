@@ -66,7 +66,8 @@ def card_text(folder, tables):
              "- request: " + ", ".join(f"{k}={v}" for k, v in request.items() if v is not None),
              f"- delivered: {meta.get('delivered')}"]
     if meta.get("condition"):
-        lines.append(f"- conditioned on the users' `{meta['condition']}` (the `.user` file); groups: {meta.get('groups')}")
+        lines.append(f"- conditioned on the users' `{meta['condition']}` (the `.user` file); "
+                     f"groups: {meta.get('groups')}")
     if meta.get("source_conversion"):
         lines.append(f"- the source as converted first: {meta['source_conversion'].get('changes')}")
     lines += ["", "## Fidelity, privacy and structure beside the source", "",

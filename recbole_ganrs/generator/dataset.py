@@ -80,7 +80,8 @@ def write_dataset(generator, source, request, data_dir):
     rows = write_atomic(inter, ratings)
     write_sidecar(folder, {**sidecar_meta(generator, source, request, measured), "rows": rows,
                            "delivered": delivered(ratings), "inter_sha1": file_digest(inter),
-                           **({"condition": str(condition), "user_sha1": file_digest(user_file)} if condition is not None else {})})
+                           **({"condition": str(condition), "user_sha1": file_digest(user_file)}
+                              if condition is not None else {})})
     return inter, ratings
 
 
