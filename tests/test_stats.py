@@ -92,3 +92,13 @@ def test_privacy_holdout_fits_without_the_held_out_users_and_reports_it(tmp_path
     (train,) = (out / "sources").glob("*/src-train75")
     assert load_ratings(train)["user_id"].nunique() == 60 and load_ratings(train / "holdout.inter")["user_id"].nunique() == 20
     assert main(["generate", "--source", str(folder), "--privacy-holdout", "1.5", "--out", str(out), "--quiet"]) == 2
+
+
+def test_activity_rating_r_has_the_sign_of_the_relation():
+    from recbole_ganrs.stats.structure import spread_measures
+
+    rows = [(u, i, 5.0 if u < 10 else 2.0) for u in range(20) for i in range(30 if u < 10 else 5)]
+    rows += [(u, 100 + u, 1.0) for u in range(20)]  # every user has two values
+    heavy_high = pd.DataFrame(rows, columns=["user_id", "item_id", "rating"])
+    assert spread_measures(heavy_high)["activity-rating r"] > 0.9
+    assert spread_measures(heavy_high.assign(rating=6 - heavy_high["rating"]))["activity-rating r"] < -0.9
