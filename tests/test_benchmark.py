@@ -53,6 +53,13 @@ def test_store_replaces_a_trial_and_clears_its_failure(tmp_path):
     store.add_rows(spec, rows("d", "M", [0.3, 0.4]))
     assert store.results()["f1"].tolist() == [0.3, 0.4] and store.failed().empty
     assert store.done() == {("d", "M", 0, "paper", "random", "random", "")}  # no dataset content hash given
+    other = {**spec, "model": "N"}
+    store.add_rows(other, rows("d", "N", [0.5, 0.6]))
+    assert not store.results_path.exists()  # each trial its own part file until the run merges them
+    store.consolidate()
+    assert store.results_path.exists() and not list(store.parts_dir.glob("*.csv"))
+    store.add_rows(spec, rows("d", "M", [0.7, 0.8]))  # a part replaces its trial's merged rows
+    assert sorted(store.results()["f1"].tolist()) == [0.5, 0.6, 0.7, 0.8]
 
 
 def test_kendall_tau_of_model_rankings():
@@ -137,14 +144,14 @@ def test_an_interrupted_run_exits_non_zero_and_writes_no_tables(ml100k_slice, tm
            "--no-progress"]
     run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     deadline = time.time() + 300
-    while time.time() < deadline and not (out / "results.csv").is_file():
+    while time.time() < deadline and not list((out / "results.d").glob("*.csv")):  # a first trial's rows
         time.sleep(0.5)
     run.send_signal(signum)
     _, stderr = run.communicate(timeout=300)
     assert run.returncode == 128 + signum, stderr[-2000:]
     assert f"stopped by {signal.Signals(signum).name}" in stderr and "re-run the same command to resume" in stderr
     assert not (out / "tables.md").exists()
-    finished = pd.read_csv(out / "results.csv")
+    finished = pd.read_csv(out / "results.csv")  # what finished is merged even when stopped
     assert 0 < finished.groupby(["dataset", "model", "seed"]).ngroups < 32
 
 

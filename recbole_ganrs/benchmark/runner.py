@@ -229,6 +229,7 @@ def run_trials(opts, datasets, qs, output_dir):
         except KeyboardInterrupt:  # a second Ctrl-C, or one outside Tune's own handler
             caught["signal"] = caught["signal"] or signal.SIGINT
     callback.bar.close()
+    store.consolidate()
     check_all_read(store, specs, callback.failed, caught["signal"])
     return len(specs), len(all_specs) - len(specs), callback.failed
 

@@ -1,6 +1,9 @@
 """Results on disk, written as each trial ends: ``results.csv``, ``failed.csv``, ``per_user/``.
 
-A finished trial's rows are in results.csv; a re-run with the same output skips
+A finished trial's rows are written at once to their own file, ``results.d/<trial key hash>.csv`` (constant
+time a trial: rewriting one growing results.csv took 0.5 s a trial at 180 trials, and Ray warned), and merged
+into results.csv when the run's trials are over (:meth:`ResultStore.consolidate`); reading merges both, so an
+interrupted run loses nothing. A finished trial's rows are in results.csv (or its part file); a re-run with the same output skips
 its (dataset, model, seed, protocol, tie order, dataset content sha1): a dataset whose content
 changed under the same name (a source edited in place) is trained again. A failed
 trial is in failed.csv with its error and is tried again by a re-run. Each ranked-
@@ -15,7 +18,7 @@ import pandas as pd
 
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.evaluation import METRICS, PER_USER
-from recbole_ganrs.files import replaced_on_success
+from recbole_ganrs.files import json_digest, replaced_on_success
 
 RESULT_COLUMNS = ["dataset", "model", "seed", "protocol", "ties", "split", "q", "N", *METRICS, "test_users",
                   "relevant_users", "share_full_n", "epochs_run", "best_epoch", "dataset_sha1", "grouping", "subset"]
@@ -68,9 +71,36 @@ class ResultStore:
     def __init__(self, output_dir):
         self.dir = Path(output_dir)
         self.results_path, self.failed_path = self.dir / "results.csv", self.dir / "failed.csv"
+        self.parts_dir = self.dir / "results.d"
+
+    def _part_path(self, spec):
+        return self.parts_dir / f"{json_digest([str(k) for k in trial_key(spec)])[:16]}.csv"
+
+    def _parts(self):
+        return sorted(self.parts_dir.glob("*.csv")) if self.parts_dir.is_dir() else []
 
     def results(self):
-        return _read(self.results_path, RESULT_COLUMNS)
+        """results.csv with the part files of trials finished since it was merged (a part replaces the
+        results.csv rows of its trial)."""
+        merged = _read(self.results_path, RESULT_COLUMNS)
+        parts = [_read(p, RESULT_COLUMNS) for p in self._parts()]
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return merged
+        new = pd.concat(parts, ignore_index=True)
+        keys = set(new[TRIAL_KEY].itertuples(index=False, name=None))
+        merged = merged[[k not in keys for k in merged[TRIAL_KEY].itertuples(index=False, name=None)]]
+        return pd.concat([merged, new], ignore_index=True) if len(merged) else new
+
+    def consolidate(self):
+        """Merge the part files into results.csv (written atomically first, the parts removed after: a crash
+        between the two leaves parts whose rows results.csv already has, which reading replaces alike)."""
+        parts = self._parts()
+        if not parts:
+            return
+        _write(self.results(), self.results_path)
+        for part in parts:
+            part.unlink()
 
     def failed(self):
         return _read(self.failed_path, FAILED_COLUMNS)
@@ -82,9 +112,8 @@ class ResultStore:
     def add_rows(self, spec, rows):
         new = pd.DataFrame(rows).reindex(columns=RESULT_COLUMNS).fillna(
             {**OPTIONAL_COLUMNS, "grouping": "all", "split": spec.get("split", "random")})
-        old = self.results()
-        old = old[[k != trial_key(spec) for k in old[TRIAL_KEY].itertuples(index=False, name=None)]]
-        _write(pd.concat([old, new], ignore_index=True) if len(old) else new, self.results_path)
+        self.parts_dir.mkdir(parents=True, exist_ok=True)
+        _write(new, self._part_path(spec))
         self._drop_failure(spec)
 
     def user_scores_path(self, spec):
