@@ -55,10 +55,7 @@ def prepare_source(source, data_dir, duplicates="error", min_user_ratings=1, min
     inter = folder / f"{src.name}.inter"
     if not inter.is_file():
         check_output_folder(data_dir)
-        if users is not None:  # the users' attributes travel with their ratings, as an atomic .user file
-            attributes = read_users(users)
-            write_atomic(folder / f"{src.name}.user", attributes.rename_axis("user_id").reset_index(),
-                         {c: "token" for c in attributes.columns})
+        copy_user_file(src.inter_path, folder, src.name)
         write_atomic(inter, kept)
         why = [problem] if problem else []
         if len(deduplicated) < len(ratings):
@@ -72,6 +69,16 @@ def prepare_source(source, data_dir, duplicates="error", min_user_ratings=1, min
             tmp.write_text(json.dumps(record, indent=2), encoding="utf-8")
         log(f"converted {src.inter_path} ({'; '.join(why)}) to {inter}")
     return str(folder)
+
+
+def copy_user_file(inter_path, folder, name):
+    """The user file beside ``inter_path`` (if any) as ``folder/<name>.user`` (atomic, every attribute a token):
+    a source's copy keeps its users' attributes."""
+    users = user_file_of(inter_path)
+    if users is not None:
+        attributes = read_users(users)
+        write_atomic(Path(folder) / f"{name}.user", attributes.rename_axis("user_id").reset_index(),
+                     {c: "token" for c in attributes.columns})
 
 
 def dropped_text(before, after, min_user, min_item):
@@ -98,7 +105,7 @@ def holdout_source(source, data_dir, share, seed, log=print):
     """``source``'s ratings without a share of its users (drawn by ``seed``'s "halves" stream), written once as
     ``<data_dir>/sources/<key>/<name>-train<P>/`` with the held-out users' ratings in ``holdout.inter`` beside:
     the generators learn the training users only, so the privacy measure can compare synthetic users' distance
-    to them with the held-out real users' (stats/privacy.py). Returns the training part's folder."""
+    to them with the held-out real users' (stats/holdout.py). Returns the training part's folder."""
     src = resolve_source(source)
     ratings = load_ratings(src)
     name = f"{src.name}-train{round(100 * (1 - share))}"
@@ -114,11 +121,7 @@ def holdout_source(source, data_dir, share, seed, log=print):
             raise SourceError(f"--privacy-holdout {share:g} of {len(users)} users leaves no user on one side")
         check_output_folder(data_dir)
         write_atomic(folder / HOLDOUT, ratings[out])
-        users_file = user_file_of(src.inter_path)
-        if users_file is not None:
-            attributes = read_users(users_file)
-            write_atomic(folder / f"{name}.user", attributes.rename_axis("user_id").reset_index(),
-                         {c: "token" for c in attributes.columns})
+        copy_user_file(src.inter_path, folder, name)
         with replaced_on_success(folder / SOURCE_RECORD) as tmp:
             tmp.write_text(json.dumps({"original": str(src.inter_path), "original_sha1": file_digest(src.inter_path),
                                        "holdout": share, "holdout_seed": seed, "holdout_users": len(held),

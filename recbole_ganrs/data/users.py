@@ -109,17 +109,23 @@ def user_labels(inter_path, ratings, condition, min_users=MIN_GROUP_USERS):
     if path is None:
         raise GanrsError(f"--condition {condition}: the source has no user file ({Path(inter_path).stem}.user "
                          f"beside {Path(inter_path).name})")
-    users = read_users(path)
+    return group_labels(read_users(path), ratings, condition, path.name, min_users)
+
+
+def group_labels(users, ratings, condition, where, min_users=MIN_GROUP_USERS):
+    """:func:`user_labels` from a frame of user attributes (indexed by user token; ``where`` names it in the
+    refusals): the group label of each user of ``ratings``."""
+    users = users.set_axis(users.index.astype(str))
     if condition.attribute not in users.columns:
-        raise GanrsError(f"--condition {condition}: {path.name} has no attribute {condition.attribute!r} "
-                         f"(it has {', '.join(users.columns)})")
+        raise GanrsError(f"--condition {condition}: {where} has no attribute {condition.attribute!r} "
+                         f"(it has {', '.join(map(str, users.columns))})")
     tokens = pd.Index(pd.unique(ratings["user_id"].astype(str)))
     values = users[condition.attribute].reindex(tokens)
     missing = values.isna() | (values == "")
     if missing.any():
         raise GanrsError(f"--condition {condition}: {int(missing.sum())} of the source's {len(tokens)} users have no "
-                         f"{condition.attribute} in {path.name} (e.g. user {tokens[missing.to_numpy()][0]})")
-    labels = condition.labels_of(values, path.name)
+                         f"{condition.attribute} in {where} (e.g. user {tokens[missing.to_numpy()][0]})")
+    labels = condition.labels_of(values.astype(str), where)
     counts = labels.value_counts()
     small = counts[counts < min_users]
     if len(small):

@@ -25,7 +25,7 @@ import pandas as pd
 import torch
 
 from recbole_ganrs.data import load_ratings, resolve_source
-from recbole_ganrs.data.users import parse_shares, shares_label, user_labels
+from recbole_ganrs.data.users import group_labels, parse_shares, shares_label, user_labels
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.files import replaced_on_success
 from recbole_ganrs.generator.scenario import SOURCE_SHAPE, apply_scenario, check_binary, check_cold, check_shape
@@ -177,8 +177,8 @@ class SyntheticGenerator:
         self._summary = summary
         return self
 
-    #: the user attribute a conditional generator learns (data/users.py Condition); None: unconditioned
     def condition_of(self):
+        """The user attribute a conditional generator learns (a data/users.py Condition); None: unconditioned."""
         return None
 
     def _user_groups(self, source, ratings, users=None):
@@ -191,13 +191,7 @@ class SyntheticGenerator:
             if users is None or condition.attribute not in users:
                 raise GanrsError(f"--condition {condition}: a DataFrame source needs users= (a frame indexed by "
                                  f"user id with a {condition.attribute} column)")
-            import tempfile
-            from pathlib import Path
-
-            with tempfile.TemporaryDirectory() as tmp:  # one reader for files and frames: the file's rules
-                path = Path(tmp) / "source.inter"
-                users[[condition.attribute]].rename_axis("user_id").to_csv(path.with_suffix(".users.csv"))
-                return user_labels(path, ratings, condition)
+            return group_labels(users, ratings, condition, "users=")
         return user_labels(resolve_source(source).inter_path, ratings, condition)
 
     def _check_source(self, summary):
