@@ -250,7 +250,8 @@ class GANRS(SyntheticGenerator):
             if self.pairing == "shapes":
                 total = request.ratings if request.ratings is not None else \
                     len(collect_pairs(chunks(), request, request.items, self.kind)[0])
-                user, item = self._shape_pairs(request, user_clusters, item_clusters, fit_draws, total)
+                user, item = self._shape_pairs(request, [(0, user_clusters, fit_draws, s.user_activity, 1.0)],
+                                               item_clusters, total)
             else:
                 user, item, value = collect_pairs(chunks(), request, request.items, self.kind)
         if self.rating_model == "calibrated":
@@ -266,16 +267,22 @@ class GANRS(SyntheticGenerator):
         privacy = dcr_report(user_clusters.centres[used_users], self._state["real_users"].numpy())
         return ratings, {"privacy": privacy}
 
-    def _shape_pairs(self, request, user_clusters, item_clusters, draws, total):
-        """``total`` (user, item) pairs at the request's shapes, each user's items where its draws lie."""
+    def _shape_pairs(self, request, groups, item_clusters, total):
+        """``total`` (user, item) pairs at the request's shapes, each user's items where its draws lie. ``groups``:
+        (first user id, user clusters, draws, source activity shape, share of the ratings) of each user group,
+        one group of every user for an unconditioned sample; the popularity shape is over all items."""
         k, s, t = self.embedding_size, self.summary, self.assignment_temperature
         rng = seeds.rng(request.seed, "sample", "shape_assignment")
-        user = user_clusters.assign(draws[:, :k], t, rng)
-        item = item_clusters.assign(draws[:, k : 2 * k], t, rng)
-        mean, cov = user_moments(user, draws[:, k : 2 * k], request.users)
+        user = np.concatenate([first + clusters.assign(draws[:, :k], t, rng) for first, clusters, draws, _, _ in groups])
+        item_parts = np.concatenate([draws[:, k : 2 * k] for _, _, draws, _, _ in groups])
+        item = item_clusters.assign(item_parts, t, rng)
+        mean, cov = user_moments(user, item_parts, request.users)
         logk = affinity(mean, cov, item_clusters.centres, widen=item_clusters.scale / k)
-        rows = target_counts(shape_sizes(request.activity, s.user_activity), total,
-                             np.bincount(user, minlength=request.users), cap=request.items)
+        drawn = np.bincount(user, minlength=request.users)
+        rows = np.concatenate([
+            target_counts(shape_sizes(request.activity, activity), total * share,
+                          drawn[first : first + len(clusters.centres)], cap=request.items)
+            for first, clusters, _, activity, share in groups])
         cols = target_counts(shape_sizes(request.popularity, s.item_popularity), total,
                              np.bincount(item, minlength=request.items), cap=request.users)
         a, b = fit_scaling(logk, rows, cols)
@@ -324,8 +331,8 @@ class GANRS(SyntheticGenerator):
             offset = dict(zip(present, np.cumsum([0] + [sizes[g] for g in present])[:-1].tolist()))
             total = r.ratings if r.ratings is not None else self._draws_pairs(r, present, rating_share, offset,
                                                                               user_clusters, item_clusters, bar)
-            user, item = self._group_shape_pairs(r, present, sizes, offset, rating_share, user_clusters,
-                                                 item_clusters, draws, total)
+            groups = [(offset[g], user_clusters[g], draws[g], info["activity"][g], rating_share[g]) for g in present]
+            user, item = self._shape_pairs(r, groups, item_clusters, total)
         group_of_user = np.concatenate([np.full(sizes[g], g) for g in present])
         match = CENTRE_MATCHINGS[self.centre_matching]
         real_users, real_group = self._state["real_users"].numpy(), info["user_group"].numpy()
@@ -359,25 +366,6 @@ class GANRS(SyntheticGenerator):
 
             total += len(collect_pairs(chunks(), request, request.items, self.kind)[0])
         return total
-
-    def _group_shape_pairs(self, request, present, sizes, offset, rating_share, user_clusters, item_clusters,
-                           draws, total):
-        """``total`` pairs at each group's activity shape and share of the ratings and the items' popularity."""
-        k, s, t, info = self.embedding_size, self.summary, self.assignment_temperature, self._state["groups"]
-        rng = seeds.rng(request.seed, "sample", "shape_assignment")
-        users = [offset[g] + user_clusters[g].assign(draws[g][:, :k], t, rng) for g in present]
-        item = item_clusters.assign(np.concatenate([draws[g][:, k : 2 * k] for g in present]), t, rng)
-        user = np.concatenate(users)
-        mean, cov = user_moments(user, np.concatenate([draws[g][:, k : 2 * k] for g in present]), request.users)
-        logk = affinity(mean, cov, item_clusters.centres, widen=item_clusters.scale / k)
-        drawn = np.bincount(user, minlength=request.users)
-        rows = np.concatenate([
-            target_counts(shape_sizes(request.activity, info["activity"][g]), total * rating_share[g],
-                          drawn[offset[g] : offset[g] + sizes[g]], cap=request.items) for g in present])
-        cols = target_counts(shape_sizes(request.popularity, s.item_popularity), total,
-                             np.bincount(item, minlength=request.items), cap=request.users)
-        a, b = fit_scaling(logk, rows, cols)
-        return draw_pairs(logk, a, b, whole_counts(rows, total), request.seed)
 
 
 def users_per_group(shares, users, names):
