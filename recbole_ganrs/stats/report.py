@@ -10,6 +10,27 @@ from recbole_ganrs.stats.fidelity import fidelity
 from recbole_ganrs.stats.groups import group_rows, source_labels, synthetic_labels
 from recbole_ganrs.stats.structure import structure_row
 from recbole_ganrs.stats.table import dataset_row
+from recbole_ganrs.files import file_digest
+
+#: the measures that fit a model (structure's MF, detection's classifier), by the content they measured: a dataset
+#: written with its card and then tabled by ``generate`` or the benchmark in the same process is measured once
+_MEASURED = {}
+
+
+def _once(key, compute):
+    if key not in _MEASURED:
+        _MEASURED[key] = compute()
+    return _MEASURED[key]
+
+
+def _structure(name, ratings, inter_path, split):
+    row = _once(("structure", file_digest(inter_path), tuple(split or ())), lambda: structure_row("", ratings, split))
+    return {**row, "dataset": name}
+
+
+def _detection(ratings, inter_path, source, source_path):
+    return _once(("detection", file_digest(inter_path), file_digest(source_path)),
+                 lambda: round(detection_auc(ratings, source), 3))
 
 
 def stats_rows(datasets, split=None):
@@ -28,13 +49,16 @@ def stats_rows(datasets, split=None):
                 sources[origin] = load_ratings(origin)
                 name = resolve_source(origin).name
                 if name not in structure:  # a source given among the datasets is measured once
-                    structure[name] = structure_row(f"{name} (source)", sources[origin], split)
+                    structure[name] = _structure(f"{name} (source)", sources[origin],
+                                                 resolve_source(origin).inter_path, split)
             privacy = (read_sidecar(src.inter_path.parent) or {}).get("privacy", {})
             fidelity_rows.append({**fidelity(src.name, ratings, sources[origin]),
-                                  "detection AUC": round(detection_auc(ratings, sources[origin]), 3),
+                                  "detection AUC": _detection(ratings, src.inter_path, sources[origin],
+                                                              resolve_source(origin).inter_path),
                                   **privacy, **held_out_privacy(ratings, origin, sources[origin]), "source": origin})
         if src.name not in structure:
-            structure[src.name] = structure_row(src.name if origin else f"{src.name} (source)", ratings, split)
+            structure[src.name] = _structure(src.name if origin else f"{src.name} (source)", ratings, src.inter_path,
+                                             split)
     return rows, fidelity_rows, list(structure.values())
 
 
