@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from recbole_ganrs import seeds
 from recbole_ganrs.data import load_ratings, write_atomic
 from recbole_ganrs.errors import GanrsError
+from recbole_ganrs.files import replaced_on_success
 
 PARTS = ("train", "valid", "test")
 AXES = {"cold-users": "user_id", "cold-items": "item_id"}
@@ -137,8 +139,6 @@ def save_split(datasets, folder, name):
     ``<name>.<part>.inter`` and the same as CSV, with the dataset's own tokens and every column they hold."""
     for part, dataset in zip(PARTS, datasets):
         frame = dataset.inter_feat.numpy() if hasattr(dataset.inter_feat, "numpy") else dataset.inter_feat
-        import pandas as pd
-
         columns = {}
         for field, values in frame.items():
             values = np.asarray(values)
@@ -146,8 +146,6 @@ def save_split(datasets, folder, name):
         table = pd.DataFrame(columns)
         write_atomic(Path(folder) / f"{name}.{part}.inter", table, {f: "float" for f in table.columns
                                                                     if f not in (dataset.uid_field, dataset.iid_field)})
-        from recbole_ganrs.files import replaced_on_success
-
         with replaced_on_success(Path(folder) / f"{name}.{part}.csv") as tmp:
             table.to_csv(tmp, index=False)
 
@@ -157,7 +155,6 @@ def build_from_saved(dataset, folder, name):
     taken from the whole dataset as RecBole loaded it, so internal ids, rows and their order are those of the trial
     that saved them (a pre-split file loaded by RecBole's ``benchmark_filename`` would number the ids by first
     appearance in the parts, and so train other embeddings)."""
-    import pandas as pd
     import torch
 
     dataset._change_feat_format()
