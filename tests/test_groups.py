@@ -141,3 +141,14 @@ def test_a_saved_split_loads_in_recbole_and_a_trial_from_it_gives_the_same_metri
     test_file.write_text("".join(test_file.read_text().splitlines(keepends=True)[:-1]))
     with pytest.raises(GanrsError, match="saved from another dataset"):
         run_trial({**spec, "save_split": None, "split": f"files:{tmp_path / 'splits'}"})
+
+
+def test_gap_kept_pairs_the_rows_of_a_protocol_without_q():
+    from recbole_ganrs.benchmark.group_report import gap_kept
+
+    def row(f_mean, p):  # the recbole protocol has no q: NaN in every row, each its own NaN object
+        return {"q": float("nan"), "grouping": "gender", "model": "A", "groups": {"F": (f_mean, 5), "M": (0.1, 5)},
+                "p_holm": p}
+
+    (kept,) = gap_kept([row(0.2, 0.5)], [row(0.3, 0.01)], "syn")
+    assert kept["direction"] == "F - M" and kept["same direction"] and not kept["same significance"]

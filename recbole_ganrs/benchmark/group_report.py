@@ -124,9 +124,10 @@ def gap_kept(source_rows, synthetic_rows, dataset):
     whether the synthetic gap has the source's sign (two groups) or order (more), and whether its significance
     (p_holm < ALPHA) is the source's."""
     out = []
-    syn = {(r["q"], r["grouping"], r["model"]): r for r in synthetic_rows}
+    level = lambda q: None if pd.isna(q) else float(q)  # noqa: E731  (the recbole protocol's q is NaN: NaN != NaN)
+    syn = {(level(r["q"]), r["grouping"], r["model"]): r for r in synthetic_rows}
     for a in source_rows:
-        b = syn.get((a["q"], a["grouping"], a["model"]))
+        b = syn.get((level(a["q"]), a["grouping"], a["model"]))
         if b is None:
             continue
         (ga, da), (gb, db) = signed_gap(a), signed_gap(b)
