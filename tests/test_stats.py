@@ -92,6 +92,14 @@ def test_privacy_holdout_fits_without_the_held_out_users_and_reports_it(tmp_path
     (train,) = (out / "sources").glob("*/src-train75")
     assert load_ratings(train)["user_id"].nunique() == 60 and load_ratings(train / "holdout.inter")["user_id"].nunique() == 20
     assert main(["generate", "--source", str(folder), "--privacy-holdout", "1.5", "--out", str(out), "--quiet"]) == 2
+    import shlex
+
+    (dataset,) = out.glob("statistical-*")  # its card remakes it, holdout included
+    command = shlex.split((dataset / "README.md").read_text().split("## Remake it")[1].split("```")[1].strip())
+    assert "--privacy-holdout" in command
+    assert main([*command[1:], "--out", str(tmp_path / "again"), "--quiet"]) == 0
+    copy = tmp_path / "again" / dataset.name / f"{dataset.name}.inter"
+    assert copy.read_bytes() == (dataset / f"{dataset.name}.inter").read_bytes()
 
 
 def test_activity_rating_r_has_the_sign_of_the_relation():

@@ -12,7 +12,7 @@ from pathlib import Path
 from recbole_ganrs.data.sidecar import read_sidecar
 from recbole_ganrs.files import replaced_on_success
 from recbole_ganrs.generator import GENERATORS
-from recbole_ganrs.options import declared_flags
+from recbole_ganrs.options import GeneratorOptions, declared_flags
 
 CARD = "README.md"
 
@@ -25,10 +25,12 @@ def remake_command(meta):
             "--generators", kind, "--users", str(request["users"]), "--items", str(request["items"])]
     args += ["--ratings", str(request["ratings"])] if request.get("ratings") else ["--samples", str(request["samples"])]
     args += ["--std", f"{request['std']:g}", "--seed", str(request["seed"])]
+    defaults = GeneratorOptions()
     for key in ("duplicates", "min_user_ratings", "min_item_ratings"):
-        default = {"duplicates": "error"}.get(key, 1)
-        if conversion.get(key, default) != default:
+        if conversion.get(key, getattr(defaults, key)) != getattr(defaults, key):
             args += [f"--{key.replace('_', '-')}", str(conversion[key])]
+    if conversion.get("holdout"):  # a --privacy-holdout copy (its "original" is the source it was cut from)
+        args += ["--privacy-holdout", f"{conversion['holdout']:g}"]
     scenario = {"activity": request.get("activity", "source"), "popularity": request.get("popularity", "source")}
     args += [a for k, v in scenario.items() if v != "source" for a in (f"--{k}", v)]
     for key in ("cold_users", "cold_items"):
