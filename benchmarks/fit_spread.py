@@ -55,8 +55,7 @@ def main():
         fit_s = time.perf_counter() - start
         for sample_seed in args.sample_seeds or [seed]:
             for matching in args.matchings:
-                generator.centre_matching = matching
-                out = generator.sample(users, items, seed=sample_seed, ratings=ratings)
+                out = generator.sample(users, items, seed=sample_seed, ratings=ratings, centre_matching=matching)
                 rows.append({"fit seed": seed, "sample seed": sample_seed, "matching": matching,
                              "fit s": round(fit_s, 1), **{m: structure_row("x", out)[m] for m in MEASURES}})
                 print(rows[-1], flush=True)

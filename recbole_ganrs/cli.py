@@ -77,8 +77,6 @@ def saved_fit(path, opts):
         grid = sorted(grid_settings())
         follow.update({name: [getattr(generator, name)] for name in grid})
         follow["condition"] = generator.condition  # a fit setting: the fit's, whatever the flags say
-        for key in generator.sampling_settings:
-            setattr(generator, key, getattr(opts, key))
         grid_point = tuple((name, getattr(generator, name)) for name in grid)
     return dataclasses.replace(opts, **follow), {(generator.kind, grid_point): generator}
 
@@ -89,7 +87,10 @@ def cmd_generate(args, extra):
     from recbole_ganrs.datasets.prepare import check_plan, prepare_datasets
     from recbole_ganrs.data import load_ratings
 
+    from recbole_ganrs.benchmark.runner import check_address
+
     opts = generate_options(args)  # checks the output folder with the other options
+    check_address(opts.address)
     if args.plots and (opts.generators != ["ganrs"]):
         raise GanrsError("--plots draws GANRS embeddings: it needs --generator ganrs")
     opts = dataclasses.replace(opts, source=opts.prepare_source())

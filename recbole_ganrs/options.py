@@ -20,6 +20,7 @@ from recbole_ganrs.generator import GAN_KINDS, GENERATORS, setting_default
 from recbole_ganrs.generator.pairing import PAIRINGS
 from recbole_ganrs.generator.rating_head import CENTRE_MATCHINGS
 from recbole_ganrs.generator.ratings import RATING_MODELS
+from recbole_ganrs.generator.sampling import SamplingChoices
 from recbole_ganrs.generator.scenario import SOURCE_SHAPE, check_shape, parse_cold
 from recbole_ganrs.data.users import parse_shares
 from recbole_ganrs.devices import DEVICES, resolve_device
@@ -42,6 +43,11 @@ def flag(help, *, owners=(), section="synthetic", aliases=(), nargs=None, choice
 
 def _ganrs(name):
     return setting_default("ganrs", name)
+
+
+def _choice(name):
+    """The default of a GANRS sampling choice (a request field: generator/sampling.py)."""
+    return getattr(SamplingChoices(), name)
 
 
 @dataclass
@@ -74,22 +80,22 @@ class GeneratorOptions:
         f"GAN batch size (default: ganrs {_ganrs('gan_batch_size')}, cfgan {setting_default('cfgan', 'gan_batch_size')}); "
         "ganrs scales its learning rates with it (the reference: --gan-steps 20000 --gan-batch-size 32)",
         owners=("ganrs", "cfgan")))
-    pairing: str = field(default=_ganrs("pairing"), metadata=flag(
+    pairing: str = field(default=_choice("pairing"), metadata=flag(
         "ganrs: shapes chooses the rated pairs where each user's draws lie, as many per user and item as the "
         "source's shapes give; draws rates every draw's pair, the reference (default {default})",
         owners=("ganrs",), choices=list(PAIRINGS)))
-    rating_model: str = field(default=_ganrs("rating_model"), metadata=flag(
+    rating_model: str = field(default=_choice("rating_model"), metadata=flag(
         "ganrs: calibrated draws ratings from p(rating | user and item embeddings) learnt on the source; "
         "distribution cuts the GAN's rating column at the source's rating shares; mean shifts it to the "
         "source's mean, the reference (default {default})", owners=("ganrs",), choices=list(RATING_MODELS)))
-    match_shapes: bool = field(default=_ganrs("match_shapes"), metadata=flag(
+    match_shapes: bool = field(default=_choice("match_shapes"), metadata=flag(
         "ganrs --pairing draws: plain k-means ids (the reference) instead of cluster sizes at the source's "
         "activity/popularity shapes", owners=("ganrs",), negate="--no-match-shapes"))
-    assignment_temperature: float = field(default=_ganrs("assignment_temperature"), metadata=flag(
+    assignment_temperature: float = field(default=_choice("assignment_temperature"), metadata=flag(
         "ganrs: 0 assigns each draw to its nearest user and item (the reference); above 0 draws one of the "
         "nearest at this temperature, so that draws spread over neighbouring pairs (default {default})",
         owners=("ganrs",)))
-    centre_matching: str = field(default=_ganrs("centre_matching"), metadata=flag(
+    centre_matching: str = field(default=_choice("centre_matching"), metadata=flag(
         "ganrs --rating-model calibrated: the synthetic users' and items' centres are mapped onto the real "
         "embeddings' distribution before the rating head rates them: quantiles (each principal axis's whole "
         "marginal) or moments (mean and covariance only, as before 2026-12-02) (default {default})",
@@ -132,6 +138,10 @@ class GeneratorOptions:
         "ones (sdmetrics' DCR overfitting protection); off by default: it changes the fit", metavar="F"))
     progress: bool = field(default=True, metadata=flag("no progress bars", negate="--no-progress",
                                                        aliases=("--quiet",)))
+    address: Optional[str] = field(default=None, metadata=flag(
+        "an existing Ray cluster: the synthetic datasets are generated there in blocks of users (the same bytes as "
+        "on this machine) and the benchmark's trials run there (default: this process's threads, a local Ray for "
+        "the trials)", metavar="HOST:PORT"))
     device: Optional[str] = field(default=None, metadata=flag(  # None: cuda when torch sees a GPU, else cpu
         "where the fit, the sampling and the trials run (default: cuda when torch sees a GPU, else cpu)",
         choices=list(DEVICES)))
@@ -151,6 +161,12 @@ class GeneratorOptions:
     @property
     def dataset_seed(self):
         return self.seeds[0]
+
+    def sampling_choices(self, kind):
+        """The request's sampling choices for a generator of ``kind`` (only GANRS has any)."""
+        if not GENERATORS[kind].takes_sampling_choices:
+            return SamplingChoices()
+        return SamplingChoices.of({name: getattr(self, name) for name in SamplingChoices.names()})
 
     def scenario_fields(self):
         """The request fields of the scenario flags (cold start parsed from F:K, group shares from V:S,...)."""
@@ -324,8 +340,9 @@ def validate_generator_options(opts, explicit=()):
     if set(opts.gan) - set(GAN_KINDS) or any(e < 1 for e in opts.embedding_size):
         raise GanrsError(f"gan must be one of {', '.join(GAN_KINDS)} and embedding sizes >= 1, "
                          f"got {opts.gan} {opts.embedding_size}")
-    if "ganrs" in opts.generators:  # its settings' own checks (pairing, rating model...), before any work
+    if "ganrs" in opts.generators:  # its settings' and sampling choices' own checks, before any work
         GENERATORS["ganrs"](**generator_settings(opts, "ganrs"))
+        opts.sampling_choices("ganrs").validate()
     default = GeneratorOptions()
     for f, d in declared_flags():
         owners = d["owners"]

@@ -9,6 +9,7 @@ from recbole_ganrs.data import write_atomic
 from recbole_ganrs.data.users import Condition, parse_shares, resolve_shares
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.generator import GANRS, SampleRequest
+from recbole_ganrs.generator.sampling import SamplingChoices
 
 FAST = {"gan_steps": 600, "embedding_epochs": 8, "progress": False}
 
@@ -97,7 +98,8 @@ def test_source_refusals_name_the_problem_before_any_fit(tmp_path):
     with pytest.raises(GanrsError, match="no user file"):
         GANRS(condition="gender", **FAST).fit(str(folder))
     with pytest.raises(GanrsError, match="needs --pairing shapes"):
-        GANRS(condition="gender", pairing="draws", rating_model="distribution")
+        GANRS(condition="gender").check_request(SampleRequest(
+            20, 20, samples=200, sampling=SamplingChoices(pairing="draws", rating_model="distribution")))
     with pytest.raises(GanrsError, match="need a generator conditioned"):
         GANRS(**FAST).fit(str(two_group_source(tmp_path, name="g2"))).sample_request(
             SampleRequest(users=20, items=20, ratings=200, group_shares=(("A", 0.5),)))

@@ -5,7 +5,8 @@ import pytest
 from scipy import stats
 
 from recbole_ganrs.errors import GanrsError
-from recbole_ganrs.generator import GANRS
+from recbole_ganrs.generator import GANRS, SampleRequest
+from recbole_ganrs.generator.sampling import SamplingChoices
 from recbole_ganrs.generator.clustering import Clusters
 from recbole_ganrs.generator.ratings import PairAccumulator, to_scale
 from recbole_ganrs.stats import fidelity
@@ -147,12 +148,8 @@ def test_ratings_asks_for_exactly_that_many_distinct_ratings(kind, source):
 
 
 def test_ratings_beyond_what_the_draws_reach_is_refused_in_one_line(fitted):
-    fitted.pairing = "draws"
-    try:
-        with pytest.raises(GanrsError, match=r"reached [\d,]+ distinct ratings of the 1,190 asked"):
-            fitted.sample(users=2, items=600, ratings=1190, std=0.01, seed=0)  # tiny noise: the same few pairs
-    finally:
-        fitted.pairing = "shapes"
+    with pytest.raises(GanrsError, match=r"reached [\d,]+ distinct ratings of the 1,190 asked"):  # tiny noise:
+        fitted.sample(users=2, items=600, ratings=1190, std=0.01, seed=0, pairing="draws")  # the same few pairs
     with pytest.raises(GanrsError, match="either samples"):
         fitted.sample(users=2, items=5, samples=100, ratings=5)
 
@@ -160,11 +157,8 @@ def test_ratings_beyond_what_the_draws_reach_is_refused_in_one_line(fitted):
 def test_calibrated_ratings_vary_within_users_and_keep_the_shares(fitted, source):
     from recbole_ganrs.stats.structure import structure_row
 
-    fitted.rating_model = "calibrated"
     calibrated = fitted.sample(users=50, items=40, ratings=1000, seed=0)
-    fitted.rating_model, fitted.pairing = "distribution", "draws"
-    ruled = fitted.sample(users=50, items=40, samples=5000, seed=0)
-    fitted.rating_model, fitted.pairing = "calibrated", "shapes"
+    ruled = fitted.sample(users=50, items=40, samples=5000, seed=0, rating_model="distribution", pairing="draws")
     # 1,000 ratings over five values: sampling alone gives a TVD of about 0.02 (0.016-0.028 over five seeds)
     assert fidelity("s", calibrated, source)["rating TVD"] < 0.045
     real, cal, rule = (structure_row("x", r)["within-user std"] for r in (source, calibrated, ruled))
@@ -218,4 +212,4 @@ def test_quantile_match_takes_the_references_marginals_and_keeps_ranks():
         assert stats.ks_2samp(real, moments).statistic > 0.05  # what moment matching leaves
         assert (np.argsort(mine) == np.argsort(moments)).all()  # each axis's rank order is kept
     with pytest.raises(GanrsError, match="centre_matching must be one of quantiles, moments"):
-        GANRS(centre_matching="optimal")
+        SampleRequest(50, 40, ratings=1000, sampling=SamplingChoices(centre_matching="optimal")).validate()

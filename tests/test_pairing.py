@@ -3,9 +3,11 @@ import numpy as np
 import pytest
 
 from recbole_ganrs.errors import GanrsError
-from recbole_ganrs.generator import GANRS
-from recbole_ganrs.generator.pairing import affinity, draw_pairs, fit_scaling, target_counts, user_moments, \
+from recbole_ganrs.generator import GANRS, SampleRequest
+from recbole_ganrs.generator.pairing import Affinity, draw_shape_pairs, plan_blocks, target_counts, user_moments, \
     whole_counts
+from recbole_ganrs.generator.stages import Stages
+from recbole_ganrs.generator.workers import LocalWorkers
 from recbole_ganrs.stats import fidelity
 from tests.conftest import make_ratings
 
@@ -28,24 +30,61 @@ def test_user_moments_shrink_toward_all_points():
     assert 1.0 < shrunk[0][0] < points.mean(0)[0]
 
 
+def small_problem(n_users=60, n_items=300, total=3000, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(n_items, 2))
+    mean, cov = rng.normal(size=(n_users, 2)), np.tile(0.1 * np.eye(2), (n_users, 1, 1))
+    rows = target_counts(rng.pareto(1.5, 500) + 1, total, np.arange(n_users), cap=n_items)
+    cols = target_counts(rng.pareto(1.5, 500) + 1, total, np.arange(n_items), cap=n_users)
+    return Affinity.of(mean, cov, centres, widen=0.05), rows, cols
+
+
+def shape_pairs(affinity, rows, cols, total, seed=0, workers=None):
+    workers = workers or LocalWorkers()
+    try:
+        return draw_shape_pairs(affinity, rows, cols, total, seed, workers, Stages(progress=False))
+    finally:
+        workers.close()
+
+
 def test_pairs_are_exact_distinct_near_their_draws_and_at_the_counts():
-    rng = np.random.default_rng(0)
-    centres = rng.normal(size=(300, 2))
-    mean, cov = rng.normal(size=(60, 2)), np.tile(0.1 * np.eye(2), (60, 1, 1))
-    logk = affinity(mean, cov, centres, widen=0.05)
-    rows = target_counts(rng.pareto(1.5, 500) + 1, 3000, np.arange(60), cap=300)
-    cols = target_counts(rng.pareto(1.5, 500) + 1, 3000, np.arange(300), cap=60)
-    a, b = fit_scaling(logk, rows, cols)
+    affinity, rows, cols = small_problem()
     whole = whole_counts(rows, 3000)
     assert whole.sum() == 3000 and np.abs(whole - rows).max() < 1
-    user, item = draw_pairs(logk, a, b, whole, seed=0)
+    user, item = shape_pairs(affinity, rows, cols, 3000)
     assert len(np.unique(user * 300 + item)) == 3000 and (np.bincount(user, minlength=60) == whole).all()
     assert np.corrcoef(np.bincount(item, minlength=300), cols)[0, 1] > 0.9  # each item near its count
+    centres, mean = affinity.centres, affinity.mean
     far = np.linalg.norm(centres[item] - mean[user], axis=1).mean()
     anywhere = np.linalg.norm(centres[None] - mean[:, None], axis=2).mean()
     assert far < 0.8 * anywhere  # each user's items lie nearer its draws than items at large
-    again = draw_pairs(logk, a, b, whole, seed=0)
+    again = shape_pairs(affinity, rows, cols, 3000)
     assert (again[0] == user).all() and (again[1] == item).all()
+    other = shape_pairs(affinity, rows, cols, 3000, seed=1)
+    assert not np.array_equal(other[1], item)
+
+
+def test_blocks_hold_users_of_about_one_count_and_at_most_the_block_size(monkeypatch):
+    from recbole_ganrs.generator import pairing
+
+    monkeypatch.setattr(pairing, "BLOCK_CANDIDATES", 2000)
+    affinity, rows, cols = small_problem()
+    counts = whole_counts(rows, 3000)
+    specs = plan_blocks(rows, counts, 300)
+    assert len(specs) > 3 and sorted(np.concatenate([s.users for s in specs])) == list(np.flatnonzero(counts))
+    assert all(len(s.users) * s.width <= 2000 or len(s.users) == 1 for s in specs)
+    assert all(s.width == pairing.candidate_width(s.counts.max(), 300) for s in specs)  # its largest count's
+    user, item = shape_pairs(affinity, rows, cols, 3000)  # many blocks: still exact and distinct
+    assert len(np.unique(user * 300 + item)) == 3000 and (np.bincount(user, minlength=60) == counts).all()
+
+
+def test_the_pairs_are_the_same_bits_on_any_number_of_threads(monkeypatch):
+    from recbole_ganrs.generator import pairing
+
+    monkeypatch.setattr(pairing, "BLOCK_CANDIDATES", 3000)  # several blocks to spread over the threads
+    affinity, rows, cols = small_problem(n_users=200, total=8000)
+    one, three = (shape_pairs(affinity, rows, cols, 8000, workers=LocalWorkers(n)) for n in (1, 3))
+    assert np.array_equal(one[0], three[0]) and np.array_equal(one[1], three[1])
 
 
 @pytest.fixture(scope="module")
@@ -61,18 +100,25 @@ def source():
 def test_shapes_pairing_follows_the_source_shapes_closer_than_every_draws_pair(source):
     gen = GANRS(seed=0, **FAST).fit(source)
     shaped = gen.sample(users=100, items=150, ratings=3500, seed=0)
-    gen.pairing = "draws"  # every draw's pair: as many distinct pairs as 12,000 draws hold (a 300-step GAN's
-    drawn = gen.sample(users=100, items=150, samples=12000, seed=0)  # draws bunch: 3,500 is out of reach)
+    # every draw's pair: as many distinct pairs as 12,000 draws hold (a 300-step GAN's draws bunch: 3,500 is
+    drawn = gen.sample(users=100, items=150, samples=12000, seed=0, pairing="draws")  # out of reach)
     assert len(shaped) == 3500 and not shaped.duplicated(["user_id", "item_id"]).any()
     ks = [fidelity("x", frame, source)["activity KS"] for frame in (shaped, drawn)]
     assert ks[0] < 0.1 and ks[0] < ks[1]
 
 
 def test_shapes_pairing_refuses_what_it_cannot_do(source):
-    with pytest.raises(GanrsError, match="needs --pairing draws"):
-        GANRS(rating_model="mean")
-    with pytest.raises(GanrsError, match="is a --pairing draws setting"):
-        GANRS(match_shapes=False)
     gen = GANRS(seed=0, **FAST).fit(source)
-    with pytest.raises(GanrsError, match="over 200,000,000 cells: use --pairing draws"):  # the API too
-        gen.sample(users=100_000, items=20_000, ratings=1000, seed=0)
+    with pytest.raises(GanrsError, match="needs --pairing draws"):
+        gen.sample(users=100, items=150, ratings=3500, rating_model="mean")
+    with pytest.raises(GanrsError, match="is a --pairing draws setting"):
+        gen.sample(users=100, items=150, ratings=3500, match_shapes=False)
+    with pytest.raises(GanrsError, match="pairing must be one of shapes, draws"):
+        gen.sample(users=100, items=150, ratings=3500, pairing="nearest")
+
+
+def test_a_request_beyond_users_x_items_in_memory_is_not_refused(source):
+    """100,000 x 20,000 is 2,000M cells (8 GB as the dense matrix the pairing once held, refused then): on
+    candidates, 10M ratings need 8 bytes x 4 candidates each."""
+    gen = GANRS(seed=0, **FAST).fit(source)
+    gen.check_request(SampleRequest(100_000, 20_000, ratings=10_000_000).validate())

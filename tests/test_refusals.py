@@ -34,7 +34,7 @@ def one_error_line(capsys, message):
     (["--duplicates", "first", "--source", "/no/such.csv"], "does not exist"),
     (["--rating-model", "mean"], "it needs --pairing draws"),
     (["--no-match-shapes"], "--no-match-shapes is a --pairing draws setting"),
-    (["--users", "100000", "--items", "20000", "--samples", "3000000"], "is over 200,000,000 cells: use --pairing draws"),
+    (["--users", "480189", "--items", "17770", "--ratings", "5000000000"], "GiB available: ask for fewer"),
 ])
 def test_generate_requests_are_checked_against_the_machine_before_any_work(bad, message, tmp_path, capsys):
     assert main(["generate", "--out", str(tmp_path / "o"), "--quiet", *bad]) == 2

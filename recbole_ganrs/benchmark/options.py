@@ -62,7 +62,6 @@ class BenchmarkOptions(GeneratorOptions):
     dataset_seeds: Optional[list[int]] = None  # one independent synthetic dataset (fit + sample) per seed
     ceiling_splits: int = 0  # split-half ceiling: K random halvings of the source's users (datasets/halves.py)
     output: Optional[str] = None  # None: results/<run name>
-    address: Optional[str] = None
     cpus: Optional[int] = None
     cpus_per_trial: int = 1
     quick: bool = False
@@ -150,7 +149,6 @@ def add_benchmark_arguments(parser):
              "(<output>/splits/seed<S>/<dataset>/<dataset>.train.inter ..., loadable with benchmark_filename) and "
              "as CSV; --split files:<output>/splits re-runs trials from them with the same metrics")
     add("--output", help="results folder (default results/<run name>); re-running resumes it")
-    add("--address", help="an existing Ray cluster (default: a local Ray with --cpus)")
     add("--cpus", type=int, help="CPUs of the local Ray (default: all cores)")
     add("--cpus-per-trial", type=int, help="CPUs (torch threads) per trial (default 1)")
     add("--scenario", nargs="+", metavar="SETTING V",

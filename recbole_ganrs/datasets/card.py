@@ -7,11 +7,13 @@ remakes it. Written after the dataset and its sidecar, atomically; the sidecar s
 """
 import dataclasses
 import shlex
+from dataclasses import asdict
 from pathlib import Path
 
 from recbole_ganrs.data.sidecar import read_sidecar
 from recbole_ganrs.files import replaced_on_success
 from recbole_ganrs.generator import GENERATORS
+from recbole_ganrs.generator.sampling import SamplingChoices
 from recbole_ganrs.options import GeneratorOptions, declared_flags
 
 CARD = "README.md"
@@ -40,7 +42,9 @@ def remake_command(meta):
         args += ["--binary", f"{request['binary']:g}"]
     if request.get("group_shares"):
         args += ["--group-shares", ",".join(f"{v}:{s:g}" for v, s in request["group_shares"])]
-    defaults = {f.name: f.default for f in dataclasses.fields(GENERATORS[kind])}
+    defaults = {**{f.name: f.default for f in dataclasses.fields(GENERATORS[kind])},
+                **(asdict(SamplingChoices()) if GENERATORS[kind].takes_sampling_choices else {})}
+    settings = {**settings, **(request.get("sampling") or {})}
     for f, d in declared_flags():
         value = settings.get(f.name)
         if kind not in d["owners"] or f.name not in defaults or value == defaults[f.name] or value is None:

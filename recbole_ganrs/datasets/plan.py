@@ -53,7 +53,8 @@ def grid_plan(opts):
             for samples, ratings in sizes:
                 for std in opts.std:
                     for seed in replicate_seeds(opts):
-                        request = SampleRequest(users, opts.items, samples, std, seed, ratings, **scenario)
+                        request = SampleRequest(users, opts.items, samples, std, seed, ratings, **scenario,
+                                                sampling=opts.sampling_choices(kind))
                         for point in scenario_points(opts, request):
                             plans += [SyntheticPlan(kind, with_seed(v, seed, opts), point, (scenario_group(opts),))
                                       for v in variants]
@@ -93,7 +94,8 @@ def paper_plan(opts):
 
     def add(kind, settings, users, group, samples=None, ratings=None):
         for seed in replicate_seeds(opts):
-            request = SampleRequest(users, PAPER_ITEMS, samples, std, seed, ratings)
+            request = SampleRequest(users, PAPER_ITEMS, samples, std, seed, ratings,
+                                    sampling=opts.sampling_choices(kind))
             point = with_seed(settings if kind == "ganrs" else (), seed, opts)
             groups.setdefault((kind, point, request), []).append(group)
 

@@ -28,6 +28,7 @@ from recbole_ganrs.data import load_ratings, resolve_source
 from recbole_ganrs.data.users import group_labels, parse_shares, shares_label, user_labels
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.files import replaced_on_success
+from recbole_ganrs.generator.sampling import SamplingChoices
 from recbole_ganrs.generator.scenario import SOURCE_SHAPE, apply_scenario, check_binary, check_cold, check_shape
 from recbole_ganrs.limits import check_request_fits, check_seed
 
@@ -52,6 +53,8 @@ class SampleRequest:
     # a conditional generator's share of synthetic users per group: ((value, share), ...), the groups not named
     # filling the rest at the source's proportions (data/users.py); None: the source's shares
     group_shares: Optional[tuple] = None
+    # how a GANRS fit turns draws into the dataset (sampling.py); the other generators take only the defaults
+    sampling: SamplingChoices = SamplingChoices()
 
     def size_label(self):
         """``s<draws>`` or ``r<ratings>``: what the dataset name says of its size."""
@@ -87,6 +90,7 @@ class SampleRequest:
         check_seed(self.seed)
         check_request_fits(self.users, self.items, self.samples, self.ratings)
         self._validate_scenario()
+        self.sampling.validate()
         if not (isinstance(self.std, (int, float)) and np.isfinite(self.std) and self.std > 0):
             raise GanrsError(f"std must be > 0 and finite, got {self.std!r}")
         return self
@@ -135,8 +139,9 @@ class SyntheticGenerator:
 
     kind = None  # "ganrs", "cfgan", "statistical": the --generators value and the dataset name's prefix
     fit_format = 1  # bumped by a subclass when its saved state changes; older fits are refitted
-    #: settings that change only how samples are drawn, not what ``fit`` learns (not in the fit cache key)
-    sampling_settings = ()
+    sample_format = 1  # bumped when the same fit and request sample other data; older datasets are remade
+    #: whether ``_sample`` honours a request's SamplingChoices (else only the defaults are accepted)
+    takes_sampling_choices = False
     #: the smallest source a generator can learn: ratings, users, items
     min_source = (2, 2, 1)
 
@@ -144,6 +149,8 @@ class SyntheticGenerator:
     _state = None
     #: where fit and sample run (``to(device)``); not a setting: it does not define what is learnt
     device = "cpu"
+    #: where a sample's blocks of users run (workers.py; None: this process's threads): the same bits anywhere
+    workers = None
 
     def to(self, device):
         """Run fit and sample on ``device`` (cpu or cuda); returns self."""
@@ -158,8 +165,9 @@ class SyntheticGenerator:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "progress"}
 
     def fit_settings(self):
-        """Settings that change what ``fit`` learns (the fit cache key)."""
-        return {k: v for k, v in self.settings().items() if k not in self.sampling_settings}
+        """Settings that change what ``fit`` learns (the fit cache key): all of them (how a fit is sampled is the
+        request's, SampleRequest.sampling)."""
+        return self.settings()
 
     # ----------------------------------------------------------------- fit
     def fit(self, source, users=None):
@@ -217,10 +225,11 @@ class SyntheticGenerator:
             raise GanrsError(f"{type(self).__name__} is not fitted: call fit(source) or load(path) first")
 
     # -------------------------------------------------------------- sample
-    def sample(self, users, items, samples=None, std=2.5, seed=0, ratings=None):
+    def sample(self, users, items, samples=None, std=2.5, seed=0, ratings=None, **choices):
         """A synthetic ratings DataFrame (user_id, item_id, rating) with ids 1..n, from ``samples`` draws
-        or with exactly ``ratings`` distinct ratings."""
-        return self.sample_request(SampleRequest(users, items, samples, std, seed, ratings))[0]
+        or with exactly ``ratings`` distinct ratings; ``choices``: SamplingChoices fields (GANRS)."""
+        return self.sample_request(SampleRequest(users, items, samples, std, seed, ratings,
+                                                 sampling=SamplingChoices(**choices)))[0]
 
     def sample_request(self, request):
         """(ratings, {what the sidecar should record about this sample}) for a :class:`SampleRequest`;
@@ -237,15 +246,18 @@ class SyntheticGenerator:
     def check_request(self, request):
         """Refuse, in one line and before any work (no fit needed), a valid request this generator's settings
         cannot serve; a subclass with checks of its own calls this one too."""
+        if request.sampling != SamplingChoices() and not self.takes_sampling_choices:
+            raise GanrsError(f"the {self.kind} generator has no sampling choices "
+                             f"({', '.join(request.sampling.changed())} are ganrs settings)")
         if request.group_shares and self.condition_of() is None:
             raise GanrsError(f"group shares need a generator conditioned on a user attribute (--condition ATTR, "
                              f"ganrs); this {self.kind} generator has none")
         shaped = request.activity != SOURCE_SHAPE or request.popularity != SOURCE_SHAPE
-        if shaped and not self.follows_shapes():
+        if shaped and not self.follows_shapes(request):
             raise GanrsError(f"the {self.kind} generator cannot follow --activity / --popularity shapes "
                              "(use ganrs with its shapes matched, or statistical)")
 
-    def follows_shapes(self):
+    def follows_shapes(self, request):
         """Whether ``_sample`` follows the request's activity and popularity shapes."""
         return False
 
@@ -277,7 +289,9 @@ class SyntheticGenerator:
         target = GENERATORS.get(kind) if cls is SyntheticGenerator else cls
         if target is None or kind != target.kind or saved.get("format") != target.fit_format:
             raise GanrsError(f"{path} is a generator fit of another kind or format: fit the source again")
-        gen = target(**{**saved["settings"], "progress": progress})
+        own = {f.name for f in dataclasses.fields(target)}  # fits saved before the sampling choices moved to
+        settings = {k: v for k, v in saved["settings"].items() if k in own}  # the request also hold those
+        gen = target(**{**settings, "progress": progress})
         gen._state, gen._summary = saved["state"], SourceSummary(**saved["summary"])
         return gen
 
@@ -297,11 +311,18 @@ def check_fitted_on(generator, ratings, source):
                          f"give --source {generator.summary.name}, or drop --fit to fit {source}")
 
 
+def contiguous_ids(index):
+    """(1-based ids numbering the distinct values of ``index`` in their order, those values): np.unique's
+    inverse in linear time (a count per value, not a sort of 100M rows)."""
+    present = np.bincount(index) > 0
+    return np.cumsum(present).astype(np.int32)[index], np.flatnonzero(present)
+
+
 def ratings_frame(user, item, rating):
-    """Ratings with contiguous integer ids 1..n over the users and items present (integers, not strings:
-    30M draws keep 7.6M ratings, whose string ids would hold 0.9 GB); also the original user index of each
-    new id (row k for user id k + 1)."""
-    used_users, user = np.unique(user, return_inverse=True)
-    item = np.unique(item, return_inverse=True)[1] + 1
-    frame = pd.DataFrame({"user_id": user + 1, "item_id": item, "rating": rating})
+    """Ratings with contiguous integer ids 1..n over the users and items present (int32, not strings: 30M draws
+    keep 7.6M ratings, whose string ids would hold 0.9 GB); also the original user index of each new id (row k
+    for user id k + 1)."""
+    user, used_users = contiguous_ids(np.asarray(user))
+    item = contiguous_ids(np.asarray(item))[0]
+    frame = pd.DataFrame({"user_id": user, "item_id": item, "rating": rating})
     return frame, used_users

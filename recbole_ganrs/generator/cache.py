@@ -2,6 +2,7 @@
 
 One fit serves many samples and runs: ``<data_dir>/.fits/<source>-<kind>-<key>.pt``.
 """
+import time
 from pathlib import Path
 
 from recbole_ganrs.data import resolve_source
@@ -19,19 +20,18 @@ def fit_path(cache_dir, source, generator):
 
 
 def fit_or_load(generator, source, cache_dir=None, log=print):
-    """``generator`` fitted on ``source``, or the cached fit of the same source and fit settings
-    (its sampling settings and progress then come from ``generator``). A cached fit that cannot be read
-    (truncated, another format) is reported in one line and fitted again."""
+    """``generator`` fitted on ``source``, or the cached fit of the same source and settings (its progress
+    then comes from ``generator``). A cached fit that cannot be read (truncated, another format) is reported in
+    one line and fitted again."""
     path = fit_path(cache_dir, source, generator) if cache_dir else None
     if path is not None and path.is_file():
         try:
-            loaded = SyntheticGenerator.load(path, progress=generator.progress).to(generator.device)
-            for key in generator.sampling_settings:
-                setattr(loaded, key, getattr(generator, key))
-            return loaded
+            return SyntheticGenerator.load(path, progress=generator.progress).to(generator.device)
         except GanrsError as exc:
             log(f"cached fit unusable, fitting again: {exc}")
+    start = time.perf_counter()
     generator.fit(source)
+    log(f"fit {generator.kind} on {resolve_source(source).name}: {time.perf_counter() - start:.1f} s")
     if path is not None:
         generator.save(path)
     return generator

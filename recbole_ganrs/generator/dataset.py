@@ -6,6 +6,7 @@ with ``dataset: <name>, data_path: <data_dir>`` and ``stats`` compares it with i
 """
 import dataclasses
 import json
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -15,13 +16,16 @@ from recbole_ganrs.data.sidecar import check_inter_matches, read_sidecar, write_
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.files import file_digest, json_digest
 
+WRITE_CHUNK = 1 << 20  # ratings formatted at a time
+
 
 def data_settings(generator, request):
-    """The generator's settings that change the data and are not its defaults (the fit seed only when it
-    differs from the request's seed, which the name carries)."""
+    """The generator's settings and the request's sampling choices that change the data and are not their
+    defaults (the fit seed only when it differs from the request's seed, which the name carries)."""
     defaults = {f.name: f.default for f in dataclasses.fields(generator)}
-    return {k: v for k, v in generator.settings().items()
-            if v != defaults.get(k) and not (k == "seed" and v == request.seed)}
+    return {**{k: v for k, v in generator.settings().items()
+               if v != defaults.get(k) and not (k == "seed" and v == request.seed)},
+            **request.sampling.changed()}
 
 
 def dataset_name(source_name, request, generator):
@@ -40,7 +44,7 @@ def dataset_name(source_name, request, generator):
 def sidecar_meta(generator, source, request, measured):
     src = resolve_source(source)
     converted = source_record(src.inter_path.parent) if str(source) != BUNDLED else None
-    return {"generator": generator.kind, "format": generator.fit_format,
+    return {"generator": generator.kind, "format": generator.fit_format, "sample_format": generator.sample_format,
             "source": BUNDLED if str(source) == BUNDLED else str(src.inter_path.parent),
             "source_sha1": file_digest(src.inter_path), **({"source_conversion": converted} if converted else {}),
             "request": asdict(request), "settings": generator.settings(), **measured}
@@ -48,7 +52,7 @@ def sidecar_meta(generator, source, request, measured):
 
 def is_current(folder, generator, request, source_sha1):
     """True when ``folder`` holds a dataset made from the source content ``source_sha1`` (not just its path)
-    by this generator kind, format (a new one samples differently), settings and request."""
+    by this generator kind, fit and sample formats (a new one samples differently), settings and request."""
     try:
         meta = read_sidecar(folder)
         if meta is None or not (Path(folder) / f"{Path(folder).name}.inter").is_file():
@@ -56,7 +60,8 @@ def is_current(folder, generator, request, source_sha1):
         check_inter_matches(folder, meta)
     except GanrsError:
         return False  # edited or damaged since: made again
-    same = json.loads(json.dumps({"kind": generator.kind, "format": generator.fit_format, "request": asdict(request),
+    same = json.loads(json.dumps({"kind": generator.kind, "format": generator.fit_format,
+                                  "sample_format": generator.sample_format, "request": asdict(request),
                                   "settings": generator.settings(),
                                   "source_sha1": source_sha1}))
     return {k: meta.get("generator" if k == "kind" else k) for k in same} == same
@@ -77,12 +82,20 @@ def write_dataset(generator, source, request, data_dir):
         ratings = ratings.drop(columns=condition.attribute)
     elif user_file.exists():  # a stale one from a conditioned dataset of the same name would mislabel the users
         user_file.unlink()
-    rows = write_atomic(inter, ratings)
+    start = time.perf_counter()
+    rows = write_atomic(inter, chunks(ratings))
+    measured = {**measured, "seconds": {**measured.get("seconds", {}), "writing": round(time.perf_counter() - start, 3)}}
     write_sidecar(folder, {**sidecar_meta(generator, source, request, measured), "rows": rows,
                            "delivered": delivered(ratings), "inter_sha1": file_digest(inter),
                            **({"condition": str(condition), "user_sha1": file_digest(user_file)}
                               if condition is not None else {})})
     return inter, ratings
+
+
+def chunks(ratings, rows=WRITE_CHUNK):
+    """The frame in chunks of ``rows``: the text of 100M ratings is never held at once."""
+    for start in range(0, max(len(ratings), 1), rows):
+        yield ratings.iloc[start : start + rows]
 
 
 def delivered(ratings):

@@ -17,7 +17,6 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
 from recbole_ganrs import seeds
 from recbole_ganrs.data.users import Condition, group_sizes, resolve_shares
@@ -26,12 +25,13 @@ from recbole_ganrs.generator.base import SyntheticGenerator, ratings_frame
 from recbole_ganrs.generator.clustering import Clusters
 from recbole_ganrs.generator.embedding import fit_embeddings
 from recbole_ganrs.generator.gan import GAN_KINDS, Generator, train_gan
-from recbole_ganrs.generator.pairing import (PAIRINGS, affinity, check_cells, draw_pairs, fit_scaling,
-                                             target_counts, user_moments, whole_counts)
+from recbole_ganrs.generator.pairing import Affinity, draw_shape_pairs, target_counts, user_moments
 from recbole_ganrs.generator.privacy import dcr_report
-from recbole_ganrs.generator.rating_head import CENTRE_MATCHINGS, draw_ratings, fit_rating_head, user_mean_spread
+from recbole_ganrs.generator.rating_head import CENTRE_MATCHINGS, Rater, fit_rating_head, user_mean_spread
 from recbole_ganrs.generator.ratings import RATING_MODELS, collect_pairs, draw_chunks, to_scale
 from recbole_ganrs.generator.scenario import shape_sizes
+from recbole_ganrs.generator.stages import Stages
+from recbole_ganrs.generator.workers import LocalWorkers
 from recbole_ganrs.seeds import stream, torch_generator
 
 SAMPLE_CHUNK = 1 << 18  # draws generated, assigned and merged at a time
@@ -52,7 +52,8 @@ class GANRS(SyntheticGenerator):
 
     kind = "ganrs"
     fit_format = 8  # 8: the seed plan (seeds.py)
-    sampling_settings = ("pairing", "rating_model", "match_shapes", "assignment_temperature", "centre_matching")
+    sample_format = 2  # 2: the shapes pairing on candidates, in blocks of users with their own streams
+    takes_sampling_choices = True  # pairing, rating model, ...: SampleRequest.sampling (sampling.py)
     min_source = (100, 5, 5)
 
     embedding_size: int = 5
@@ -62,11 +63,6 @@ class GANRS(SyntheticGenerator):
     gan_steps: int = 2500
     gan_batch_size: int = 256
     embedding_epochs: int = 20
-    pairing: str = "shapes"
-    rating_model: str = "calibrated"
-    match_shapes: bool = True  # the draws pairing: cluster sizes follow the shapes (plain k-means if False)
-    assignment_temperature: float = 1.0
-    centre_matching: str = "quantiles"  # the calibrated head's centres: "quantiles" or "moments" (rating_head.py)
     condition: Optional[str] = None  # CGANRS: a user attribute of the source's user file, e.g. gender, age:18,25,35
     seed: int = 0
     progress: bool = True
@@ -75,32 +71,13 @@ class GANRS(SyntheticGenerator):
         self._check_settings()
 
     def _check_settings(self):
-        """Refuse unknown or contradictory settings in one line (also at sampling: a cached fit takes its
-        sampling settings by assignment)."""
+        """Refuse unknown or contradictory settings in one line (the sampling choices: SamplingChoices)."""
         if self.gan not in GAN_KINDS:
             raise GanrsError(f"gan must be one of {', '.join(GAN_KINDS)}, not '{self.gan}'")
-        if self.rating_model not in RATING_MODELS:
-            raise GanrsError(f"rating_model must be one of {', '.join(RATING_MODELS)}, not '{self.rating_model}'")
-        if self.centre_matching not in CENTRE_MATCHINGS:
-            raise GanrsError(f"centre_matching must be one of {', '.join(CENTRE_MATCHINGS)}, "
-                             f"not '{self.centre_matching}'")
-        if self.pairing not in PAIRINGS:
-            raise GanrsError(f"pairing must be one of {', '.join(PAIRINGS)}, not '{self.pairing}'")
-        if self.pairing == "shapes" and self.rating_model != "calibrated":
-            raise GanrsError(f"rating model {self.rating_model} maps the GAN's rating of each draw: it needs "
-                             "--pairing draws (the shapes pairing rates pairs no draw holds)")
-        if self.pairing == "shapes" and not self.match_shapes:
-            raise GanrsError("--no-match-shapes is a --pairing draws setting (the shapes pairing always follows "
-                             "the shapes)")
         if self.embedding_size < 1 or self.gan_steps < 1 or self.gan_batch_size < 2:
             raise GanrsError("embedding_size and gan_steps must be >= 1, gan_batch_size >= 2")
-        if not (0 <= self.assignment_temperature < float("inf")):
-            raise GanrsError(f"assignment_temperature must be >= 0 and finite, got {self.assignment_temperature!r}")
         if self.condition is not None:
             Condition.parse(self.condition)
-            if self.pairing != "shapes":
-                raise GanrsError("--condition needs --pairing shapes: each group's activity, rating shares and item "
-                                 "preferences are kept by the shapes pairing and the calibrated rating head")
 
     def condition_of(self):
         return None if self.condition is None else Condition.parse(self.condition)
@@ -186,34 +163,44 @@ class GANRS(SyntheticGenerator):
         self._check_fitted()
         return np.concatenate(list(self._iter_dense(n, std, seed, group)))
 
-    def _fit_clusters(self, request):
-        """User and item :class:`Clusters` fitted on the first draws of the stream, and those draws."""
-        k, s, r = self.embedding_size, self.summary, request
-        rows = max(FIT_DRAWS, FIT_DRAWS_PER_CLUSTER * max(r.users, r.items))
-        rows = rows if r.samples is None else min(r.samples, rows)
+    def _fit_draws(self, request, stages, group=None, rows=None):
+        """The first draws of the stream (``group``'s for a conditioned fit), which the clusters are fitted on
+        (and, for the shapes pairing, the draws whose item parts give each user's affinity)."""
+        r, length = request, rows  # the stream's length sets its chunks (and so its noise): a group's is ``rows``
+        if rows is None:
+            rows = max(FIT_DRAWS, FIT_DRAWS_PER_CLUSTER * max(r.users, r.items))
+            rows, length = (rows if r.samples is None else min(r.samples, rows)), r.samples
         chunks, taken = [], 0
-        for chunk in self._iter_dense(r.samples, r.std, r.seed):
-            chunks.append(chunk[: rows - taken])
-            taken += len(chunks[-1])
-            if taken >= rows:
-                break
-        dense = np.concatenate(chunks)
+        with stages("draws", total=rows, unit="draw") as bar:
+            for chunk in self._iter_dense(length, r.std, r.seed, group):
+                chunks.append(chunk[: rows - taken])
+                taken += len(chunks[-1])
+                bar.update(len(chunks[-1]))
+                if taken >= rows:
+                    break
+        return np.concatenate(chunks)
+
+    def _fit_clusters(self, request, dense, stages):
+        """User and item :class:`Clusters` fitted on the draws ``dense``."""
+        k, s, r, c = self.embedding_size, self.summary, request, request.sampling
         for part, asked in ((dense[:, :k], r.users), (dense[:, k : 2 * k], r.items)):  # before k-means warns
             distinct = len(np.unique(part.round(5), axis=0))
             if distinct < COLLAPSED * asked:
                 raise collapsed(f"{distinct} distinct points for {asked} users or items asked", r.std)
-        t = self.assignment_temperature
-        sized = self.pairing == "draws" and self.match_shapes  # the shapes pairing sets the counts itself
+        sized = c.pairing == "draws" and c.match_shapes  # the shapes pairing sets the counts itself
         activity = shape_sizes(r.activity, s.user_activity) if sized else None
         popularity = shape_sizes(r.popularity, s.item_popularity) if sized else None
-        user_clusters = Clusters.fit(dense[:, :k], r.users, stream(r.seed, "sample", "user_clusters"), activity,
-                                     temperature=t)
-        item_clusters = Clusters.fit(dense[:, k : 2 * k], r.items, stream(r.seed, "sample", "item_clusters"),
-                                     popularity, temperature=t)
-        return user_clusters, item_clusters, dense
+        with stages("clustering", total=2, unit="part") as bar:
+            user_clusters = Clusters.fit(dense[:, :k], r.users, stream(r.seed, "sample", "user_clusters"), activity,
+                                         temperature=c.assignment_temperature)
+            bar.update()
+            item_clusters = Clusters.fit(dense[:, k : 2 * k], r.items, stream(r.seed, "sample", "item_clusters"),
+                                         popularity, temperature=c.assignment_temperature)
+            bar.update()
+        return user_clusters, item_clusters
 
-    def follows_shapes(self):
-        return self.pairing == "shapes" or self.match_shapes
+    def follows_shapes(self, request):
+        return request.sampling.pairing == "shapes" or request.sampling.match_shapes
 
     @staticmethod
     def _check_spread(ratings, request):
@@ -225,74 +212,53 @@ class GANRS(SyntheticGenerator):
                             request.std)
 
     def _sample(self, request):
-        """(ratings, {"privacy": DCR report of the synthetic users}).
+        """(ratings, {"privacy": DCR report of the synthetic users, "seconds": each stage's}).
 
-        The draws are generated, assigned and merged chunk by chunk: memory grows
-        with the output, not with the number of draws. The draws pairing keeps each
-        draw's pair (repeated pairs merged, their mean generated rating); the shapes
-        pairing chooses as many pairs (``request.ratings``, or as many as the draws
-        hold) from the draws' affinities (pairing.py)."""
-        self._check_settings()
+        A sample composes the draw stream (``assigned_draws``), the request's pairing (``PAIRING_STEPS``:
+        which pairs are rated) and its rating model (``RATING_STEPS``: what rating each gets). The draws
+        pairing keeps each draw's pair, chunk by chunk: memory grows with the output, not with the draws.
+        The shapes pairing chooses as many pairs (``request.ratings``, or as many as the draws hold) from
+        the draws' affinities, in blocks of users (pairing.py) on this process's threads or on Ray actors
+        (``workers``), where the calibrated head then rates them."""
+        stages = Stages(self.progress)
         if self.group_names:
-            return self._sample_groups(request)
-        k, s = self.embedding_size, self.summary
-        with tqdm(total=request.samples, desc="sampling", unit="draw", unit_scale=True,
-                  disable=None if self.progress else True, leave=False) as bar:
-            user_clusters, item_clusters, fit_draws = self._fit_clusters(request)
-            rng, t = seeds.rng(request.seed, "sample", "assignment"), self.assignment_temperature
-
-            def chunks():
-                for dense in self._iter_dense(request.samples, request.std, request.seed):
-                    bar.update(len(dense))
-                    yield (user_clusters.assign(dense[:, :k], t, rng), item_clusters.assign(dense[:, k : 2 * k], t, rng),
-                           self.dense_rating(dense))
-
-            if self.pairing == "shapes":
-                total = request.ratings if request.ratings is not None else \
-                    len(collect_pairs(chunks(), request, request.items, self.kind)[0])
-                user, item = self._shape_pairs(request, [(0, user_clusters, fit_draws, s.user_activity, 1.0)],
-                                               item_clusters, total)
-            else:
-                user, item, value = collect_pairs(chunks(), request, request.items, self.kind)
-        if self.rating_model == "calibrated":
-            match = CENTRE_MATCHINGS[self.centre_matching]
-            users = match(user_clusters.centres, self._state["real_users"].numpy())
-            items = match(item_clusters.centres, self._state["real_items"].numpy())
-            rating = draw_ratings(self._state["rating_head"], users, items, user, item, s.rating_values,
-                                  s.rating_shares, seed=request.seed, spread=self._state["user_mean_spread"])
+            ratings, measured = self._sample_groups(request, stages)
         else:
-            rating = to_scale(value, s.rating_values, s.rating_shares, s.rating_mean, self.rating_model)
-        ratings, used_users = ratings_frame(user, item, rating)
+            ratings, measured = self._sample_plain(request, stages)
+        return ratings, {**measured, "seconds": stages.seconds}
+
+    def assigned_draws(self, request, user_clusters, item_clusters, n, bar, group=None, first=0, rng=None):
+        """``n`` draws of the stream (``group``'s), chunk by chunk, as (user index + ``first``, item index,
+        the GAN's rating): each draw assigned to a user and an item cluster."""
+        k, t = self.embedding_size, request.sampling.assignment_temperature
+        rng = seeds.rng(request.seed, "sample", "assignment") if rng is None else rng
+        for dense in self._iter_dense(n, request.std, request.seed, group):
+            bar.update(len(dense))
+            yield (first + user_clusters.assign(dense[:, :k], t, rng), item_clusters.assign(dense[:, k : 2 * k], t, rng),
+                   self.dense_rating(dense))
+
+    def _sample_plain(self, request, stages):
+        s, c = self.summary, request.sampling
+        fit_draws = self._fit_draws(request, stages)
+        user_clusters, item_clusters = self._fit_clusters(request, fit_draws, stages)
+        groups = [UserGroup(0, user_clusters, fit_draws, s.user_activity, 1.0)]
+        pairs = PAIRING_STEPS[c.pairing](self, request, stages).pairs(groups, item_clusters)
+        match = CENTRE_MATCHINGS[c.centre_matching]
+        centres = match(user_clusters.centres, self._state["real_users"].numpy())
+        rating = RATING_STEPS[c.rating_model](self, request, stages).rate(
+            pairs, centres, match(item_clusters.centres, self._state["real_items"].numpy()),
+            s.rating_shares, self._state["user_mean_spread"])
+        ratings, used_users = ratings_frame(pairs.user, pairs.item, rating)
         self._check_spread(ratings, request)
         privacy = dcr_report(user_clusters.centres[used_users], self._state["real_users"].numpy())
         return ratings, {"privacy": privacy}
 
-    def _shape_pairs(self, request, groups, item_clusters, total):
-        """``total`` (user, item) pairs at the request's shapes, each user's items where its draws lie. ``groups``:
-        (first user id, user clusters, draws, source activity shape, share of the ratings) of each user group,
-        one group of every user for an unconditioned sample; the popularity shape is over all items."""
-        k, s, t = self.embedding_size, self.summary, self.assignment_temperature
-        rng = seeds.rng(request.seed, "sample", "shape_assignment")
-        user = np.concatenate([first + clusters.assign(draws[:, :k], t, rng) for first, clusters, draws, _, _ in groups])
-        item_parts = np.concatenate([draws[:, k : 2 * k] for _, _, draws, _, _ in groups])
-        item = item_clusters.assign(item_parts, t, rng)
-        mean, cov = user_moments(user, item_parts, request.users)
-        logk = affinity(mean, cov, item_clusters.centres, widen=item_clusters.scale / k)
-        drawn = np.bincount(user, minlength=request.users)
-        rows = np.concatenate([
-            target_counts(shape_sizes(request.activity, activity), total * share,
-                          drawn[first : first + len(clusters.centres)], cap=request.items)
-            for first, clusters, _, activity, share in groups])
-        cols = target_counts(shape_sizes(request.popularity, s.item_popularity), total,
-                             np.bincount(item, minlength=request.items), cap=request.users)
-        a, b = fit_scaling(logk, rows, cols)
-        return draw_pairs(logk, a, b, whole_counts(rows, total), request.seed)
-
     # ------------------------------------------------------- conditioned
     def check_request(self, request):
         super().check_request(request)
-        if self.pairing == "shapes":
-            check_cells(request.users, request.items)
+        if self.condition is not None and request.sampling.pairing != "shapes":
+            raise GanrsError("--condition needs --pairing shapes: each group's activity, rating shares and item "
+                             "preferences are kept by the shapes pairing and the calibrated rating head")
         if self._state is not None and self.group_names:
             self.users_per_group(request)
 
@@ -302,45 +268,45 @@ class GANRS(SyntheticGenerator):
         shares = resolve_shares(request.group_shares, self.group_shares(), f"--condition {self.condition}")
         return users_per_group(shares, request.users, self.group_names)
 
-    def _sample_groups(self, request):
+    def _sample_groups(self, request, stages):
         """A conditioned sample: per group, its draws (the class fed to the GAN), its users (clusters of its
         draws' user parts), its activity shape and share of the ratings; items clustered over every group's
         draws; the shapes pairing over all users at once, the rating head calibrated per group. The ratings
-        frame has a column with each rating's user group (the dataset's .user file)."""
-        k, s, r, info = self.embedding_size, self.summary, request, self._state["groups"]
+        frame has the attribute column (each user's group)."""
+        k, r, info = self.embedding_size, request, self._state["groups"]
+        t = r.sampling.assignment_temperature
         sizes = self.users_per_group(r)
         present = [g for g in sizes if sizes[g]]
         weight = np.array([sizes[g] * info["mean_activity"][g] for g in present])
         rating_share = dict(zip(present, weight / weight.sum()))
-        with tqdm(total=r.samples, desc="sampling", unit="draw", unit_scale=True,
-                  disable=None if self.progress else True, leave=False) as bar:
-            fit_rows = max(FIT_DRAWS, FIT_DRAWS_PER_CLUSTER * max(r.users, r.items))
-            draws, user_clusters = {}, {}
-            for g in present:
-                rows = max(int(fit_rows * rating_share[g]), FIT_DRAWS_PER_CLUSTER * sizes[g])
-                rows = rows if r.samples is None else max(min(rows, round(r.samples * rating_share[g])), sizes[g])
-                draws[g] = self.generate_dense(rows, r.std, r.seed, g)
-                part = draws[g][:, :k]
-                if len(np.unique(part.round(5), axis=0)) < COLLAPSED * sizes[g]:
-                    raise collapsed(f"too few distinct points for group {info['names'][g]}'s {sizes[g]} users", r.std)
+        fit_rows = max(FIT_DRAWS, FIT_DRAWS_PER_CLUSTER * max(r.users, r.items))
+        draws, user_clusters = {}, {}
+        for g in present:
+            rows = max(int(fit_rows * rating_share[g]), FIT_DRAWS_PER_CLUSTER * sizes[g])
+            rows = rows if r.samples is None else max(min(rows, round(r.samples * rating_share[g])), sizes[g])
+            draws[g] = self._fit_draws(r, stages, g, rows)
+            part = draws[g][:, :k]
+            if len(np.unique(part.round(5), axis=0)) < COLLAPSED * sizes[g]:
+                raise collapsed(f"too few distinct points for group {info['names'][g]}'s {sizes[g]} users", r.std)
+            with stages("clustering", total=1, unit="part"):
                 user_clusters[g] = Clusters.fit(part, sizes[g], stream(r.seed, "sample", "user_clusters", g + 1),
-                                                None, temperature=self.assignment_temperature)
-            every = np.concatenate([draws[g] for g in present])
+                                                None, temperature=t)
+        every = np.concatenate([draws[g] for g in present])
+        with stages("clustering", total=1, unit="part"):
             item_clusters = Clusters.fit(every[:, k : 2 * k], r.items, stream(r.seed, "sample", "item_clusters"),
-                                         None, temperature=self.assignment_temperature)
-            offset = dict(zip(present, np.cumsum([0] + [sizes[g] for g in present])[:-1].tolist()))
-            total = r.ratings if r.ratings is not None else self._draws_pairs(r, present, rating_share, offset,
-                                                                              user_clusters, item_clusters, bar)
-            groups = [(offset[g], user_clusters[g], draws[g], info["activity"][g], rating_share[g]) for g in present]
-            user, item = self._shape_pairs(r, groups, item_clusters, total)
+                                         None, temperature=t)
+        offset = dict(zip(present, np.cumsum([0] + [sizes[g] for g in present])[:-1].tolist()))
+        groups = [UserGroup(offset[g], user_clusters[g], draws[g], info["activity"][g], rating_share[g], g)
+                  for g in present]
+        pairs = ShapesPairing(self, r, stages).pairs(groups, item_clusters)
         group_of_user = np.concatenate([np.full(sizes[g], g) for g in present])
-        match = CENTRE_MATCHINGS[self.centre_matching]
+        match = CENTRE_MATCHINGS[r.sampling.centre_matching]
         real_users, real_group = self._state["real_users"].numpy(), info["user_group"].numpy()
         centres = np.concatenate([match(user_clusters[g].centres, real_users[real_group == g]) for g in present])
         items = match(item_clusters.centres, self._state["real_items"].numpy())
-        rating = draw_ratings(self._state["rating_head"], centres, items, user, item, s.rating_values,
-                              info["rating_shares"], seed=r.seed, spread=info["spread"], groups=group_of_user[user])
-        ratings, used_users = ratings_frame(user, item, rating)
+        rating = CalibratedRatings(self, r, stages).rate(pairs, centres, items, info["rating_shares"],
+                                                         info["spread"], user_group=group_of_user)
+        ratings, used_users = ratings_frame(pairs.user, pairs.item, rating)
         self._check_spread(ratings, r)
         names = np.asarray(info["names"], dtype=object)
         ratings[self.condition_of().attribute] = names[group_of_user[used_users]][ratings["user_id"].to_numpy() - 1]
@@ -350,22 +316,130 @@ class GANRS(SyntheticGenerator):
                                                                   "share": round(sizes[g] / r.users, 6)}
                                                        for g in sizes}}
 
-    def _draws_pairs(self, request, present, rating_share, offset, user_clusters, item_clusters, bar):
+
+@dataclass(frozen=True)
+class UserGroup:
+    """The synthetic users of one group (every user, unconditioned): their first id, clusters and draws, the
+    source's activity shape for them, their share of the ratings and (conditioned) the GAN class."""
+
+    first: int
+    clusters: Clusters
+    draws: np.ndarray
+    activity: list
+    share: float
+    label: Optional[int] = None
+
+
+@dataclass
+class Pairs:
+    """The pairs a pairing chose: users, items, the GAN's mean rating of each (the draws pairing only) and
+    the workers that hold them in blocks (the shapes pairing: they are rated there)."""
+
+    user: np.ndarray
+    item: np.ndarray
+    value: Optional[np.ndarray] = None
+    workers: object = None
+
+
+class DrawsPairing:
+    """Every draw's (user cluster, item cluster) pair, repeated pairs merged with their mean GAN rating (the
+    reference's way; unconditioned only)."""
+
+    def __init__(self, generator, request, stages):
+        self.generator, self.request, self.stages = generator, request, stages
+
+    def pairs(self, groups, item_clusters):
+        (group,) = groups
+        r, gen = self.request, self.generator
+        with self.stages("draws", total=r.samples, unit="draw") as bar:
+            draws = gen.assigned_draws(r, group.clusters, item_clusters, r.samples, bar)
+            return Pairs(*collect_pairs(draws, r, r.items, gen.kind))
+
+
+class ShapesPairing(DrawsPairing):
+    """pairing.py: each user's and item's number of ratings from the source's shapes, the pairs where each
+    user's draws lie, chosen on candidates in blocks of users (on ``generator.workers``)."""
+
+    def pairs(self, groups, item_clusters):
+        total = self.request.ratings
+        if total is None:
+            with self.stages("draws", total=self.request.samples, unit="draw") as bar:
+                total = self._draws_pairs(groups, item_clusters, bar)
+        affinity, rows, cols = self._targets(groups, item_clusters, total)
+        workers = self.generator.workers if self.generator.workers is not None else LocalWorkers()
+        try:
+            user, item = draw_shape_pairs(affinity, rows, cols, total, self.request.seed, workers, self.stages)
+        except BaseException:
+            workers.close()
+            raise
+        return Pairs(user, item, workers=workers)
+
+    def _draws_pairs(self, groups, item_clusters, bar):
         """How many distinct pairs the request's draws hold (the draws pairing's count, each group's share of
-        the draws), the number of ratings a ``samples`` request gets."""
-        k, t, total = self.embedding_size, self.assignment_temperature, 0
-        rng = seeds.rng(request.seed, "sample", "assignment")
-        for g in present:
-            n = max(round(request.samples * rating_share[g]), 1)
-
-            def chunks():
-                for dense in self._iter_dense(n, request.std, request.seed, g):
-                    bar.update(len(dense))
-                    yield (offset[g] + user_clusters[g].assign(dense[:, :k], t, rng),
-                           item_clusters.assign(dense[:, k : 2 * k], t, rng), self.dense_rating(dense))
-
-            total += len(collect_pairs(chunks(), request, request.items, self.kind)[0])
+        the draws): the number of ratings a ``samples`` request gets."""
+        r, gen, total = self.request, self.generator, 0
+        rng = seeds.rng(r.seed, "sample", "assignment")
+        for g in groups:
+            n = r.samples if g.label is None else max(round(r.samples * g.share), 1)
+            draws = gen.assigned_draws(r, g.clusters, item_clusters, n, bar, g.label, g.first, rng)
+            total += len(collect_pairs(draws, r, r.items, gen.kind)[0])
         return total
+
+    def _targets(self, groups, item_clusters, total):
+        """The affinities of every user to the item centres, and the row and column counts to reach."""
+        r, gen = self.request, self.generator
+        k, t = gen.embedding_size, r.sampling.assignment_temperature
+        with self.stages("pairing: affinities", total=len(groups), unit="group") as bar:
+            rng = seeds.rng(r.seed, "sample", "shape_assignment")
+            user = np.concatenate([g.first + g.clusters.assign(g.draws[:, :k], t, rng) for g in groups])
+            item_parts = np.concatenate([g.draws[:, k : 2 * k] for g in groups])
+            item = item_clusters.assign(item_parts, t, rng)
+            mean, cov = user_moments(user, item_parts, r.users)
+            affinity = Affinity.of(mean, cov, item_clusters.centres, widen=item_clusters.scale / k)
+            drawn = np.bincount(user, minlength=r.users)
+            rows = np.concatenate([
+                target_counts(shape_sizes(r.activity, g.activity), total * g.share,
+                              drawn[g.first : g.first + len(g.clusters.centres)], cap=r.items) for g in groups])
+            cols = target_counts(shape_sizes(r.popularity, gen.summary.item_popularity), total,
+                                 np.bincount(item, minlength=r.items), cap=r.users)
+            bar.update(len(groups))
+        return affinity, rows, cols
+
+
+class MappedRatings:
+    """The GAN's own rating of each pair mapped onto the source's scale (ratings.py: distribution, mean)."""
+
+    def __init__(self, generator, request, stages):
+        self.generator, self.request, self.stages = generator, request, stages
+
+    def rate(self, pairs, user_centres, item_centres, rating_shares, spread, user_group=None):
+        s = self.generator.summary
+        with self.stages("ratings", total=len(pairs.user), unit="rating"):
+            return to_scale(pairs.value, s.rating_values, s.rating_shares, s.rating_mean,
+                            self.request.sampling.rating_model)
+
+
+class CalibratedRatings(MappedRatings):
+    """rating_head.py: p(rating | user and item centres) learnt on the source, calibrated to its rating shares
+    and user-mean spread (per group: ``user_group``, with a list of shares and spreads); drawn on the blocks
+    that hold the pairs (the shapes pairing), else here as one block."""
+
+    def rate(self, pairs, user_centres, item_centres, rating_shares, spread, user_group=None):
+        gen, seed = self.generator, self.request.seed
+        values = np.asarray(gen.summary.rating_values, dtype=np.float64)
+        with self.stages("ratings", total=len(pairs.user), unit="rating"):
+            rater = Rater.fit(gen._state["rating_head"], user_centres, item_centres, pairs.user, pairs.item,
+                              gen.summary.rating_values, rating_shares, spread, user_group=user_group)
+            if pairs.workers is None:
+                return values[rater.rate(pairs.user, pairs.item, seed)]
+            try:
+                return values[np.concatenate(pairs.workers.collect("rate", rater, seed))]
+            finally:
+                pairs.workers.close()
+
+
+PAIRING_STEPS = {"shapes": ShapesPairing, "draws": DrawsPairing}
+RATING_STEPS = {**{name: MappedRatings for name in RATING_MODELS}, "calibrated": CalibratedRatings}
 
 
 def users_per_group(shares, users, names):

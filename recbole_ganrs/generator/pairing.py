@@ -18,29 +18,41 @@ Here the draws say where a user's items lie, and the source says how many each h
   U_ui / P_ui (U uniform, seeded; sequential Poisson sampling): about a Bernoulli(P_ui)
   draw each, with exactly the user's count.
 
-The [users, items] affinity matrix is held in memory (4 bytes a cell) and swept in row
-chunks, so this pairing takes at most MAX_CELLS cells (8,000 x 4,000 is 32M: 19.5 s);
-larger datasets use the ``draws`` pairing.
+P is held only on each user's candidates, so memory and time follow the ratings, not
+users x items (8 bytes a candidate): its CANDIDATES_PER_RATING x count (at least
+MIN_CANDIDATES) items of largest affinity_ui + b0_i, b0 the column scaling of a pilot
+(the same scaling, dense, on an even subsample of the users), so that an item many users
+rate is a candidate of users who are not its nearest. The affinities are swept once, in
+row chunks, to choose the candidates. Users are split into blocks (consecutive in the
+order of their counts, so a block's candidate lists have about one length); a block holds
+its candidates and row scaling, draws its pairs from its own stream, and its column sums
+are added as fixed-point integers: whichever worker holds which block (``workers.py``),
+the sums, the scaling and the pairs are the same bits.
 """
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
-from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.generator.clustering import ordered_shares
 from recbole_ganrs.seeds import torch_generator
 
 PAIRINGS = ("shapes", "draws")
 SHRINK = 10.0  # draws' worth of the overall moments added to each user's: few draws, broad affinity
 SCALING_STEPS = 40  # capped Sinkhorn steps (shapes reach KS < 0.05 on ml-100k by then)
-CHUNK_CELLS = 1 << 22  # cells swept at a time
-MAX_CELLS = 200_000_000  # users x items of the largest shapes pairing (0.8 GB of affinities)
+CANDIDATES_PER_RATING = 4  # a user's candidate items: this many times its count...
+MIN_CANDIDATES = 32  # ...and at least this many (at most every item)
+BLOCK_CANDIDATES = 1 << 21  # candidates a block holds (its users x its longest list)
+CHUNK_CELLS = 1 << 22  # users x items affinities computed at a time
+PILOT_CELLS = 1 << 22  # users x items of the pilot's dense scaling (more moved no measure beyond the sample noise)
+REBUILDS = 0
+FIXED_POINT = 2.0**32  # a block's column sums are added as integers of this scale: exact in any grouping
+BYTES_PER_CANDIDATE = 8  # affinity (float32) and item (int32)
 
 
-def check_cells(users, items):
-    """Refuse, in one line, a dataset too large for the shapes pairing's [users, items] matrix."""
-    if users * items > MAX_CELLS:
-        raise GanrsError(f"ganrs: the shapes pairing holds a users x items matrix; {users:,} x {items:,} is over "
-                         f"{MAX_CELLS:,} cells: use --pairing draws")
+def candidate_width(counts, n_items):
+    """Each user's number of candidate items."""
+    return np.minimum(n_items, np.maximum(MIN_CANDIDATES, CANDIDATES_PER_RATING * np.asarray(counts, np.int64)))
 
 
 def user_moments(user, points, n_users, shrink=SHRINK):
@@ -57,23 +69,42 @@ def user_moments(user, points, n_users, shrink=SHRINK):
     return mean, second - mean[:, :, None] * mean[:, None, :]
 
 
-def affinity(mean, cov, centres, widen):
-    """log N(centre_i; mean_u, cov_u + widen I) for every user u and item centre i, float32 [U, I]."""
-    k = mean.shape[1]
-    precision = np.linalg.inv(cov + widen * np.eye(k))
-    logdet = np.linalg.slogdet(precision)[1]
-    c = torch.as_tensor(np.asarray(centres, np.float64))
-    outer = (c[:, :, None] * c[:, None, :]).reshape(len(c), k * k)  # c c^T, flattened
-    out = np.empty((len(mean), len(c)), dtype=np.float32)
-    rows = max(1, CHUNK_CELLS // len(c))
-    for start in range(0, len(mean), rows):
-        p = torch.as_tensor(precision[start : start + rows])
-        m = torch.as_tensor(mean[start : start + rows])
+@dataclass(frozen=True)
+class Affinity:
+    """Each user's affinity Gaussian over the item centres: its mean [U, k], precision [U, k, k] and the log
+    determinant of the precision [U] (float64), and the item centres [I, k]."""
+
+    mean: np.ndarray
+    precision: np.ndarray
+    logdet: np.ndarray
+    centres: np.ndarray
+
+    @classmethod
+    def of(cls, mean, cov, centres, widen):
+        """log N(centre_i; mean_u, cov_u + widen I)."""
+        precision = np.linalg.inv(cov + widen * np.eye(mean.shape[1]))
+        return cls(np.asarray(mean, np.float64), precision, np.linalg.slogdet(precision)[1],
+                   np.asarray(centres, np.float64))
+
+    def rows(self, users):
+        """The affinities of ``users`` (an index array) to every item, float32 torch [len(users), I]."""
+        k = self.mean.shape[1]
+        c = torch.tensor(self.centres)
+        outer = (c[:, :, None] * c[:, None, :]).reshape(len(c), k * k)  # c c^T, flattened
+        p, m = torch.as_tensor(self.precision[users]), torch.as_tensor(self.mean[users])
         pm = torch.einsum("uab,ub->ua", p, m)
         # -(c - m)^T P (c - m) / 2 = -(c^T P c - 2 c^T P m + m^T P m) / 2, one matrix product a term
         quad = p.reshape(len(p), k * k) @ outer.T - 2 * pm @ c.T + (pm * m).sum(1, keepdim=True)
-        out[start : start + rows] = (0.5 * (torch.as_tensor(logdet[start : start + rows])[:, None] - quad)).numpy()
-    return out
+        return (0.5 * (torch.tensor(self.logdet[users])[:, None] - quad)).float()
+
+    def dense(self, users=None):
+        """float32 numpy [users, I] affinities, swept in row chunks (the pilot, small requests, tests)."""
+        users = np.arange(len(self.mean)) if users is None else np.asarray(users)
+        out = np.empty((len(users), len(self.centres)), dtype=np.float32)
+        step = max(1, CHUNK_CELLS // len(self.centres))
+        for start in range(0, len(users), step):
+            out[start : start + step] = self.rows(users[start : start + step]).numpy()
+        return out
 
 
 def target_counts(sizes, total, order_by, cap):
@@ -90,6 +121,15 @@ def target_counts(sizes, total, order_by, cap):
     return counts
 
 
+def whole_counts(counts, total):
+    """``counts`` rounded to integers that sum to ``total`` (largest remainders)."""
+    whole = np.floor(counts).astype(np.int64)
+    short = int(total - whole.sum())
+    if short > 0:
+        whole[np.argsort(whole - counts, kind="stable")[:short]] += 1
+    return whole
+
+
 def _row_chunks(n_rows, n_cols):
     rows = max(1, CHUNK_CELLS // n_cols)
     return [slice(s, min(s + rows, n_rows)) for s in range(0, n_rows, rows)]
@@ -100,7 +140,8 @@ def _probabilities(logk, a, b, rows):
 
 
 def fit_scaling(logk, row_counts, col_counts, steps=SCALING_STEPS):
-    """Row and column log-scalings a, b with min(1, exp(logk + a + b)) summing to the counts (capped Sinkhorn)."""
+    """Row and column log-scalings a, b with min(1, exp(logk + a + b)) summing to the counts (capped Sinkhorn),
+    on a dense [rows, items] ``logk``: the pilot's."""
     rows_t = torch.as_tensor(row_counts, dtype=torch.float32).clamp_min(1e-6)
     cols_t = torch.as_tensor(col_counts, dtype=torch.float32).clamp_min(1e-6)
     chunks = _row_chunks(*logk.shape)
@@ -114,29 +155,139 @@ def fit_scaling(logk, row_counts, col_counts, steps=SCALING_STEPS):
     return a, b
 
 
-def whole_counts(counts, total):
-    """``counts`` rounded to integers that sum to ``total`` (largest remainders)."""
-    whole = np.floor(counts).astype(np.int64)
-    short = int(total - whole.sum())
-    if short > 0:
-        whole[np.argsort(whole - counts, kind="stable")[:short]] += 1
-    return whole
+def pilot_users(counts, cells_per_user):
+    """An even subsample of the users with a count (every s-th in the order of the counts), at most PILOT_CELLS
+    cells: all of them for a small request."""
+    order = np.argsort(-np.asarray(counts), kind="stable")
+    order = order[np.asarray(counts)[order] > 0]
+    n = max(1, min(len(order), PILOT_CELLS // cells_per_user))
+    return np.unique(order[np.linspace(0, len(order) - 1, n).round().astype(np.int64)])
 
 
-def draw_pairs(logk, a, b, row_counts, seed):
-    """Each row u's ``row_counts[u]`` distinct items, each about as likely as its probability P_ui
-    (sequential Poisson sampling: the smallest U / P, U uniform, seeded), sorted by user then item."""
-    gen = torch_generator(seed, "sample", "pairing")
-    n_cols = logk.shape[1]
-    row_counts = torch.as_tensor(row_counts)
-    users, items = [], []
-    for rows in _row_chunks(*logk.shape):
-        key = torch.rand(rows.stop - rows.start, n_cols, generator=gen) / _probabilities(logk, a, b, rows)
-        want = row_counts[rows]
-        chosen = torch.topk(key, int(want.max()), dim=1, largest=False).indices
-        keep = torch.arange(chosen.shape[1])[None, :] < want[:, None]
-        users.append(torch.nonzero(keep)[:, 0] + rows.start)
-        items.append(chosen[keep])
-    user, item = torch.cat(users).numpy(), torch.cat(items).numpy()
-    order = np.lexsort((item, user))
-    return user[order], item[order]
+def pilot_columns(affinity, rows, cols):
+    """b0: the column log-scaling of the capped scaling on the pilot users, their column targets the items'
+    counts cut to the pilot's share of the ratings (float64 [I])."""
+    pilot = pilot_users(rows, len(affinity.centres))
+    share = rows[pilot].sum() / rows.sum()
+    return fit_scaling(affinity.dense(pilot), rows[pilot], cols * share)[1].numpy().astype(np.float64)
+
+
+@dataclass(frozen=True)
+class BlockSpec:
+    """One block of users: its number (its random stream), the users (rows of the request's users), their
+    fractional target counts (the scaling's) and whole counts (the draw's), and the candidate list length."""
+
+    index: int
+    users: np.ndarray
+    targets: np.ndarray
+    counts: np.ndarray
+    width: int
+
+
+def plan_blocks(targets, counts, n_items):
+    """The users with a count, in blocks of at most BLOCK_CANDIDATES candidates, consecutive in the order of
+    their counts (a block's lists have about one length). The plan depends on the request only."""
+    order = np.argsort(-counts, kind="stable")
+    order = order[counts[order] > 0]
+    widths = candidate_width(counts, n_items)
+    blocks, start = [], 0
+    while start < len(order):
+        width = int(widths[order[start]])
+        users = order[start : start + max(1, BLOCK_CANDIDATES // width)]
+        blocks.append(BlockSpec(len(blocks), users, targets[users], counts[users], width))
+        start += len(users)
+    return blocks
+
+
+class CandidateBlock:
+    """A block's candidates (their items and affinities, -inf past a user's own list), its row log-scaling
+    ``a`` and, once drawn, its pairs. Every step is single-threaded torch (``workers.py``): bit-for-bit the same
+    on any worker."""
+
+    def __init__(self, spec, affinity, prior):
+        self.spec = spec
+        width, n_items = spec.width, len(affinity.centres)
+        self.n_items = n_items
+        self.logk = torch.empty(len(spec.users), width)
+        self.items = torch.empty(len(spec.users), width, dtype=torch.int32)
+        prior = torch.tensor(prior, dtype=torch.float32)
+        step = max(1, CHUNK_CELLS // n_items)
+        for start in range(0, len(spec.users), step):
+            full = affinity.rows(spec.users[start : start + step])
+            top = torch.topk(full + prior, width, dim=1).indices  # sorted: a user's own list comes first
+            self.logk[start : start + step] = full.gather(1, top)
+            self.items[start : start + step] = top.int()
+        own = torch.tensor(candidate_width(spec.counts, n_items))
+        self.logk.masked_fill_(torch.arange(width)[None, :] >= own[:, None], -torch.inf)
+        self.targets = torch.tensor(spec.targets, dtype=torch.float64).clamp_min(1e-6)
+        start = self.logk + prior.index_select(0, self.items.view(-1)).view_as(self.logk)
+        self.a = (torch.log(self.targets) - torch.logsumexp(start.double(), 1)).float()
+        self.user = self.item = None
+
+    def probabilities(self, b):
+        """P of the candidates under the column log-scaling ``b`` (float32 numpy [I])."""
+        b = torch.tensor(b, dtype=torch.float32)  # a copy: Ray hands arrays over read-only
+        gathered = b.index_select(0, self.items.view(-1)).view_as(self.logk)
+        return torch.exp(self.logk + self.a[:, None] + gathered).clamp_(max=1.0)
+
+    def column_sums(self, b):
+        """The block's P column sums as fixed-point int64 [I]."""
+        p = self.probabilities(b)
+        sums = torch.bincount(self.items.view(-1), weights=p.view(-1).double(), minlength=self.n_items)
+        return (sums * FIXED_POINT).round().long().numpy()
+
+    def step(self, b):
+        """Rescale the rows to their targets under ``b``, then the column sums (one Sinkhorn step's block part)."""
+        row = self.probabilities(b).sum(1, dtype=torch.float64)
+        self.a += torch.log(self.targets / row.clamp_min(1e-12)).float()
+        return self.column_sums(b)
+
+    def draw(self, b, seed):
+        """Each user's count of distinct items of smallest U / P (sequential Poisson sampling), U from the
+        block's own stream; returns the number of pairs."""
+        p = self.probabilities(b)
+        key = torch.rand(p.shape, generator=torch_generator(seed, "sample", "pairing", self.spec.index)) / p
+        key = key.nan_to_num_(posinf=torch.finfo(torch.float32).max)  # P underflowed: last, but a candidate...
+        key.masked_fill_(torch.isneginf(self.logk), torch.inf)  # ...never a position past the user's list
+        counts = torch.tensor(self.spec.counts)
+        chosen = torch.topk(key, int(counts.max()), dim=1, largest=False).indices
+        keep = torch.arange(chosen.shape[1])[None, :] < counts[:, None]
+        item = torch.where(keep, self.items.gather(1, chosen), self.n_items).sort(1).values  # own items first
+        self.item = item[keep].numpy()
+        self.user = np.repeat(self.spec.users, self.spec.counts).astype(np.int32)
+        del self.logk, self.items  # the candidates are done with
+        return len(self.item)
+
+    def pairs(self):
+        return self.user, self.item
+
+    def rate(self, rater, seed):
+        """The block's pairs' rating classes (rating_head.Rater), from the block's own stream."""
+        return rater.rate(self.user, self.item, seed, self.spec.index)
+
+
+def draw_shape_pairs(affinity, rows, cols, total, seed, workers, stages):
+    """``total`` (user, item) pairs with row counts ``rows`` and column counts ``cols`` (fractional targets) on
+    ``workers``, which keep the blocks (their pairs are rated there next). The pilot and the column steps run
+    here; each block's candidates, row steps and draw run on the workers."""
+    counts = whole_counts(rows, total)
+    specs = plan_blocks(rows, counts, len(affinity.centres))
+    with stages("pairing: candidates", total=len(specs), unit="block"):
+        b = pilot_columns(affinity, rows, cols)
+        workers.build(specs, affinity, b.astype(np.float32))
+    target = np.maximum(np.asarray(cols, np.float64), 1e-6)
+    for rebuild in range(REBUILDS + 1):
+        if rebuild:  # the candidates again, chosen by the scaled b: the pilot's b0 only approximates it
+            with stages("pairing: candidates", total=len(specs), unit="block"):
+                workers.build(specs, affinity, b.astype(np.float32))
+        with stages("pairing: scaling", total=SCALING_STEPS, unit="step") as bar:
+            col = workers.total("column_sums", b.astype(np.float32))
+            for _ in range(SCALING_STEPS):
+                b += np.log(target / np.maximum(col / FIXED_POINT, 1e-12))
+                col = workers.total("step", b.astype(np.float32))
+                bar.update()
+    with stages("pairing: draw", total=len(specs), unit="block"):
+        workers.total("draw", b.astype(np.float32), seed)
+        parts = workers.collect("pairs")
+    return (np.concatenate([u for u, _ in parts]).astype(np.int64),
+            np.concatenate([i for _, i in parts]).astype(np.int64))

@@ -18,6 +18,8 @@ ratings per user add). Per-class offsets on the logits, fitted by iterative scal
 make the expected rating shares equal the source's; tilt and offsets are alternated a few
 rounds, since each moves what the other set, and the offsets come last, before the draw.
 """
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 from torch import nn
@@ -43,28 +45,35 @@ def user_mean_spread(user_idx, ratings):
     return float(np.sqrt(max(means.var() - np.mean(within / counts), 0.0)))
 
 
-def tilt_user_means(logits, users, values, spread, steps=TILT_STEPS):
-    """Logits with a per-user tilt t_u * values so that the std of the users' expected mean ratings is
-    ``spread`` (each user's mean moves toward the overall mean; Newton steps on every t_u at once)."""
-    values = torch.as_tensor(values, dtype=logits.dtype)
-    users = torch.as_tensor(users, dtype=torch.long)
+def user_expectations(logits, users, values, tilt=None):
+    """Each user's mean expected rating and mean rating variance under softmax(logits + tilt_u * values)."""
     n_users = int(users.max()) + 1
     counts = torch.bincount(users, minlength=n_users).clamp_min(1).to(logits.dtype)
+    p = torch.softmax(logits if tilt is None else logits + tilt[users, None] * values, dim=1)
+    mean = p @ values
+    var = p @ values**2 - mean**2
+    per_user = lambda x: torch.bincount(users, weights=x, minlength=n_users) / counts  # noqa: E731
+    return per_user(mean), per_user(var)
 
-    def user_means(tilt):
-        p = torch.softmax(logits + tilt[users, None] * values, dim=1)
-        mean = p @ values
-        var = p @ values**2 - mean**2
-        per_user = lambda x: torch.bincount(users, weights=x, minlength=n_users) / counts  # noqa: E731
-        return per_user(mean), per_user(var)
 
-    start, _ = user_means(torch.zeros(n_users, dtype=logits.dtype))
-    centre = start.mean()
-    scale = spread / start.std().clamp_min(1e-9)
-    target = centre + scale.clamp(max=1.0) * (start - centre)
-    tilt = torch.zeros(n_users, dtype=logits.dtype)
+def spread_target(logits, users, values, spread):
+    """(centre, scale) of the users' expected mean ratings: each user's mean is moved to centre + scale x (its
+    mean - centre), which makes their std the source's ``spread`` (the scale at most 1: never wider)."""
+    values, users = torch.as_tensor(values, dtype=logits.dtype), torch.as_tensor(users, dtype=torch.long)
+    start = user_expectations(logits, users, values)[0]
+    return float(start.mean()), float((spread / start.std().clamp_min(1e-9)).clamp(max=1.0))
+
+
+def tilt_user_means(logits, users, values, centre, scale, steps=TILT_STEPS):
+    """Logits with a per-user tilt t_u * values that moves each user's expected mean rating to
+    centre + scale x (its mean - centre) (Newton steps on every t_u at once)."""
+    values = torch.as_tensor(values, dtype=logits.dtype)
+    users = torch.as_tensor(users, dtype=torch.long)
+    start = user_expectations(logits, users, values)[0]
+    target = centre + scale * (start - centre)
+    tilt = torch.zeros(int(users.max()) + 1, dtype=logits.dtype)
     for _ in range(steps):
-        mean, var = user_means(tilt)
+        mean, var = user_expectations(logits, users, values, tilt)
         step = ((target - mean) / var.clamp_min(1e-3)).clamp(-1.0, 1.0)  # damped Newton
         tilt += step
         if step.abs().max() < TOLERANCE:
@@ -153,8 +162,8 @@ def share_offsets(logits, shares, steps=SHARE_STEPS):
 def head_logits(state, user_centres, item_centres, user, item):
     """float32 logits [pairs, classes] of the head at each pair's (user_centres[user], item_centres[item]),
     computed in chunks: its hidden layer for every pair at once would hold 32 floats a pair."""
-    users = torch.as_tensor(np.asarray(user_centres), dtype=torch.float32)
-    items = torch.as_tensor(np.asarray(item_centres), dtype=torch.float32)
+    users = torch.tensor(np.asarray(user_centres), dtype=torch.float32)
+    items = torch.tensor(np.asarray(item_centres), dtype=torch.float32)
     user, item = torch.as_tensor(user, dtype=torch.long), torch.as_tensor(item, dtype=torch.long)
     head = RatingHead(users.shape[1], state["net.2.bias"].numel())
     head.load_state_dict(state)
@@ -166,30 +175,93 @@ def head_logits(state, user_centres, item_centres, user, item):
     return logits
 
 
-def calibrated(logits, user, rating_values, rating_shares, spread=None):
-    """``logits`` matched to the source's shares (and, given the source's ``spread``, to its user-mean spread)."""
-    if spread is not None and len(logits):
-        for _ in range(MATCH_ROUNDS):  # the share offsets narrow the spread the tilt set, and the tilt the shares
-            logits = tilt_user_means(logits + share_offsets(logits, rating_shares), user, rating_values, spread)
-    return logits + share_offsets(logits, rating_shares)
+@dataclass(frozen=True)
+class Calibration:
+    """What matching a pilot's logits to the source set: per round the share offsets and the users' mean target
+    (centre, scale), then the last offsets. Applied to any block of users' logits, each user's own tilt is solved
+    there: the blocks of a sample need only this, not each other."""
+
+    rounds: tuple = ()
+    offsets: torch.Tensor = None
+
+    @classmethod
+    def fit(cls, logits, user, rating_values, rating_shares, spread=None):
+        """Matched to the source's shares (and, given the source's ``spread``, to its user-mean spread): the
+        share offsets narrow the spread the tilt set, and the tilt the shares, so they alternate."""
+        rounds = []
+        if spread is not None and len(logits):
+            for _ in range(MATCH_ROUNDS):
+                offsets = share_offsets(logits, rating_shares)
+                centre, scale = spread_target(logits + offsets, user, rating_values, spread)
+                rounds.append((offsets, centre, scale))
+                logits = tilt_user_means(logits + offsets, user, rating_values, centre, scale)
+        return cls(tuple(rounds), share_offsets(logits, rating_shares))
+
+    def apply(self, logits, user, rating_values):
+        """``logits`` of the users ``user`` (0..n-1, every rating of each) matched as the pilot's were."""
+        for offsets, centre, scale in self.rounds:
+            logits = tilt_user_means(logits + offsets, user, rating_values, centre, scale)
+        return logits + self.offsets
 
 
-@torch.no_grad()
-def draw_ratings(state, user_centres, item_centres, user, item, rating_values, rating_shares, seed=0,
-                 spread=None, groups=None):
-    """One rating per pair (user_centres[user[k]], item_centres[item[k]]), drawn from the head matched to the
-    source's shares (and, given the source's ``spread``, to its user-mean spread). ``groups``: a user group per
-    pair, with ``rating_shares`` and ``spread`` then lists with one entry per group: each group is matched to
-    its own shares and spread (a conditional dataset's groups keep their own ratings)."""
-    logits = head_logits(state, user_centres, item_centres, user, item)
-    if groups is None:
-        logits = calibrated(logits, user, rating_values, rating_shares, spread)
-    else:
-        for g, (shares, group_spread) in enumerate(zip(rating_shares, spread)):
-            rows = torch.as_tensor(np.flatnonzero(groups == g))
-            if len(rows):
-                logits[rows] = calibrated(logits[rows], np.unique(user[rows.numpy()], return_inverse=True)[1],
-                                          rating_values, shares, group_spread)
-    probs = torch.softmax(logits, dim=1)
-    drawn = torch.multinomial(probs, 1, generator=torch_generator(seed, "sample", "ratings")).squeeze(1).numpy()
-    return np.asarray(rating_values, dtype=np.float64)[drawn]
+def pilot_rows(user, limit=SHARE_ROWS):
+    """The pairs of an even subsample of the users (every s-th) holding at most about ``limit`` pairs: all of
+    them for a small sample; ``user`` must hold every pair of each user."""
+    ids, counts = np.unique(user, return_counts=True)
+    every = max(1, int(np.ceil(counts.sum() / limit)))
+    return np.flatnonzero(np.isin(user, ids[::every]))
+
+
+@dataclass(frozen=True)
+class Rater:
+    """Rates (user, item) pairs at their centres with the head, calibrated per user group (one group when
+    unconditioned): what a block of users needs to rate its pairs."""
+
+    head: dict
+    user_centres: np.ndarray
+    item_centres: np.ndarray
+    rating_values: tuple
+    calibrations: tuple  # one Calibration per group
+    user_group: np.ndarray = None  # each user's group; None: every user in group 0
+
+    @classmethod
+    def fit(cls, head, user_centres, item_centres, user, item, rating_values, rating_shares, spread,
+            user_group=None):
+        """Calibrations fitted on pilot users' pairs, per group. ``user``, ``item``: every pair of the sample;
+        ``rating_shares`` and ``spread`` one per group (lists) when ``user_group`` is given."""
+        groups = np.zeros(len(user_centres), np.int64) if user_group is None else np.asarray(user_group)
+        shares = [rating_shares] if user_group is None else rating_shares
+        spreads = [spread] if user_group is None else spread
+        rater = cls(head, np.asarray(user_centres), np.asarray(item_centres), tuple(rating_values), ())
+        calibrations = []
+        for g, (share, group_spread) in enumerate(zip(shares, spreads)):
+            rows = np.flatnonzero(groups[user] == g)
+            rows = rows[pilot_rows(user[rows])] if len(rows) else rows
+            logits = rater.logits(user[rows], item[rows])
+            local = np.unique(user[rows], return_inverse=True)[1]
+            calibrations.append(Calibration.fit(logits, local, rating_values, share, group_spread)
+                                if len(rows) else Calibration())
+        return cls(rater.head, rater.user_centres, rater.item_centres, rater.rating_values, tuple(calibrations),
+                   None if user_group is None else groups)
+
+    def logits(self, user, item):
+        return head_logits(self.head, self.user_centres, self.item_centres, user, item)
+
+    @torch.no_grad()
+    def rate(self, user, item, seed, index=0):
+        """A rating class (index into the rating values, uint8) per pair; ``user`` holds every pair of each of
+        its users; drawn from stream ``index`` (a block's number) of the sample's ratings."""
+        logits = self.logits(user, item)
+        local = np.unique(user, return_inverse=True)[1]
+        groups = np.zeros(len(user), np.int64) if self.user_group is None else self.user_group[user]
+        for g, calibration in enumerate(self.calibrations):
+            rows = np.flatnonzero(groups == g)
+            if len(rows) == len(user):
+                logits = calibration.apply(logits, local, self.rating_values)
+            elif len(rows):
+                rows_t = torch.as_tensor(rows)
+                logits[rows_t] = calibration.apply(logits[rows_t], np.unique(local[rows], return_inverse=True)[1],
+                                                   self.rating_values)
+        probs = torch.softmax(logits, dim=1)
+        gen = torch_generator(seed, "sample", "ratings", index)
+        return torch.multinomial(probs, 1, generator=gen).squeeze(1).numpy().astype(np.uint8)

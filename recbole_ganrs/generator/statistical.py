@@ -30,7 +30,7 @@ class StatisticalGenerator(SyntheticGenerator):
     seed: int = 0
     progress: bool = True
 
-    def follows_shapes(self):
+    def follows_shapes(self, request):
         return True
 
     def _fit(self, ratings, summary):

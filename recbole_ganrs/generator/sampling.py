@@ -1,0 +1,57 @@
+"""How a fitted GANRS turns its draws into a dataset: the sampling choices of a request, not of the fit.
+
+One fit serves any of them (a cached or saved fit is never patched): they travel on the
+:class:`~recbole_ganrs.generator.base.SampleRequest`, are recorded in the dataset's sidecar with the
+rest of the request, and a dataset name gets a hash of those that are not the defaults.
+"""
+from dataclasses import asdict, dataclass, fields
+
+from recbole_ganrs.errors import GanrsError
+from recbole_ganrs.generator.pairing import PAIRINGS
+from recbole_ganrs.generator.rating_head import CENTRE_MATCHINGS
+from recbole_ganrs.generator.ratings import RATING_MODELS
+
+
+@dataclass(frozen=True)
+class SamplingChoices:
+    """``pairing``: shapes (pairing.py) or draws (every draw's pair, the reference); ``rating_model``: calibrated
+    (rating_head.py) or one of ratings.py's maps of the GAN's rating column; ``match_shapes``: the draws
+    pairing's cluster sizes follow the shapes; ``assignment_temperature``: 0 assigns each draw to its nearest
+    user and item; ``centre_matching``: how the calibrated head's centres meet the real embeddings."""
+
+    pairing: str = "shapes"
+    rating_model: str = "calibrated"
+    match_shapes: bool = True
+    assignment_temperature: float = 1.0
+    centre_matching: str = "quantiles"
+
+    def validate(self):
+        """Refuse unknown or contradictory choices in one line; returns self."""
+        for name, allowed in (("pairing", PAIRINGS), ("rating_model", RATING_MODELS),
+                              ("centre_matching", CENTRE_MATCHINGS)):
+            if getattr(self, name) not in allowed:
+                raise GanrsError(f"{name} must be one of {', '.join(allowed)}, not '{getattr(self, name)}'")
+        if self.pairing == "shapes" and self.rating_model != "calibrated":
+            raise GanrsError(f"rating model {self.rating_model} maps the GAN's rating of each draw: it needs "
+                             "--pairing draws (the shapes pairing rates pairs no draw holds)")
+        if self.pairing == "shapes" and not self.match_shapes:
+            raise GanrsError("--no-match-shapes is a --pairing draws setting (the shapes pairing always follows "
+                             "the shapes)")
+        t = self.assignment_temperature
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 <= t < float("inf"):
+            raise GanrsError(f"assignment_temperature must be >= 0 and finite, got {t!r}")
+        return self
+
+    def changed(self):
+        """The choices that are not the defaults (what a dataset name's hash covers)."""
+        default = SamplingChoices()
+        return {k: v for k, v in asdict(self).items() if v != getattr(default, k)}
+
+    @classmethod
+    def names(cls):
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def of(cls, values):
+        """The choices among ``values`` (a mapping, e.g. options or a sidecar's request); absent ones default."""
+        return cls(**{k: values[k] for k in cls.names() if values.get(k) is not None})
