@@ -19,11 +19,15 @@ Here the draws say where a user's items lie, and the source says how many each h
   draw each, with exactly the user's count.
 
 P is held only on each user's candidates, so memory and time follow the ratings, not
-users x items (8 bytes a candidate): its CANDIDATES_PER_RATING x count (at least
-MIN_CANDIDATES) items of largest affinity_ui + b0_i, b0 the column scaling of a pilot
-(the same scaling, dense, on an even subsample of the users), so that an item many users
-rate is a candidate of users who are not its nearest. The affinities are swept once, in
-row chunks, to choose the candidates. Users are split into blocks (consecutive in the
+users x items (8 bytes a candidate): CANDIDATES_PER_RATING x its count (at least
+MIN_CANDIDATES) items drawn without replacement with weights exp(affinity_ui + b0_i)
+(Gumbel top-k, seeded), b0 the column scaling of a pilot (the same scaling, dense, on an
+even subsample of the users), so that an item many users rate is a candidate of users who
+are not its nearest. Drawn, not the top-k: at 100,000 x 20,000 x 10M ratings the top-k
+lists left the items far from every user's mean in too few lists to reach their counts
+(popularity KS 0.104 against 0.045 drawn; the same within the fit-seed noise at Table
+IV's sizes, where the lists cover most items: benchmarks/README.md). The affinities are
+swept once, in row chunks, to choose the candidates. Users are split into blocks (consecutive in the
 order of their counts, so a block's candidate lists have about one length); a block holds
 its candidates and row scaling, draws its pairs from its own stream, and its column sums
 are added as fixed-point integers: whichever worker holds which block (``workers.py``),
@@ -45,7 +49,6 @@ MIN_CANDIDATES = 32  # ...and at least this many (at most every item)
 BLOCK_CANDIDATES = 1 << 21  # candidates a block holds (its users x its longest list)
 CHUNK_CELLS = 1 << 22  # users x items affinities computed at a time
 PILOT_CELLS = 1 << 22  # users x items of the pilot's dense scaling (more moved no measure beyond the sample noise)
-REBUILDS = 0
 FIXED_POINT = 2.0**32  # a block's column sums are added as integers of this scale: exact in any grouping
 BYTES_PER_CANDIDATE = 8  # affinity (float32) and item (int32)
 
@@ -204,17 +207,20 @@ class CandidateBlock:
     ``a`` and, once drawn, its pairs. Every step is single-threaded torch (``workers.py``): bit-for-bit the same
     on any worker."""
 
-    def __init__(self, spec, affinity, prior):
+    def __init__(self, spec, affinity, prior, seed):
         self.spec = spec
         width, n_items = spec.width, len(affinity.centres)
         self.n_items = n_items
         self.logk = torch.empty(len(spec.users), width)
         self.items = torch.empty(len(spec.users), width, dtype=torch.int32)
         prior = torch.tensor(prior, dtype=torch.float32)
+        gumbel = torch_generator(seed, "sample", "candidates", spec.index)
         step = max(1, CHUNK_CELLS // n_items)
         for start in range(0, len(spec.users), step):
             full = affinity.rows(spec.users[start : start + step])
-            top = torch.topk(full + prior, width, dim=1).indices  # sorted: a user's own list comes first
+            u = torch.rand(full.shape, generator=gumbel).clamp_min_(1e-12)
+            # top-k of log-weight + Gumbel noise: k items drawn without replacement, each by its weight
+            top = torch.topk(full + prior - torch.log(-torch.log(u)), width, dim=1).indices  # a user's own first
             self.logk[start : start + step] = full.gather(1, top)
             self.items[start : start + step] = top.int()
         own = torch.tensor(candidate_width(spec.counts, n_items))
@@ -274,18 +280,14 @@ def draw_shape_pairs(affinity, rows, cols, total, seed, workers, stages):
     specs = plan_blocks(rows, counts, len(affinity.centres))
     with stages("pairing: candidates", total=len(specs), unit="block"):
         b = pilot_columns(affinity, rows, cols)
-        workers.build(specs, affinity, b.astype(np.float32))
+        workers.build(specs, affinity, b.astype(np.float32), seed)
     target = np.maximum(np.asarray(cols, np.float64), 1e-6)
-    for rebuild in range(REBUILDS + 1):
-        if rebuild:  # the candidates again, chosen by the scaled b: the pilot's b0 only approximates it
-            with stages("pairing: candidates", total=len(specs), unit="block"):
-                workers.build(specs, affinity, b.astype(np.float32))
-        with stages("pairing: scaling", total=SCALING_STEPS, unit="step") as bar:
-            col = workers.total("column_sums", b.astype(np.float32))
-            for _ in range(SCALING_STEPS):
-                b += np.log(target / np.maximum(col / FIXED_POINT, 1e-12))
-                col = workers.total("step", b.astype(np.float32))
-                bar.update()
+    with stages("pairing: scaling", total=SCALING_STEPS, unit="step") as bar:
+        col = workers.total("column_sums", b.astype(np.float32))
+        for _ in range(SCALING_STEPS):
+            b += np.log(target / np.maximum(col / FIXED_POINT, 1e-12))
+            col = workers.total("step", b.astype(np.float32))
+            bar.update()
     with stages("pairing: draw", total=len(specs), unit="block"):
         workers.total("draw", b.astype(np.float32), seed)
         parts = workers.collect("pairs")

@@ -46,8 +46,8 @@ class LocalWorkers:
         with single_threaded_torch(), ThreadPoolExecutor(self.threads) as pool:
             return list(pool.map(fn, items))
 
-    def build(self, specs, affinity, prior):
-        self.blocks = self._map(lambda spec: CandidateBlock(spec, affinity, prior), specs)
+    def build(self, specs, affinity, prior, seed):
+        self.blocks = self._map(lambda spec: CandidateBlock(spec, affinity, prior, seed), specs)
 
     def total(self, method, *args):
         return sum(self._map(lambda block: _call(block, method, args), self.blocks))
@@ -66,8 +66,8 @@ class _BlockActor:
         torch.set_num_threads(1)
         self.blocks = []
 
-    def build(self, specs, affinity, prior):
-        self.blocks = [CandidateBlock(spec, affinity, prior) for spec in specs]
+    def build(self, specs, affinity, prior, seed):
+        self.blocks = [CandidateBlock(spec, affinity, prior, seed) for spec in specs]
         return len(self.blocks)
 
     def total(self, method, *args):
@@ -96,12 +96,12 @@ class RayWorkers:
     def __repr__(self):
         return f"{len(self.actors)} Ray actor(s)"
 
-    def build(self, specs, affinity, prior):
+    def build(self, specs, affinity, prior, seed):
         actor_class = self.ray.remote(num_cpus=self.cpus_per_actor)(_BlockActor)
         runs = np.array_split(np.arange(len(specs)), min(self.n_actors, len(specs)))
         self.actors = [actor_class.remote() for _ in runs]
         shared = self.ray.put(affinity), self.ray.put(prior)
-        self.ray.get([actor.build.remote([specs[i] for i in run], *shared) for actor, run in zip(self.actors, runs)])
+        self.ray.get([actor.build.remote([specs[i] for i in run], *shared, seed) for actor, run in zip(self.actors, runs)])
 
     def total(self, method, *args):
         return sum(self.ray.get([actor.total.remote(method, *args) for actor in self.actors]))
