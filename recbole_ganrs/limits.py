@@ -5,9 +5,15 @@ import os
 from recbole_ganrs.errors import GanrsError
 
 MAX_SEED = 2**32 - 1  # numpy's seed range (torch takes more)
-BYTES_PER_RATING = 200  # peak bytes per kept rating while sampling and writing (pair keys, sums, the frame)
+BYTES_PER_RATING = 200  # the draws pairing: peak bytes per kept rating while sampling and writing (pair keys, sums)
 BYTES_PER_ID = 256  # per synthetic user or item: its embedding, k-means centre, ids and shape tables
 DRAWS_PER_CORE_SECOND = 20_000  # well below benchmarks/generate.py's figures on this project's 2-core machines
+# the shapes pairing (pairing.py), from benchmarks/generate.py's scale runs with a margin: per kept rating its
+# candidates (4 x 8 bytes), pairs, classes and the frame; per user its clustering draws, affinity and shortest list
+SHAPES_BYTES_PER_RATING = 80
+SHAPES_BYTES_PER_USER = 2048
+SHAPES_RATINGS_PER_CORE_SECOND = 25_000
+AFFINITY_CELLS_PER_CORE_SECOND = 20_000_000
 MAX_HOURS = 24
 
 
@@ -30,16 +36,25 @@ def check_seed(seed, label="seed"):
         raise GanrsError(f"{label} must be an integer in 0..{MAX_SEED}, got {seed!r}")
 
 
-def check_request_fits(users, items, samples, ratings):
-    """Refuse a sample request this machine cannot hold in memory or draw within MAX_HOURS."""
+def check_request_fits(users, items, samples, ratings, pairing="shapes"):
+    """Refuse a sample request this machine cannot hold in memory or make within MAX_HOURS. The draws pairing
+    holds every kept pair's sums; the shapes pairing each user's candidates and sweeps users x items affinities
+    once (its constants: benchmarks/README.md, "Scale")."""
     kept = ratings if ratings is not None else min(samples, users * items)
-    need = kept * BYTES_PER_RATING + (users + items) * BYTES_PER_ID
+    if pairing == "shapes":
+        need = kept * SHAPES_BYTES_PER_RATING + users * SHAPES_BYTES_PER_USER + items * BYTES_PER_ID
+    else:
+        need = kept * BYTES_PER_RATING + (users + items) * BYTES_PER_ID
     have = available_memory()
     if need > have:
         raise GanrsError(f"{users} users x {items} items with {kept:,} ratings needs about {need / 2**30:.1f} GiB; "
                          f"this machine has {have / 2**30:.1f} GiB available: ask for fewer")
-    draws = samples if samples is not None else ratings
-    hours = draws / (DRAWS_PER_CORE_SECOND * cores()) / 3600
+    draws = samples if samples is not None else (ratings if pairing == "draws" else 0)
+    seconds = draws / DRAWS_PER_CORE_SECOND
+    if pairing == "shapes":
+        seconds += kept / SHAPES_RATINGS_PER_CORE_SECOND + users * items / AFFINITY_CELLS_PER_CORE_SECOND
+    hours = seconds / cores() / 3600
     if hours > MAX_HOURS:
-        raise GanrsError(f"{draws:,} draws would take about {hours:,.0f} hours on {cores()} cores "
+        what = f"{draws:,} draws" if draws else f"{kept:,} ratings of {users:,} x {items:,}"
+        raise GanrsError(f"{what} would take about {hours:,.0f} hours on {cores()} cores "
                          f"(limit {MAX_HOURS} h): ask for fewer")

@@ -88,9 +88,9 @@ class SampleRequest:
         if self.ratings is not None and self.ratings > self.users * self.items:
             raise GanrsError(f"ratings ({self.ratings}) cannot exceed users x items ({self.users * self.items})")
         check_seed(self.seed)
-        check_request_fits(self.users, self.items, self.samples, self.ratings)
-        self._validate_scenario()
         self.sampling.validate()
+        check_request_fits(self.users, self.items, self.samples, self.ratings, self.sampling.pairing)
+        self._validate_scenario()
         if not (isinstance(self.std, (int, float)) and np.isfinite(self.std) and self.std > 0):
             raise GanrsError(f"std must be > 0 and finite, got {self.std!r}")
         return self

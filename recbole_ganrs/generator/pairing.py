@@ -291,5 +291,4 @@ def draw_shape_pairs(affinity, rows, cols, total, seed, workers, stages):
     with stages("pairing: draw", total=len(specs), unit="block"):
         workers.total("draw", b.astype(np.float32), seed)
         parts = workers.collect("pairs")
-    return (np.concatenate([u for u, _ in parts]).astype(np.int64),
-            np.concatenate([i for _, i in parts]).astype(np.int64))
+    return np.concatenate([u for u, _ in parts]), np.concatenate([i for _, i in parts])  # int32: 4 bytes a pair

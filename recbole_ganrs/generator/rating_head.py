@@ -207,9 +207,12 @@ class Calibration:
 def pilot_rows(user, limit=SHARE_ROWS):
     """The pairs of an even subsample of the users (every s-th) holding at most about ``limit`` pairs: all of
     them for a small sample; ``user`` must hold every pair of each user."""
-    ids, counts = np.unique(user, return_counts=True)
-    every = max(1, int(np.ceil(counts.sum() / limit)))
-    return np.flatnonzero(np.isin(user, ids[::every]))
+    ids = np.flatnonzero(np.bincount(user))  # np.unique's values without sorting 100M pairs
+    if not len(ids):
+        return ids
+    chosen = np.zeros(ids[-1] + 1, dtype=bool)
+    chosen[ids[:: max(1, int(np.ceil(len(user) / limit)))]] = True
+    return np.flatnonzero(chosen[user])
 
 
 @dataclass(frozen=True)
@@ -229,14 +232,17 @@ class Rater:
             user_group=None):
         """Calibrations fitted on pilot users' pairs, per group. ``user``, ``item``: every pair of the sample;
         ``rating_shares`` and ``spread`` one per group (lists) when ``user_group`` is given."""
-        groups = np.zeros(len(user_centres), np.int64) if user_group is None else np.asarray(user_group)
+        groups = None if user_group is None else np.asarray(user_group)
         shares = [rating_shares] if user_group is None else rating_shares
         spreads = [spread] if user_group is None else spread
         rater = cls(head, np.asarray(user_centres), np.asarray(item_centres), tuple(rating_values), ())
         calibrations = []
         for g, (share, group_spread) in enumerate(zip(shares, spreads)):
-            rows = np.flatnonzero(groups[user] == g)
-            rows = rows[pilot_rows(user[rows])] if len(rows) else rows
+            if groups is None:  # every pair: no copy of 100M indices
+                rows = pilot_rows(user)
+            else:
+                rows = np.flatnonzero(groups[user] == g)
+                rows = rows[pilot_rows(user[rows])] if len(rows) else rows
             logits = rater.logits(user[rows], item[rows])
             local = np.unique(user[rows], return_inverse=True)[1]
             calibrations.append(Calibration.fit(logits, local, rating_values, share, group_spread)
