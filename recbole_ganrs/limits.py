@@ -8,12 +8,14 @@ MAX_SEED = 2**32 - 1  # numpy's seed range (torch takes more)
 BYTES_PER_RATING = 200  # the draws pairing: peak bytes per kept rating while sampling and writing (pair keys, sums)
 BYTES_PER_ID = 256  # per synthetic user or item: its embedding, k-means centre, ids and shape tables
 DRAWS_PER_CORE_SECOND = 20_000  # well below benchmarks/generate.py's figures on this project's 2-core machines
-# the shapes pairing (pairing.py), from benchmarks/generate.py's scale runs with a margin: per kept rating its
-# candidates (4 x 8 bytes), pairs, classes and the frame; per user its clustering draws, affinity and shortest list
-SHAPES_BYTES_PER_RATING = 80
+# the shapes pairing (pairing.py), from benchmarks/generate.py's scale runs (benchmarks/README.md, "Scale"): the
+# Netflix-sized sample peaked at 92 bytes a rating all told (its candidates, 4 x 8 bytes a rating, then the pairs,
+# ratings and frame); per user its clustering draws, affinity and shortest candidate list. Its wall time fits
+# 113,000 ratings and 18.6M affinity cells a core-second (two sizes): about a quarter of that is assumed here
+SHAPES_BYTES_PER_RATING = 100
 SHAPES_BYTES_PER_USER = 2048
 SHAPES_RATINGS_PER_CORE_SECOND = 25_000
-AFFINITY_CELLS_PER_CORE_SECOND = 20_000_000
+AFFINITY_CELLS_PER_CORE_SECOND = 5_000_000
 MAX_HOURS = 24
 
 

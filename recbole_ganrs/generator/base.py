@@ -324,5 +324,6 @@ def ratings_frame(user, item, rating):
     for user id k + 1)."""
     user, used_users = contiguous_ids(np.asarray(user))
     item = contiguous_ids(np.asarray(item))[0]
-    frame = pd.DataFrame({"user_id": user, "item_id": item, "rating": rating})
+    # copy=False: the new arrays become the columns (a copy into one int block held 1.6 GB more at 100M ratings)
+    frame = pd.DataFrame({"user_id": user, "item_id": item, "rating": np.asarray(rating)}, copy=False)
     return frame, used_users

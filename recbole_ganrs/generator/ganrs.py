@@ -243,6 +243,7 @@ class GANRS(SyntheticGenerator):
         user_clusters, item_clusters = self._fit_clusters(request, fit_draws, stages)
         groups = [UserGroup(0, user_clusters, fit_draws, s.user_activity, 1.0)]
         pairs = PAIRING_STEPS[c.pairing](self, request, stages).pairs(groups, item_clusters)
+        del groups, fit_draws  # done with: their memory goes to the ratings and the frame
         match = CENTRE_MATCHINGS[c.centre_matching]
         centres = match(user_clusters.centres, self._state["real_users"].numpy())
         rating = RATING_STEPS[c.rating_model](self, request, stages).rate(
