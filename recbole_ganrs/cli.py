@@ -90,6 +90,10 @@ def cmd_generate(args, extra):
     from recbole_ganrs.benchmark.runner import check_address
 
     opts = generate_options(args)  # checks the output folder with the other options
+    if opts.address and (opts.generators != ["ganrs"] or opts.pairing != "shapes"):
+        raise GanrsError("--address generates the ganrs shapes pairing's blocks of users on a Ray cluster; "
+                         f"--generators {' '.join(opts.generators)} --pairing {opts.pairing} would run here: "
+                         "drop --address")
     check_address(opts.address)
     if args.plots and (opts.generators != ["ganrs"]):
         raise GanrsError("--plots draws GANRS embeddings: it needs --generator ganrs")

@@ -9,7 +9,7 @@ BYTES_PER_RATING = 200  # the draws pairing: peak bytes per kept rating while sa
 BYTES_PER_ID = 256  # per synthetic user or item: its embedding, k-means centre, ids and shape tables
 DRAWS_PER_CORE_SECOND = 20_000  # well below benchmarks/generate.py's figures on this project's 2-core machines
 # the shapes pairing (pairing.py), from benchmarks/generate.py's scale runs (benchmarks/README.md, "Scale"): the
-# Netflix-sized sample peaked at 92 bytes a rating all told (its candidates, 4 x 8 bytes a rating, then the pairs,
+# Netflix-sized sample peaked at 85 bytes a rating all told (its candidates, 4 x 8 bytes a rating, then the pairs,
 # ratings and frame); per user its clustering draws, affinity and shortest candidate list. Its wall time fits
 # 113,000 ratings and 18.6M affinity cells a core-second (two sizes): about a quarter of that is assumed here
 SHAPES_BYTES_PER_RATING = 100
@@ -43,10 +43,10 @@ def check_request_fits(users, items, samples, ratings, pairing="shapes"):
     holds every kept pair's sums; the shapes pairing each user's candidates and sweeps users x items affinities
     once (its constants: benchmarks/README.md, "Scale")."""
     kept = ratings if ratings is not None else min(samples, users * items)
-    if pairing == "shapes":
-        need = kept * SHAPES_BYTES_PER_RATING + users * SHAPES_BYTES_PER_USER + items * BYTES_PER_ID
-    else:
-        need = kept * BYTES_PER_RATING + (users + items) * BYTES_PER_ID
+    need = kept * BYTES_PER_RATING + (users + items) * BYTES_PER_ID  # the draws' distinct pairs, accumulated
+    if pairing == "shapes":  # which counts them first when the request is in draws
+        shapes = kept * SHAPES_BYTES_PER_RATING + users * SHAPES_BYTES_PER_USER + items * BYTES_PER_ID
+        need = shapes if samples is None else max(need, shapes)
     have = available_memory()
     if need > have:
         raise GanrsError(f"{users} users x {items} items with {kept:,} ratings needs about {need / 2**30:.1f} GiB; "

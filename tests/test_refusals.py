@@ -198,6 +198,8 @@ def test_a_killed_writers_temporary_file_is_cleaned_by_the_next_write(tmp_path):
     (["generate", "--data-dir", "/proc/ganrs-x", "--users", "5", "--quiet"], "cannot be made in '/proc'"),
     (["benchmark", "--output", "/proc/ganrs-x", "--users"], "cannot be made in '/proc'"),
     (["generate", "--users", "1", "--quiet"], "users must be at least 2"),
+    (["generate", "--generator", "statistical", "--address", "127.0.0.1:1", "--quiet"],
+     "--address generates the ganrs shapes pairing's blocks of users on a Ray cluster"),
     (["generate", "--generator", "cfgan", "--activity", "uniform", "--quiet"],
      "the cfgan generator cannot follow --activity / --popularity shapes"),
     (["benchmark", "--scenario", "ratings", "0", "100"], "bad value '0' (a rating count must be at least 1)"),
