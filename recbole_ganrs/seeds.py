@@ -23,7 +23,7 @@ PLAN = {
     # a ceiling split (``--ceiling-splits``), the stand-in bootstrap, the structure measures' MF fit
     "halves": ("users", "holdout"),
     "bootstrap": ("draws", "permutations"),
-    "measure": ("mf", "mf_init", "detection", "detection_folds", "detection_model", "holdout_dcr"),
+    "measure": ("mf", "mf_init", "detection", "detection_folds", "detection_model", "holdout_dcr", "mf_users"),
 }
 ROLES = tuple(PLAN)
 

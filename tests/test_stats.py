@@ -110,3 +110,16 @@ def test_activity_rating_r_has_the_sign_of_the_relation():
     heavy_high = pd.DataFrame(rows, columns=["user_id", "item_id", "rating"])
     assert spread_measures(heavy_high)["activity-rating r"] > 0.9
     assert spread_measures(heavy_high.assign(rating=6 - heavy_high["rating"]))["activity-rating r"] < -0.9
+
+
+def test_the_mf_measure_fits_whole_users_up_to_its_cap():
+    import numpy as np
+
+    from recbole_ganrs.stats.structure import mf_users
+
+    user = np.repeat(np.arange(100), np.arange(1, 101))  # 5,050 ratings; user u has u + 1
+    assert mf_users(user, limit=10_000) == slice(None)
+    rows = mf_users(user, limit=1000)
+    kept = np.unique(user[rows])
+    assert len(rows) <= 1000 and (np.bincount(user[rows], minlength=100)[kept] == kept + 1).all()  # whole users
+    assert len(rows) > 900 and np.array_equal(rows, mf_users(user, limit=1000))  # near the cap; seeded
