@@ -342,12 +342,16 @@ class Pairs:
     workers: object = None
 
 
-class DrawsPairing:
-    """Every draw's (user cluster, item cluster) pair, repeated pairs merged with their mean GAN rating (the
-    reference's way; unconditioned only)."""
+class SampleStep:
+    """A step of one sample (a pairing or a rating model): the fitted generator, the request, its stages."""
 
     def __init__(self, generator, request, stages):
         self.generator, self.request, self.stages = generator, request, stages
+
+
+class DrawsPairing(SampleStep):
+    """Every draw's (user cluster, item cluster) pair, repeated pairs merged with their mean GAN rating (the
+    reference's way; unconditioned only)."""
 
     def pairs(self, groups, item_clusters):
         (group,) = groups
@@ -357,7 +361,7 @@ class DrawsPairing:
             return Pairs(*collect_pairs(draws, r, r.items, gen.kind))
 
 
-class ShapesPairing(DrawsPairing):
+class ShapesPairing(SampleStep):
     """pairing.py: each user's and item's number of ratings from the source's shapes, the pairs where each
     user's draws lie, chosen on candidates in blocks of users (on ``generator.workers``)."""
 
@@ -407,11 +411,8 @@ class ShapesPairing(DrawsPairing):
         return affinity, rows, cols
 
 
-class MappedRatings:
+class MappedRatings(SampleStep):
     """The GAN's own rating of each pair mapped onto the source's scale (ratings.py: distribution, mean)."""
-
-    def __init__(self, generator, request, stages):
-        self.generator, self.request, self.stages = generator, request, stages
 
     def rate(self, pairs, user_centres, item_centres, rating_shares, spread, user_group=None):
         s = self.generator.summary
@@ -420,7 +421,7 @@ class MappedRatings:
                             self.request.sampling.rating_model)
 
 
-class CalibratedRatings(MappedRatings):
+class CalibratedRatings(SampleStep):
     """rating_head.py: p(rating | user and item centres) learnt on the source, calibrated to its rating shares
     and user-mean spread (per group: ``user_group``, with a list of shares and spreads); drawn on the blocks
     that hold the pairs (the shapes pairing), else here as one block."""

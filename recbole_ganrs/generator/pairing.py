@@ -50,7 +50,6 @@ BLOCK_CANDIDATES = 1 << 21  # candidates a block holds (its users x its longest 
 CHUNK_CELLS = 1 << 22  # users x items affinities computed at a time
 PILOT_CELLS = 1 << 22  # users x items of the pilot's dense scaling (more moved no measure beyond the sample noise)
 FIXED_POINT = 2.0**32  # a block's column sums are added as integers of this scale: exact in any grouping
-BYTES_PER_CANDIDATE = 8  # affinity (float32) and item (int32)
 
 
 def candidate_width(counts, n_items):
@@ -250,7 +249,7 @@ class CandidateBlock:
 
     def draw(self, b, seed):
         """Each user's count of distinct items of smallest U / P (sequential Poisson sampling), U from the
-        block's own stream; returns the number of pairs."""
+        block's own stream; returns them (users, items: int32), which the block keeps to rate them."""
         p = self.probabilities(b)
         key = torch.rand(p.shape, generator=torch_generator(seed, "sample", "pairing", self.spec.index)) / p
         key = key.nan_to_num_(posinf=torch.finfo(torch.float32).max)  # P underflowed: last, but a candidate...
@@ -262,9 +261,6 @@ class CandidateBlock:
         self.item = item[keep].numpy()
         self.user = np.repeat(self.spec.users, self.spec.counts).astype(np.int32)
         del self.logk, self.items  # the candidates are done with
-        return len(self.item)
-
-    def pairs(self):
         return self.user, self.item
 
     def rate(self, rater, seed):
@@ -289,6 +285,5 @@ def draw_shape_pairs(affinity, rows, cols, total, seed, workers, stages):
             col = workers.total("step", b.astype(np.float32))
             bar.update()
     with stages("pairing: draw", total=len(specs), unit="block"):
-        workers.total("draw", b.astype(np.float32), seed)
-        parts = workers.collect("pairs")
+        parts = workers.collect("draw", b.astype(np.float32), seed)
     return np.concatenate([u for u, _ in parts]), np.concatenate([i for _, i in parts])  # int32: 4 bytes a pair

@@ -248,7 +248,7 @@ class Rater:
             calibrations.append(Calibration.fit(logits, local, rating_values, share, group_spread)
                                 if len(rows) else Calibration())
         return cls(rater.head, rater.user_centres, rater.item_centres, rater.rating_values, tuple(calibrations),
-                   None if user_group is None else groups)
+                   groups)
 
     def logits(self, user, item):
         return head_logits(self.head, self.user_centres, self.item_centres, user, item)
@@ -259,15 +259,15 @@ class Rater:
         its users; drawn from stream ``index`` (a block's number) of the sample's ratings."""
         logits = self.logits(user, item)
         local = np.unique(user, return_inverse=True)[1]
-        groups = np.zeros(len(user), np.int64) if self.user_group is None else self.user_group[user]
-        for g, calibration in enumerate(self.calibrations):
-            rows = np.flatnonzero(groups == g)
-            if len(rows) == len(user):
-                logits = calibration.apply(logits, local, self.rating_values)
-            elif len(rows):
-                rows_t = torch.as_tensor(rows)
-                logits[rows_t] = calibration.apply(logits[rows_t], np.unique(local[rows], return_inverse=True)[1],
-                                                   self.rating_values)
+        if self.user_group is None:
+            logits = self.calibrations[0].apply(logits, local, self.rating_values)
+        else:
+            groups = self.user_group[user]
+            for g, calibration in enumerate(self.calibrations):
+                rows = torch.as_tensor(np.flatnonzero(groups == g))
+                if len(rows):
+                    logits[rows] = calibration.apply(logits[rows], np.unique(local[rows], return_inverse=True)[1],
+                                                     self.rating_values)
         probs = torch.softmax(logits, dim=1)
         gen = torch_generator(seed, "sample", "ratings", index)
         return torch.multinomial(probs, 1, generator=gen).squeeze(1).numpy().astype(np.uint8)

@@ -115,14 +115,3 @@ class RayWorkers:
         for actor in self.actors:
             self.ray.kill(actor)
         self.actors = []
-
-
-def workers_for(address=None, threads=None):
-    """Ray actors when a Ray connection is open (the CLI's --address), else this process's threads."""
-    try:
-        import ray
-    except ImportError:
-        ray = None
-    if address is not None or (ray is not None and ray.is_initialized()):
-        return RayWorkers()
-    return LocalWorkers(threads)
