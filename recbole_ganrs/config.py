@@ -14,6 +14,10 @@ from recbole.config import Config as RecBoleConfig
 from recbole_ganrs.registry import get_model
 
 
+#: the key of a model's properties file that holds its --tune search space (benchmark/tuning.py)
+SEARCH_SPACE = "search_space"
+
+
 def properties_dir():
     """Folder of the plugin's YAML files: ``properties/`` beside the package, or installed inside it."""
     here = Path(__file__).resolve().parent
@@ -79,6 +83,7 @@ class Config(RecBoleConfig):
         ):
             if path is not None and path.is_file():
                 self._update_internal_config_dict(os.fspath(path))
+        self.internal_config_dict.pop(SEARCH_SPACE, None)  # --tune's ranges (benchmark/tuning.py), not a setting
 
 
 def recbole_defaults():
@@ -91,7 +96,19 @@ def recbole_defaults():
                  properties_dir() / "rating.yaml", *sorted((properties_dir() / "model").glob("*.yaml"))):
         with open(path, encoding="utf-8") as f:
             values.update(yaml.safe_load(f) or {})
+    values.pop(SEARCH_SPACE, None)
     return values
+
+
+def search_space(model):
+    """The ``search_space`` mapping of ``properties/model/<model>.yaml`` ({} when the model has none)."""
+    import yaml
+
+    path = properties_dir() / "model" / f"{model}.yaml"
+    if not path.is_file():
+        return {}
+    with open(path, encoding="utf-8") as f:
+        return (yaml.safe_load(f) or {}).get(SEARCH_SPACE) or {}
 
 
 def recbole_setting_names():
@@ -106,4 +123,4 @@ def recbole_setting_names():
             with open(path, encoding="utf-8") as f:
                 values = yaml.safe_load(f)
             names.update(values if isinstance(values, dict) else {})
-    return names
+    return names - {SEARCH_SPACE}

@@ -1,6 +1,7 @@
 """Train and evaluate one model on one dataset with RecBole's flow (like ``run_recbole``)."""
 import logging
 import os
+import time
 from logging import getLogger
 
 from recbole.data import create_dataset, data_preparation
@@ -35,17 +36,22 @@ def prepare(model=None, dataset=None, config_file_list=None, config_dict=None, c
 
 
 def run(model=None, dataset=None, config_file_list=None, config_dict=None, cmd_args=(), saved=True, verbose=True,
-        test=True):
+        test=True, on_validation=None):
     """Train ``model`` on ``dataset`` and evaluate it; returns RecBole's result dict
     (best_valid_score, valid_score_bigger, best_valid_result, test_result), plus the
-    fitted ``model`` (its best checkpoint), ``config``, ``train_data``, ``valid_data``, ``test_data`` and the validation
-    score of every epoch (``valid_curve``) for further evaluation.
+    fitted ``model`` (its best checkpoint), ``config``, ``train_data``, ``valid_data``, ``test_data``, the validation
+    score of every epoch (``valid_curve``) for further evaluation and the seconds spent preparing the data
+    (config, dataset, split, dataloaders) and training (``seconds``).
 
     ``cmd_args`` are RecBole-style ``--key=value`` overrides; ``test=False`` skips
-    RecBole's own test metrics (``test_result`` is then None)."""
+    RecBole's own test metrics (``test_result`` is then None); ``on_validation(epoch, parts)``, if given, is called
+    after every validation with the model as it is then (``parts``: ``model``, ``config``, ``train_data``,
+    ``valid_data``)."""
+    start = time.perf_counter()
     config, data, train_data, valid_data, test_data = prepare(
         model, dataset, config_file_list, config_dict, cmd_args
     )
+    prepared = time.perf_counter()
     logger = getLogger()
     if not verbose:
         logger.setLevel(logging.WARNING)
@@ -55,8 +61,10 @@ def run(model=None, dataset=None, config_file_list=None, config_dict=None, cmd_a
     recommender = get_model(config["model"])(config, train_data._dataset).to(config["device"])
     logger.info(recommender)
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, recommender)
+    parts = {"model": recommender, "config": config, "train_data": train_data, "valid_data": valid_data}
     best_valid_score, best_valid_result = trainer.fit(
-        train_data, valid_data, saved=saved, show_progress=config["show_progress"]
+        train_data, valid_data, saved=saved, show_progress=config["show_progress"],
+        callback_fn=(lambda epoch, score: on_validation(epoch, parts)) if on_validation else None,
     )
     if test:
         test_result = trainer.evaluate(test_data, load_best_model=saved, show_progress=config["show_progress"])
@@ -64,6 +72,7 @@ def run(model=None, dataset=None, config_file_list=None, config_dict=None, cmd_a
         test_result = None
         if saved:
             trainer.load_best_model()
+    seconds = {"prepare": prepared - start, "train": time.perf_counter() - prepared}
     logger.info(f"best valid: {best_valid_result}")
     logger.info(f"test result: {test_result}")
     return {
@@ -77,4 +86,5 @@ def run(model=None, dataset=None, config_file_list=None, config_dict=None, cmd_a
         "train_data": train_data,
         "valid_data": valid_data,
         "valid_curve": list(trainer.valid_curve),
+        "seconds": seconds,
     }

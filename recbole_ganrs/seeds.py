@@ -24,6 +24,8 @@ PLAN = {
     "halves": ("users", "holdout"),
     "bootstrap": ("draws", "permutations"),
     "measure": ("mf", "mf_init", "detection", "detection_folds", "detection_model", "holdout_dcr", "mf_users"),
+    # --tune: the candidate configurations drawn from a model's search space (benchmark/tuning.py)
+    "tune": ("candidates",),
 }
 ROLES = tuple(PLAN)
 

@@ -78,7 +78,7 @@ def test_trial_on_a_cold_user_split_reports_cold_warm_activity_and_attribute_gro
     spec = {"dataset": "ml-100k", "dataset_config": {"dataset": "ml-100k", "data_path": str(tmp_path)},
             "model": "DeepMF", "seed": 0, "protocol": "full", "ties": "random", "split": "cold-users:0.3:3",
             "ns": [2, 5], "qs": [4.0], "epochs": 2, "user_file": str(folder / "ml-100k.user")}
-    rows, per_user = run_trial(spec)
+    rows, per_user, _ = run_trial(spec)
     frame = pd.DataFrame(rows)
     at5 = frame[frame["N"] == 5].set_index(["grouping", "subset"])
     assert at5.loc[("cold-start", "cold"), "test_users"] == 18  # 30% of 60, each with 12 test items
@@ -122,7 +122,7 @@ def test_a_saved_split_loads_in_recbole_and_a_trial_from_it_gives_the_same_metri
     spec = {"dataset": "tiny", "dataset_config": {"dataset": "tiny", "data_path": str(tmp_path)}, "model": "DeepMF",
             "seed": 3, "protocol": "paper", "ties": "random", "ns": [2, 5], "qs": [4.0], "epochs": 2,
             "save_split": str(tmp_path / "splits")}
-    rows, _ = run_trial(spec)
+    rows, _, _ = run_trial(spec)
     saved = tmp_path / "splits" / "seed3" / "tiny"
     assert sorted(p.name for p in saved.iterdir()) == sorted(f"tiny.{p}.{e}" for p in ("train", "valid", "test")
                                                             for e in ("inter", "csv"))
@@ -130,7 +130,7 @@ def test_a_saved_split_loads_in_recbole_and_a_trial_from_it_gives_the_same_metri
         "data_path": str(saved.parent), "benchmark_filename": ["train", "valid", "test"], "state": "ERROR",
         "checkpoint_dir": str(tmp_path / "saved")})
     assert len(create_dataset(config).inter_feat) == len(pd.read_csv(folder / "tiny.inter", sep="\t"))
-    again, _ = run_trial({**spec, "save_split": None, "split": f"files:{tmp_path / 'splits'}"})
+    again, _, _ = run_trial({**spec, "save_split": None, "split": f"files:{tmp_path / 'splits'}"})
     metrics = ["precision", "recall", "f1", "ndcg"]
     first, second = pd.DataFrame(rows), pd.DataFrame(again)
     assert set(second["split"]) == {f"files:{(tmp_path / 'splits').resolve()}"}

@@ -34,7 +34,7 @@ def test_recbole_protocol_matches_recbole_evaluator(model, tiny_config):
 
 def test_full_protocol_never_recommends_a_training_item(tiny_config, tmp_path):
     spec = spec_for(tiny_config, "DeepMF", "full", predictions_dir=str(tmp_path / "pred"))
-    rows, _ = run_trial(spec)
+    rows, _, _ = run_trial(spec)
     written = pd.read_csv(tmp_path / "pred" / "DeepMF-seed0.csv")
     ratings = pd.read_csv(f"{tiny_config['data_path']}/tiny/tiny.inter", sep="\t")
     ratings.columns = ["user_id", "item_id", "rating"]
@@ -47,7 +47,7 @@ def test_full_protocol_never_recommends_a_training_item(tiny_config, tmp_path):
 
 def test_saved_predictions_recompute_the_paper_protocol(tiny_config, tmp_path):
     spec = spec_for(tiny_config, "NCFClassification", "paper", predictions_dir=str(tmp_path / "pred"))
-    rows, _ = run_trial(spec)
+    rows, _, _ = run_trial(spec)
     frame = pd.read_csv(tmp_path / "pred" / "NCFClassification-seed0.csv")
     assert list(frame.columns) == ["user_id", "item_id", "rating", "prediction"]
     for row in (r for r in rows if r["grouping"] == "all"):  # recomputed from the file alone: stable sort by prediction, top N, relevant = rating >= q

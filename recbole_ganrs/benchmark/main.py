@@ -3,6 +3,7 @@ evaluate the models as Ray Tune trials, print and write the tables and plots. Re
 same output resumes it."""
 import dataclasses
 import functools
+import json
 
 from recbole_ganrs.data.users import Condition
 import re
@@ -17,7 +18,9 @@ from recbole_ganrs.benchmark.analysis import q_label, q_levels
 from recbole_ganrs.datasets.prepare import check_plan, prepare_datasets, size_series
 from recbole_ganrs.benchmark.group_report import group_report
 from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, write_latex, write_markdown
-from recbole_ganrs.benchmark.runner import check_address, run_trials
+from recbole_ganrs.benchmark.runner import check_address, run_trials, trial_specs
+from recbole_ganrs.benchmark.tuning import TuningStore, run_searches, tuned_specs
+from recbole_ganrs.benchmark.tuning_report import tuning_report
 from recbole_ganrs.benchmark.scenario_report import scenario_report
 from recbole_ganrs.benchmark.store import ResultStore
 from recbole_ganrs.config import benchmark_split
@@ -126,8 +129,9 @@ def standin_report(opts, datasets, tests, scores_of):
     return tables, frame
 
 
-def write_report(opts, datasets, stats, output):
-    """Tables (printed and tables.md), analysis CSVs and plots from the results on disk."""
+def write_report(opts, datasets, stats, output, chosen=None):
+    """Tables (printed and tables.md), analysis CSVs and plots from the results on disk; ``chosen``: --tune's
+    choice per (dataset, model), whose trials get tables of their own beside the defaults'."""
     store = ResultStore(output)
     everything, datasets = datasets, [d for d in datasets if d.kind != "half"]  # halves: the stand-in table only
     names = [d.name for d in datasets]
@@ -136,6 +140,8 @@ def write_report(opts, datasets, stats, output):
     results = results[results["model"].isin(opts.models) & results["seed"].isin(opts.seeds)
                       & (results["protocol"] == opts.protocol) & (results["ties"] == opts.ties)
                       & (results["split"] == opts.split) & results["dataset"].isin(names)]
+    both = results[results["grouping"] == "all"]  # default and tuned configurations: the --tune tables
+    results = results[results["config"] == "default"]
     cold = (results["grouping"] == "cold-start") & (results["subset"] == "cold")
     conditioned = results["grouping"] == (Condition.parse(opts.condition).attribute if opts.condition else None)
     subsets = results[(results["grouping"] == "all") | cold | conditioned]  # the scenario table: all, cold, groups
@@ -162,6 +168,26 @@ def write_report(opts, datasets, stats, output):
                                                             max(opts.ns), output, opts.metric_column)
         tables += scenario_tables
         written += scenario_written
+    tuning_frame = pd.DataFrame()
+    if chosen:
+        records = TuningStore(output).records()
+
+        def records_of(dataset, model):
+            return records[(records["dataset"] == dataset) & (records["model"] == model)
+                           & (records["dataset_sha1"].astype(str) == (sha1[dataset] or ""))
+                           & (records["candidate"] <= opts.tune)]
+
+        tuned_params = {d: {m: json.loads(r["params"]) for (d2, m), r in chosen.items() if d2 == d} for d in names}
+
+        def tuned_scores_of(d, tuned):
+            if not tuned:
+                return scores_of(d)
+            return store.user_scores(d, opts.models, opts.seeds, sha1[d], opts.protocol, opts.ties,
+                                     opts.metric_column, opts.split, params=tuned_params[d])
+
+        tuning_tables, tuning_frame = tuning_report(both, chosen, records_of, tuned_scores_of, names,
+                                                    list(opts.models), opts.metric_column, opts.tune)
+        tables += tuning_tables
     for title, table in tables[1:]:
         print(f"{title}\n{table}\n")
     header = f"# Benchmark {output.name}\n\nsource {opts.source}; models {', '.join(opts.models)}; " \
@@ -172,7 +198,8 @@ def write_report(opts, datasets, stats, output):
                output / "results.csv", *written]
     for frame, name in ((agreement, "ranking_agreement.csv"), (tests, "significance.csv"), (claims, "claims.csv"),
                         (standin, "standin.csv"), (groups_frame, "groups.csv"),
-                        (group_agreement, "group_agreement.csv"), (gaps_kept, "group_gaps.csv")):
+                        (group_agreement, "group_agreement.csv"), (gaps_kept, "group_gaps.csv"),
+                        (tuning_frame, "tuning_agreement.csv")):
         if len(frame):
             with replaced_on_success(output / name) as tmp:
                 frame.to_csv(tmp, index=False)
@@ -213,12 +240,18 @@ def run_benchmark(opts, qs=None, plans=None):
     for table in stats_text:
         print(table, end="\n\n")
 
+    specs, chosen = trial_specs(opts, datasets, qs), {}
+    if opts.tune:
+        t = time.perf_counter()
+        chosen = run_searches(opts, specs, output)
+        timings[f"tuning ({opts.tune} draws + the defaults per dataset and model)"] = time.perf_counter() - t
+        specs += tuned_specs(specs, chosen)
     t = time.perf_counter()
-    ran, skipped, failed = run_trials(opts, datasets, qs, output)
+    ran, skipped, failed = run_trials(opts, specs, output)
     timings[f"trials ({ran} run, {skipped} already done)"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    write_report(opts, datasets, (table_rows, stats_text), output)
+    write_report(opts, datasets, (table_rows, stats_text), output, chosen)
     timings["report"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - start
     print("wall time: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))

@@ -37,6 +37,7 @@ PAPER_SEEDS = [0, 1, 2]  # --paper: three seeds, so that model differences can b
 PAPER_DATASET_SEEDS = [0, 1, 2]  # --paper: three independent synthetic datasets of each kind
 PAPER_CEILING_SPLITS = 3  # --paper: three halvings of the source's users
 MAX_EPOCHS = 10_000
+MAX_TUNE = 1_000  # --tune: candidates per (dataset, model)
 #: --f1: CF4J's mean of per-user F1, or the F1 of the averaged precision and recall
 F1_KINDS = ("cf4j", "of-means")
 #: --metric: any metric of results.csv but the F1 of means, which --f1 of-means selects
@@ -67,6 +68,7 @@ class BenchmarkOptions(GeneratorOptions):
     quick: bool = False
     recbole: dict = field(default_factory=dict)
     scenario: Optional[list] = None  # [setting, value, value...] as given; parsed by scenario_grid
+    tune: int = 0  # --tune N: N candidates per (dataset, model) besides the defaults (benchmark/tuning.py)
 
     def run_name(self):
         source = Path(self.source).name if self.source != BUNDLED else BUNDLED
@@ -154,6 +156,12 @@ def add_benchmark_arguments(parser):
     add("--scenario", nargs="+", metavar="SETTING V",
         help="a grid over one scenario setting, one synthetic dataset per value: "
              f"{', '.join(SETTINGS)}, e.g. --scenario cold-users 0 0.3 0.6; the report adds F1 against it")
+    add("--tune", type=int, metavar="N",
+        help="tune every model on every dataset before the trials: its defaults and N configurations drawn from "
+             "the search_space of properties/model/<Model>.yaml (the same N for every dataset), trained on the "
+             "first seed's training part, scored by --metric at the largest N on its validation part (never the "
+             "test part), ASHA stopping the weak ones early; the trials then run with both the default and the "
+             "chosen configuration, and the report sets them side by side (default 0: no tuning)")
     add("--quick", action="store_true", default=None,
         help=f"smoke run: {QUICK['epochs']} epochs, {QUICK['samples'][0]} draws, {QUICK['gan_steps']} GAN steps")
     return parser
@@ -223,6 +231,13 @@ def validate(opts, explicit=()):
     if opts.address is None and opts.cpus_per_trial > (opts.cpus or cores()):
         raise GanrsError(f"--cpus-per-trial {opts.cpus_per_trial} is more than the {opts.cpus or cores()} "
                          "CPUs of the local Ray: no trial could ever start")
+    if not 0 <= opts.tune <= MAX_TUNE:
+        raise GanrsError(f"--tune must be in 0..{MAX_TUNE}, got {opts.tune}")
+    if opts.tune:
+        from recbole_ganrs.benchmark.tuning import model_space
+
+        for model in opts.models:
+            model_space(model)  # refuses a model without a search space, or a malformed one, in one line
     if opts.epochs is not None and opts.epochs > MAX_EPOCHS:
         raise GanrsError(f"epochs must be at most {MAX_EPOCHS}, got {opts.epochs}")
     check_recbole_settings(opts.recbole)

@@ -9,8 +9,10 @@ import logging
 import os
 import signal
 import socket
+import time
 from pathlib import Path
 
+import pandas as pd
 from tqdm.auto import tqdm
 
 # Ray 2.6's new console output ignores verbose=0; the legacy reporter honours it
@@ -19,6 +21,7 @@ os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 from recbole_ganrs.benchmark.store import ResultStore, trial_key
 from recbole_ganrs.compat import ray_runtime_env
 from recbole_ganrs.errors import GanrsError, Interrupted
+from recbole_ganrs.files import replaced_on_success
 
 CONNECT_TIMEOUT = 5  # seconds to reach --address
 
@@ -34,7 +37,8 @@ def trial_specs(opts, datasets, qs):
          "epochs": opts.epochs, "predictions_dir": predictions_dir(opts, d),
          "save_split": str((opts.output_dir / "splits").resolve()) if opts.save_splits else None,
          "cold_k": scenario.cold_k(d.request) if scenario and d.request else None,
-         "recbole": dict(opts.recbole), "threads": opts.cpus_per_trial, "device": opts.device}
+         "recbole": dict(opts.recbole), "threads": opts.cpus_per_trial, "device": opts.device,
+         "config": "default", "params": None}
         for d in datasets for model in opts.models for seed in opts.seeds
     ]
 
@@ -59,7 +63,7 @@ def dataset_qs(dataset, qs):
 
 
 def trial_name(spec):
-    return f"{spec['model']}-{spec['dataset']}-seed{spec['seed']}"
+    return f"{spec['model']}-{spec['dataset']}-seed{spec['seed']}" + ("-tuned" if spec.get("config") == "tuned" else "")
 
 
 def check_address(address, timeout=CONNECT_TIMEOUT):
@@ -129,7 +133,10 @@ def make_callback(store, specs, progress):
 
         def __init__(self):
             self.bar = tqdm(total=len(specs), desc="trials", disable=None if progress else True)
-            self.failed, self.errors = [], {}
+            self.failed, self.errors, self.started, self.timings = [], {}, {}, []
+
+        def on_trial_start(self, iteration, trials, trial, **info):
+            self.started[str(trial)] = time.perf_counter()
 
         def on_trial_result(self, iteration, trials, trial, result, **info):
             import json
@@ -140,6 +147,8 @@ def make_callback(store, specs, progress):
                 spec = by_name[str(trial)]
                 store.add_user_scores(spec, json.loads(result.get("per_user", "{}")))
                 store.add_rows(spec, json.loads(result["rows"]))
+                wall = time.perf_counter() - self.started.get(str(trial), time.perf_counter())
+                self.timings.append({"trial": str(trial), "wall": wall, **json.loads(result.get("seconds", "{}"))})
 
         def on_trial_complete(self, iteration, trials, trial, **info):
             self.bar.update()
@@ -198,16 +207,16 @@ def stop_on_signals():
             signal.signal(sig, old)
 
 
-def run_trials(opts, datasets, qs, output_dir):
-    """Run every trial not yet in ``output_dir``; returns (n run, n skipped, [(trial, error)]). Raises
-    :class:`Interrupted` when a signal or Tune stopped before every trial had results or an error: what finished
-    is in results.csv, and a re-run of the same command resumes."""
+def run_trials(opts, all_specs, output_dir):
+    """Run every trial of ``all_specs`` not yet in ``output_dir``; returns (n run, n skipped, [(trial, error)]).
+    Raises :class:`Interrupted` when a signal or Tune stopped before every trial had results or an error: what
+    finished is in results.csv, and a re-run of the same command resumes. Each trial's seconds (Tune's wall from
+    start to result; inside it: preparing the data, training, evaluating) go to ``timings.csv``."""
     from ray import air, tune
 
     from recbole_ganrs.benchmark.trial import tune_trainable
 
     store = ResultStore(output_dir)
-    all_specs = trial_specs(opts, datasets, qs)
     done = store.done()
     specs = [s for s in all_specs if trial_key(s) not in done]
     if not specs:
@@ -230,6 +239,9 @@ def run_trials(opts, datasets, qs, output_dir):
             caught["signal"] = caught["signal"] or signal.SIGINT
     callback.bar.close()
     store.consolidate()
+    if callback.timings:
+        with replaced_on_success(Path(output_dir) / "timings.csv") as tmp:
+            pd.DataFrame(callback.timings).to_csv(tmp, index=False, float_format="%.3f")
     check_all_read(store, specs, callback.failed, caught["signal"])
     return len(specs), len(all_specs) - len(specs), callback.failed
 

@@ -21,12 +21,16 @@ from recbole_ganrs.evaluation import METRICS, PER_USER
 from recbole_ganrs.files import json_digest, replaced_on_success
 
 RESULT_COLUMNS = ["dataset", "model", "seed", "protocol", "ties", "split", "q", "N", *METRICS, "test_users",
-                  "relevant_users", "share_full_n", "epochs_run", "best_epoch", "dataset_sha1", "grouping", "subset"]
-#: columns a results file of an earlier version may lack, with the value its rows had ("grouping": see _read)
-OPTIONAL_COLUMNS = {"subset": "all", "split": "random"}
-FAILED_COLUMNS = ["dataset", "model", "seed", "protocol", "ties", "split", "dataset_sha1", "error"]
+                  "relevant_users", "share_full_n", "epochs_run", "best_epoch", "dataset_sha1", "grouping", "subset",
+                  "config", "params"]
+#: columns a results file of an earlier version may lack, with the value its rows had ("grouping": see _read);
+#: config: "default" (the model's properties file) or "tuned" (--tune's choice, its ``params`` as sorted JSON)
+OPTIONAL_COLUMNS = {"subset": "all", "split": "random", "config": "default", "params": ""}
+FAILED_COLUMNS = ["dataset", "model", "seed", "protocol", "ties", "split", "dataset_sha1", "config", "params", "error"]
 #: a trial is done when its dataset *content* (sha1 of the .inter), not just its name, has results
-TRIAL_KEY = ["dataset", "model", "seed", "protocol", "ties", "split", "dataset_sha1"]
+TRIAL_KEY = ["dataset", "model", "seed", "protocol", "ties", "split", "dataset_sha1", "config", "params"]
+#: key columns read as text, an empty cell being "" (pandas would read it as NaN)
+TEXT_KEYS = ("dataset_sha1", "params")
 #: per-user metrics of a trial, as stored (F1 of means has no per-user value of its own)
 USER_METRICS = sorted(set(PER_USER.values()))
 
@@ -52,7 +56,7 @@ def _read(path, columns):
                              f"{', '.join(sorted(missing))}): use another --output or delete it")
         raise GanrsError(f"{path} is not a results file of this tool (missing {sorted(missing)})")
     frame = frame[columns]
-    return frame.assign(dataset_sha1=frame["dataset_sha1"].fillna("").astype(str))
+    return frame.assign(**{k: frame[k].fillna("").astype(str) for k in TEXT_KEYS if k in columns})
 
 
 def _write(frame, path):
@@ -61,8 +65,10 @@ def _write(frame, path):
 
 
 def trial_key(spec):
-    return tuple(spec.get(k) or "" if k == "dataset_sha1" else spec.get(k, OPTIONAL_COLUMNS.get(k))
-                 for k in TRIAL_KEY)
+    from recbole_ganrs.benchmark.trial import params_text
+
+    values = {**spec, "dataset_sha1": spec.get("dataset_sha1") or "", "params": params_text(spec.get("params"))}
+    return tuple(values.get(k, OPTIONAL_COLUMNS.get(k)) for k in TRIAL_KEY)
 
 
 class ResultStore:
@@ -112,6 +118,7 @@ class ResultStore:
     def add_rows(self, spec, rows):
         new = pd.DataFrame(rows).reindex(columns=RESULT_COLUMNS).fillna(
             {**OPTIONAL_COLUMNS, "grouping": "all", "split": spec.get("split", "random")})
+        new["params"] = new["params"].astype(str)
         self.parts_dir.mkdir(parents=True, exist_ok=True)
         _write(new, self._part_path(spec))
         self._drop_failure(spec)
@@ -120,7 +127,9 @@ class ResultStore:
         folder = spec["dataset"] if not spec.get("dataset_sha1") else f"{spec['dataset']}-{spec['dataset_sha1'][:12]}"
         split = spec.get("split", "random")
         run = f"{spec['protocol']}-{spec['ties']}" + ("" if split == "random" else f"-{split.replace(':', '-')}")
-        return self.dir / "per_user" / folder / run / f"{spec['model']}-seed{spec['seed']}.npz"
+        params = spec.get("params")
+        tuned = f"-tuned-{json_digest(params)[:12]}" if params else ""
+        return self.dir / "per_user" / folder / run / f"{spec['model']}-seed{spec['seed']}{tuned}.npz"
 
     def add_user_scores(self, spec, per_user):
         """Store ``{q: {"user": [...], metric: [...], "group:<grouping>": [...]}}`` of one trial (nothing when
@@ -141,15 +150,19 @@ class ResultStore:
             with open(tmp, "wb") as f:
                 np.savez_compressed(f, **arrays)
 
-    def user_scores(self, dataset, models, seeds, dataset_sha1, protocol, ties, metric, split="random"):
+    def user_scores(self, dataset, models, seeds, dataset_sha1, protocol, ties, metric, split="random", params=None):
         """Per-user values of ``metric`` (a results column) on ``dataset`` (of that content) under one protocol,
         tie order and split: a frame (model, seed, q, user, value, and a ``group:<grouping>`` column per
-        grouping stored) of the trials that have them."""
+        grouping stored) of the trials that have them; ``params``: {model: tuned configuration} to read the
+        tuned trials' instead of the defaults'."""
         frames, column = [], PER_USER[metric]
         for model in models:
+            if params is not None and model not in params:
+                continue
             for seed in seeds:
                 path = self.user_scores_path({"dataset": dataset, "dataset_sha1": dataset_sha1, "model": model,
-                                              "seed": seed, "protocol": protocol, "ties": ties, "split": split})
+                                              "seed": seed, "protocol": protocol, "ties": ties, "split": split,
+                                              "params": None if params is None else params[model]})
                 if path.is_file():
                     with np.load(path, allow_pickle=False) as data:
                         if column in data:

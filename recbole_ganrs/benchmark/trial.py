@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -43,14 +44,21 @@ def base_config(spec, workdir):
               "checkpoint_dir": str(workdir), "state": "WARNING", "show_progress": False}
     if spec.get("epochs"):
         config["epochs"] = spec["epochs"]
+    config.update(spec.get("params") or {})  # a --tune choice (benchmark/tuning.py) over the model's defaults
     if spec.get("device") == "cuda":  # RecBole sets CUDA_VISIBLE_DEVICES to gpu_id: keep the GPU Ray gave this trial
         config.update(use_gpu=True, gpu_id=os.environ.get("CUDA_VISIBLE_DEVICES") or "0")
     return config
 
 
+def params_text(params):
+    """A tuned configuration as results.csv stores it (sorted JSON; "" for the model's defaults)."""
+    return json.dumps(params, sort_keys=True) if params else ""
+
+
 def row(spec, q, metric, extra, grouping="all", subset="all"):
     return {"dataset": spec["dataset"], "model": spec["model"], "seed": spec["seed"], "protocol": spec["protocol"],
             "ties": spec["ties"], "split": spec.get("split", "random"), "q": q, **metric,
+            "config": spec.get("config", "default"), "params": params_text(spec.get("params")),
             "dataset_sha1": spec.get("dataset_sha1"), "grouping": grouping, "subset": subset, **extra}
 
 
@@ -173,31 +181,74 @@ def keep_split(result, spec):
                    folder, spec["dataset"])
 
 
+def trial_config(spec, model_class, workdir):
+    """(spec, RecBole config dict) of a trial: the protocol's settings, the split's files, the tuned ``params``."""
+    protocol = get_protocol(spec["protocol"])
+    config = protocol.recbole_config(base_config(spec, workdir), benchmark_split(), spec["ns"],
+                                     issubclass(model_class, RatingRecommender))
+    spec, split_config = write_split(spec, workdir)
+    return spec, {**config, **split_config}
+
+
 def run_trial(spec):
-    """Train and evaluate ``spec['model']`` on ``spec['dataset']``; returns (rows, per-user metrics)."""
+    """Train and evaluate ``spec['model']`` on ``spec['dataset']``; returns (rows, per-user metrics, seconds spent
+    preparing the data, training and evaluating)."""
     torch.set_num_threads(spec.get("threads", 1))
     protocol = get_protocol(spec["protocol"])
     model_class = get_model(spec["model"])
     workdir = tempfile.mkdtemp(prefix="ganrs-trial-")
+    seconds = {"prepare": 0.0, "train": 0.0, "evaluate": 0.0}
     try:
-        config = protocol.recbole_config(base_config(spec, workdir), benchmark_split(), spec["ns"],
-                                         issubclass(model_class, RatingRecommender))
-        spec, split_config = write_split(spec, workdir)
-        config.update(split_config)
+        spec, config = trial_config(spec, model_class, workdir)
         levels = protocol.levels(spec["qs"])
-        if not learns_relevance(model_class):
-            result = run(spec["model"], config_dict=config, verbose=False, test=False)
-            keep_split(result, spec)
-            return evaluate(result, spec, levels)
-        if levels == [None]:
+        if learns_relevance(model_class) and levels == [None]:
             raise ValueError(f"{spec['model']} learns relevance at a q; the {protocol.name} protocol has none")
+        # a rating model trains once for every q; the binary model learns relevance at a q: once per q
+        runs = [(None, levels)] if not learns_relevance(model_class) else [(q, [q]) for q in levels]
         rows, per_user = [], {}
-        for q in levels:
-            result = run(spec["model"], config_dict={**config, "threshold": {"rating": q}}, verbose=False,
-                         test=False)
-            q_rows, q_users = evaluate(result, spec, [q])
+        for q, evaluated in runs:
+            settings = config if q is None else {**config, "threshold": {"rating": q}}
+            result = run(spec["model"], config_dict=settings, verbose=False, test=False)
+            if q is None:  # the saved split keeps the ratings: a rating model's parts
+                keep_split(result, spec)
+            start = time.perf_counter()
+            q_rows, q_users = evaluate(result, spec, evaluated)
+            seconds["evaluate"] += time.perf_counter() - start
+            for stage in ("prepare", "train"):
+                seconds[stage] += result["seconds"][stage]
             rows, per_user = rows + q_rows, {**per_user, **q_users}
-        return rows, per_user
+        return rows, per_user, seconds
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def validation_score(result, spec, q):
+    """``spec['metric']`` at the largest N on the validation part, relevance at ``q``, under the trial's protocol
+    (what --tune maximises; the test part is not read)."""
+    protocol = get_protocol(spec["protocol"])
+    rating_field, label_field = result["config"]["RATING_FIELD"], result["config"]["LABEL_FIELD"]
+    ranking, pred = protocol.rank(result, [rating_field, label_field], spec["ties"],
+                                  stream(spec["seed"], "trial", "ties"), max(spec["ns"]), part="valid")
+    lists = ranking.lists(relevance(pred, q, rating_field, label_field), protocol.allowed(result["model"], pred, q))
+    metrics, _ = evaluate_lists(lists, [max(spec["ns"])], protocol.precision_over_all)
+    return float(metrics[0][spec["metric"]])
+
+
+def tune_candidate(spec, report):
+    """Train one --tune candidate (``spec['params']``) on the training part and score it on the validation part
+    at ``spec['tune_q']``: ``report(score)`` after every validation epoch, then ``report(score, final=True)`` with
+    the checkpoint a trial would keep (the best by the model's own validation metric)."""
+    torch.set_num_threads(spec.get("threads", 1))
+    model_class = get_model(spec["model"])
+    q = spec["tune_q"]
+    workdir = tempfile.mkdtemp(prefix="ganrs-tune-")
+    try:
+        spec, config = trial_config(spec, model_class, workdir)
+        if learns_relevance(model_class):
+            config["threshold"] = {"rating": q}
+        result = run(spec["model"], config_dict=config, verbose=False, test=False,
+                     on_validation=lambda epoch, parts: report(validation_score(parts, spec, q)))
+        report(validation_score(result, spec, q), final=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -208,10 +259,11 @@ def tune_trainable(config):
     from ray.air import session
 
     try:
-        rows, per_user = run_trial(config["spec"])
+        rows, per_user, seconds = run_trial(config["spec"])
     except Exception as exc:
         # the driver's callback gets the reason now; raising marks the trial failed in Tune
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         session.report({"rows": "[]", "error": f"{type(exc).__name__}: {message}"[:500]})
         raise
-    session.report({"rows": json.dumps(rows), "n_rows": len(rows), "per_user": json.dumps(per_user)})
+    session.report({"rows": json.dumps(rows), "n_rows": len(rows), "per_user": json.dumps(per_user),
+                    "seconds": json.dumps(seconds)})

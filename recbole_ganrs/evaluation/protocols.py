@@ -126,9 +126,10 @@ class Protocol:
                            "eval_args": {**split, "mode": "full"}})
         return config
 
-    def rank(self, result, fields, ties, seed, k):
-        """(:class:`Ranking`, test predictions) of a trained model (RecBole's ``run`` result)."""
-        pred = test_predictions(result["model"], result["test_data"], fields)
+    def rank(self, result, fields, ties, seed, k, part="test"):
+        """(:class:`Ranking`, predictions) of a trained model (RecBole's ``run`` result) on its ``part`` of the
+        split: ``test``, or ``valid`` to tune on (the test part is then never read)."""
+        pred = test_predictions(result["model"], result[f"{part}_data"], fields)
         keys = preference(ties, pred.users, pred.items, seed)
         rank = within_user_rank(pred.users, pred.scores, model_tie_break(ties, pred.tie_break), keys)
         return _test_ranking(pred, rank, k), pred
@@ -157,11 +158,11 @@ class FullProtocol(Protocol):
     name = "full"
     description = "every item not rated in training or validation is a candidate (full sort), relevant = rating >= q"
 
-    def rank(self, result, fields, ties, seed, k):
+    def rank(self, result, fields, ties, seed, k, part="test"):
         model = result["model"]
-        pred = test_predictions(model, result["test_data"], fields)
-        history = _history([result["train_data"].dataset, result["valid_data"]._dataset], model.n_users,
-                           model.n_items)
+        pred = test_predictions(model, result[f"{part}_data"], fields)
+        seen = [result["train_data"].dataset] + ([result["valid_data"]._dataset] if part == "test" else [])
+        history = _history(seen, model.n_users, model.n_items)
         test_pos = sp.csr_matrix((np.arange(1, len(pred.users) + 1), (pred.users, pred.items)),
                                  shape=history.shape)
         users = np.unique(pred.users)
