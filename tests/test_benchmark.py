@@ -52,7 +52,7 @@ def test_store_replaces_a_trial_and_clears_its_failure(tmp_path):
     store.add_rows(spec, rows("d", "M", [0.1, 0.2]))
     store.add_rows(spec, rows("d", "M", [0.3, 0.4]))
     assert store.results()["f1"].tolist() == [0.3, 0.4] and store.failed().empty
-    assert store.done() == {("d", "M", 0, "paper", "random", "random", "")}  # no dataset content hash given
+    assert store.done() == {("d", "M", 0, "paper", "random", "random", "", "default", "")}  # no content hash given
     other = {**spec, "model": "N"}
     store.add_rows(other, rows("d", "N", [0.5, 0.6]))
     assert not store.results_path.exists()  # each trial its own part file until the run merges them
