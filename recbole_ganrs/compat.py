@@ -8,6 +8,8 @@ What it fixes (measured, see ../shared/DESIGN.md):
   Ray Tune's loggers still use: restore them as aliases of the real types.
 - scipy >= 1.13 dropped ``dok_matrix._update``, with which RecBole's LightGCN (and the
   other graph models) build their adjacency matrix: put back the bulk update it was.
+- RecBole's ``Interaction`` indexing converts an index list once per field: a tensor made once instead
+  (same rows; measured below in ``patch_interaction_indexing``).
 - torch >= 2.6 loads with ``weights_only=True`` by default; RecBole checkpoints
   pickle a Config. We do *not* lower that default process-wide: the plugin's
   trainer (``recbole_ganrs.trainer``) writes plain state dicts instead.
@@ -48,6 +50,28 @@ def patch_scipy():
         base._update = lambda self, data: self._dict.update(data)
 
 
+def patch_interaction_indexing():
+    """RecBole's ``Interaction[index]`` turns an array index into a Python list and indexes every field with it,
+    converting the list again for each field: a third of a small model's training step (a batch of 1,024 rows,
+    four fields). Index with one tensor made once: the same rows in the same order."""
+    import torch
+    from recbole.data.interaction import Interaction
+
+    if getattr(Interaction.__getitem__, "ganrs_patched", False):
+        return
+
+    def getitem(self, index):
+        if isinstance(index, str):
+            return self.interaction[index]
+        if isinstance(index, (list, tuple, np.ndarray)):
+            array = np.asarray(index)
+            index = torch.from_numpy(array if array.dtype == bool else array.astype(np.int64))
+        return Interaction({k: v[index] for k, v in self.interaction.items()})
+
+    getitem.ganrs_patched = True
+    Interaction.__getitem__ = getitem
+
+
 def quiet_known_warnings():
     """Deprecation notices from inside RecBole 1.2.1 and Ray 2.6.3: not our users' concern."""
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
@@ -60,6 +84,7 @@ def setup_worker():
     """Ray worker setup hook: the same patches and filters as the driver."""
     patch_numpy()
     patch_scipy()
+    patch_interaction_indexing()
     quiet_known_warnings()
 
 
@@ -70,4 +95,5 @@ def ray_runtime_env():
 
 patch_numpy()
 patch_scipy()
+patch_interaction_indexing()
 quiet_known_warnings()

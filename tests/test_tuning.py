@@ -134,3 +134,23 @@ def test_tune_end_to_end_chooses_runs_both_configurations_and_resumes(tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(out / "tuning.csv", dtype={"params": str}, keep_default_na=False),
                                   tuning)
     assert np.isfinite(tuning["score"]).all()
+
+
+def test_a_kept_split_gives_the_numbers_of_a_split_built_anew(tmp_path, monkeypatch):
+    from recbole_ganrs import quick_start
+    from recbole_ganrs.benchmark.trial import run_trial
+
+    write_dataset(tmp_path, "tiny", make_ratings(n_users=50, n_items=30, per_user=12))
+    built = []
+    create = quick_start.create_dataset
+    monkeypatch.setattr(quick_start, "create_dataset", lambda config: built.append(1) or create(config))
+    base = {"dataset": "tiny", "dataset_config": {"dataset": "tiny", "data_path": str(tmp_path)}, "protocol": "paper",
+            "ties": "random", "ns": [2, 5], "qs": [4.0], "epochs": 2}
+    specs = [{**base, "model": m, "seed": s} for s in (0, 1) for m in ("DeepMF", "NCF", "BinaryRegression")]
+    quick_start.BUILT.clear()
+    kept = [pd.DataFrame(run_trial(spec)[0]) for spec in specs]
+    assert len(built) == 4  # per seed: one split for both rating models, one for the binary model's labels
+    for spec, frame in zip(specs, kept):
+        quick_start.BUILT.clear()
+        pd.testing.assert_frame_equal(frame, pd.DataFrame(run_trial(spec)[0]))
+    assert len(built) == 4 + len(specs)

@@ -28,7 +28,8 @@ CONNECT_TIMEOUT = 5  # seconds to reach --address
 
 
 def trial_specs(opts, datasets, qs):
-    """The trials of the run, in a stable order."""
+    """The trials of the run, in a stable order: dataset by dataset, seed by seed, so that a trial worker's
+    consecutive trials share the split it keeps (quick_start.built_dataset)."""
     scenario = opts.scenario_grid
     return [
         {"dataset": d.name, "dataset_sha1": d.sha1, "dataset_config": d.recbole_config(), "model": model, "seed": seed,
@@ -39,7 +40,7 @@ def trial_specs(opts, datasets, qs):
          "cold_k": scenario.cold_k(d.request) if scenario and d.request else None,
          "recbole": dict(opts.recbole), "threads": opts.cpus_per_trial, "device": opts.device,
          "config": "default", "params": None}
-        for d in datasets for model in opts.models for seed in opts.seeds
+        for d in datasets for seed in opts.seeds for model in opts.models  # a worker keeps a (dataset, seed)'s split
     ]
 
 

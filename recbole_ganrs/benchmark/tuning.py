@@ -234,6 +234,15 @@ def candidate_searcher(queues):
         def on_trial_complete(self, trial_id, result=None, error=False):
             self.running.pop(trial_id, None)
 
+        def save(self, checkpoint_path):  # Tune's experiment checkpoint; a re-run resumes from tuning.csv
+            with open(checkpoint_path, "w", encoding="utf-8") as f:
+                json.dump({"queues": self.queues, "running": self.running}, f)
+
+        def restore(self, checkpoint_path):
+            with open(checkpoint_path, encoding="utf-8") as f:
+                state = json.load(f)
+            self.queues, self.running = state["queues"], state["running"]
+
     return Candidates()
 
 
