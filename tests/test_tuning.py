@@ -154,3 +154,49 @@ def test_a_kept_split_gives_the_numbers_of_a_split_built_anew(tmp_path, monkeypa
         quick_start.BUILT.clear()
         pd.testing.assert_frame_equal(frame, pd.DataFrame(run_trial(spec)[0]))
     assert len(built) == 4 + len(specs)
+
+
+def test_a_resumed_search_replays_its_finished_candidates_into_asha():
+    from types import SimpleNamespace
+
+    from ray.tune.schedulers import TrialScheduler
+
+    from recbole_ganrs.benchmark.tuning import search_scheduler
+
+    finished_before = [[0.70, 0.72, 0.74, 0.75], [0.60, 0.62, 0.64]]  # two candidates of search "a" ran to epoch 3
+    scheduler = search_scheduler({"a": finished_before})
+
+    def third_epoch(search, score, name):
+        trial = SimpleNamespace(trial_id=name, config={"search": search})
+        scheduler.on_trial_add(None, trial)
+        decision = None
+        for iteration, value in enumerate([score] * 3, start=1):
+            decision = scheduler.on_trial_result(None, trial, {"training_iteration": iteration, "score": value})
+        return decision
+
+    assert third_epoch("a", 0.50, "weak") == TrialScheduler.STOP  # below the replayed candidates at epoch 3
+    assert third_epoch("a", 0.80, "strong") == TrialScheduler.CONTINUE
+    assert third_epoch("b", 0.10, "other search") == TrialScheduler.CONTINUE  # nothing to compare with in "b"
+
+
+def test_a_candidate_ended_by_an_interrupt_is_not_recorded_so_a_rerun_trains_it(tmp_path):
+    from types import SimpleNamespace
+
+    from recbole_ganrs.benchmark.tuning import Search, TuningStore, finished, recording_callback
+
+    search = Search({"model": "DeepMF", "dataset": "d"}, ("d", "", "DeepMF", "paper", "random", "random", "f1", 4.0,
+                                                          0, "abc"))
+    store = TuningStore(tmp_path)
+    callback = recording_callback(store, {search.name: search}, 3, False, SimpleNamespace(stopped={"asha"}))
+    for name, results in (("done", [0.5, 0.6, (0.6, True)]), ("asha", [0.2, 0.3]), ("interrupted", [0.7])):
+        trial = SimpleNamespace(trial_id=name, config={"search": search.name, "candidate": ["done", "asha",
+                                                                                              "interrupted"].index(name),
+                                                       "params": {}})
+        for result in results:
+            score, final = result if isinstance(result, tuple) else (result, False)
+            callback.on_trial_result(0, [], trial, {"score": score, "final": final})
+        callback.on_trial_complete(0, [], trial)
+    records = finished(store.of(search))
+    assert sorted(records) == [0, 1]  # candidate 2 (the interrupted one) is trained again by a re-run
+    assert records[0]["status"] == "completed" and records[0]["score"] == 0.6 and records[0]["epochs"] == 2
+    assert records[1]["status"] == "stopped" and json.loads(records[1]["curve"]) == [0.2, 0.3]

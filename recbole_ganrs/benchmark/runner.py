@@ -208,12 +208,35 @@ def stop_on_signals():
             signal.signal(sig, old)
 
 
+def run_tuner(opts, trainable, output_dir, experiment, callback, name_of, param_space=None, **tune_config):
+    """Run one Ray Tune experiment (a local Ray, or the cluster at --address) under ``output_dir``/ray/
+    ``experiment``, each trial named by ``name_of(its config)`` and reported to ``callback`` (whose progress bar
+    it closes); returns the signal that stopped it, or None."""
+    from ray import air, tune
+
+    start_ray(opts.address, opts.cpus)
+    tuner = tune.Tuner(
+        tune.with_resources(trainable, trial_resources(opts)), param_space=param_space,
+        tune_config=tune.TuneConfig(trial_name_creator=lambda t: name_of(t.config),
+                                    trial_dirname_creator=lambda t: name_of(t.config), **tune_config),
+        run_config=air.RunConfig(name=experiment, storage_path=str(Path(output_dir).resolve() / "ray"),
+                                 callbacks=[callback], verbose=0, failure_config=air.FailureConfig(max_failures=0)),
+    )
+    with stop_on_signals() as caught:
+        try:
+            tuner.fit()
+        except KeyboardInterrupt:  # a second Ctrl-C, or one outside Tune's own handler
+            caught["signal"] = caught["signal"] or signal.SIGINT
+    callback.bar.close()
+    return caught["signal"]
+
+
 def run_trials(opts, all_specs, output_dir):
     """Run every trial of ``all_specs`` not yet in ``output_dir``; returns (n run, n skipped, [(trial, error)]).
     Raises :class:`Interrupted` when a signal or Tune stopped before every trial had results or an error: what
     finished is in results.csv, and a re-run of the same command resumes. Each trial's seconds (Tune's wall from
     start to result; inside it: preparing the data, training, evaluating) go to ``timings.csv``."""
-    from ray import air, tune
+    from ray import tune
 
     from recbole_ganrs.benchmark.trial import tune_trainable
 
@@ -222,28 +245,14 @@ def run_trials(opts, all_specs, output_dir):
     specs = [s for s in all_specs if trial_key(s) not in done]
     if not specs:
         return 0, len(all_specs), []
-    start_ray(opts.address, opts.cpus)
     callback = make_callback(store, specs, opts.progress)
-    tuner = tune.Tuner(
-        tune.with_resources(tune_trainable, trial_resources(opts)),
-        param_space={"spec": tune.grid_search(specs)},
-        tune_config=tune.TuneConfig(trial_name_creator=lambda t: trial_name(t.config["spec"]),
-                                    trial_dirname_creator=lambda t: trial_name(t.config["spec"])),
-        run_config=air.RunConfig(name="trials", storage_path=str(Path(output_dir).resolve() / "ray"),
-                                 callbacks=[callback], verbose=0,
-                                 failure_config=air.FailureConfig(max_failures=0)),
-    )
-    with stop_on_signals() as caught:
-        try:
-            tuner.fit()
-        except KeyboardInterrupt:  # a second Ctrl-C, or one outside Tune's own handler
-            caught["signal"] = caught["signal"] or signal.SIGINT
-    callback.bar.close()
+    signum = run_tuner(opts, tune_trainable, output_dir, "trials", callback, lambda config: trial_name(config["spec"]),
+                       param_space={"spec": tune.grid_search(specs)})
     store.consolidate()
     if callback.timings:
         with replaced_on_success(Path(output_dir) / "timings.csv") as tmp:
             pd.DataFrame(callback.timings).to_csv(tmp, index=False, float_format="%.3f")
-    check_all_read(store, specs, callback.failed, caught["signal"])
+    check_all_read(store, specs, callback.failed, signum)
     return len(specs), len(all_specs) - len(specs), callback.failed
 
 

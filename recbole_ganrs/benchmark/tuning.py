@@ -16,7 +16,6 @@ and the same seed gives the same choice. Each candidate's scores are written whe
 into ``tuning.csv``): a re-run trains no finished candidate again and replays its scores into ASHA.
 """
 import json
-import signal
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -187,7 +186,7 @@ def search_scheduler(replayed):
     class SearchASHA(FIFOScheduler):
         def __init__(self):
             super().__init__()
-            self.by_search = {}
+            self.by_search, self.stopped = {}, set()  # stopped: the trials ASHA stopped (not an interrupt)
             for search, curves in replayed.items():
                 for i, curve in enumerate(curves):
                     trial = SimpleNamespace(trial_id=f"replayed-{search}-{i}")
@@ -202,7 +201,10 @@ def search_scheduler(replayed):
             self.of(trial.config["search"]).on_trial_add(runner, trial)
 
         def on_trial_result(self, runner, trial, result):
-            return self.of(trial.config["search"]).on_trial_result(runner, trial, result)
+            decision = self.of(trial.config["search"]).on_trial_result(runner, trial, result)
+            if decision == self.STOP:
+                self.stopped.add(trial.trial_id)
+            return decision
 
         def on_trial_complete(self, runner, trial, result):
             self.of(trial.config["search"]).on_trial_complete(runner, trial, result)
@@ -264,11 +266,13 @@ def tuning_trainable(config):
         raise
 
 
-def recording_callback(store, by_search, total, progress):
+def recording_callback(store, by_search, total, progress, scheduler):
     from ray import tune
 
     class Record(tune.Callback):
-        """Each candidate's scores, written the moment it ends."""
+        """Each candidate's scores, written the moment it ends: completed (its final score, at the checkpoint a
+        trial keeps) or stopped by ``scheduler``'s ASHA; a candidate ended by an interrupt is not written, so a
+        re-run trains it again."""
 
         def __init__(self):
             self.curves, self.final, self.errors, self.failed, self.ended = {}, set(), {}, [], 0
@@ -290,7 +294,10 @@ def recording_callback(store, by_search, total, progress):
             self.bar.update()
 
         def on_trial_complete(self, iteration, trials, trial, **info):
-            self._write(trial, "completed" if trial.trial_id in self.final else "stopped")
+            if trial.trial_id in self.final:
+                self._write(trial, "completed")
+            elif trial.trial_id in scheduler.stopped:
+                self._write(trial, "stopped")
 
         def on_trial_error(self, iteration, trials, trial, **info):
             error = self.errors.get(trial.trial_id, "trial process failed")
@@ -305,9 +312,7 @@ def recording_callback(store, by_search, total, progress):
 def run_searches(opts, specs, output_dir):
     """Run every candidate not yet in ``output_dir``/tuning.csv; returns {(dataset, model): chosen record}.
     Raises :class:`GanrsError` when a search has no completed candidate."""
-    from ray import air, tune
-
-    from recbole_ganrs.benchmark.runner import start_ray, stop_on_signals, trial_resources
+    from recbole_ganrs.benchmark.runner import run_tuner
 
     store = TuningStore(output_dir)
     all_searches = searches(opts, specs)
@@ -322,28 +327,15 @@ def run_searches(opts, specs, output_dir):
                                for c, p in todo]
     total = sum(map(len, queues.values()))
     if total:
-        start_ray(opts.address, opts.cpus)
-        callback = recording_callback(store, by_search, total, opts.progress)
-        tuner = tune.Tuner(
-            tune.with_resources(tuning_trainable, trial_resources(opts)),
-            tune_config=tune.TuneConfig(
-                search_alg=candidate_searcher(queues), scheduler=search_scheduler(replayed), num_samples=total,
-                trial_name_creator=lambda t: f"tune-{t.config['search']}-c{t.config['candidate']}",
-                trial_dirname_creator=lambda t: f"tune-{t.config['search']}-c{t.config['candidate']}"),
-            run_config=air.RunConfig(name="tuning", storage_path=str(Path(output_dir).resolve() / "ray"),
-                                     callbacks=[callback], verbose=0,
-                                     failure_config=air.FailureConfig(max_failures=0)),
-        )
-        with stop_on_signals() as caught:
-            try:
-                tuner.fit()
-            except KeyboardInterrupt:
-                caught["signal"] = caught["signal"] or signal.SIGINT
-        callback.bar.close()
+        scheduler = search_scheduler(replayed)
+        callback = recording_callback(store, by_search, total, opts.progress, scheduler)
+        signum = run_tuner(opts, tuning_trainable, output_dir, "tuning", callback,
+                           lambda config: f"tune-{config['search']}-c{config['candidate']}",
+                           search_alg=candidate_searcher(queues), scheduler=scheduler, num_samples=total)
         store.consolidate()
         missing = total - callback.ended
         if missing:
-            status = 128 + caught["signal"] if caught["signal"] else 1
+            status = 128 + signum if signum else 1
             raise Interrupted(f"--tune stopped with {missing} of {total} candidate(s) unfinished: the finished ones "
                               "are in tuning.csv; re-run the same command to resume", exit_status=status)
     chosen = {}
