@@ -85,7 +85,7 @@ def test_a_search_never_reads_the_test_part(tmp_path, monkeypatch, model, protoc
     monkeypatch.setattr(quick_start, "data_preparation", without_a_part)
     spec = {"dataset": "tiny", "dataset_config": {"dataset": "tiny", "data_path": str(tmp_path)}, "model": model,
             "seed": 0, "protocol": protocol, "ties": "random", "ns": [2, 5], "qs": [4.0], "epochs": 3,
-            "tune_q": 4.0, "metric": "f1"}
+            "tune_q": 4.0, "tune_n": 2, "metric": "f1"}
     for params in candidates(model, 2, seed=0):  # --tune 2: the defaults and two draws
         scores = []
         tune_candidate({**spec, "params": params}, lambda score, final=False: scores.append((score, final)))
@@ -108,6 +108,7 @@ def test_tune_end_to_end_chooses_runs_both_configurations_and_resumes(tmp_path):
     tuning = pd.read_csv(out / "tuning.csv", dtype={"params": str}, keep_default_na=False)
     assert len(tuning) == 2 * 2 * 3 and set(tuning["candidate"]) == {0, 1, 2}  # 2 datasets x 2 models x 3
     assert set(tuning["status"]) <= {"completed", "stopped"} and (tuning["seed"] == 0).all()
+    assert (tuning["n"] == 2).all()  # scored at the smallest N (tuning.tuning_n)
     for _, search in tuning.groupby(["dataset", "model"]):  # the same candidates on every dataset
         assert search.sort_values("candidate")["params"].tolist() == \
             tuning[tuning["model"] == search["model"].iloc[0]].drop_duplicates("candidate").sort_values(
@@ -184,8 +185,8 @@ def test_a_candidate_ended_by_an_interrupt_is_not_recorded_so_a_rerun_trains_it(
 
     from recbole_ganrs.benchmark.tuning import Search, TuningStore, finished, recording_callback
 
-    search = Search({"model": "DeepMF", "dataset": "d"}, ("d", "", "DeepMF", "paper", "random", "random", "f1", 4.0,
-                                                          0, "abc"))
+    search = Search({"model": "DeepMF", "dataset": "d"}, ("d", "", "DeepMF", "paper", "random", "random", "f1", 2,
+                                                          4.0, 0, "abc"))
     store = TuningStore(tmp_path)
     callback = recording_callback(store, {search.name: search}, 3, False, SimpleNamespace(stopped={"asha"}))
     for name, results in (("done", [0.5, 0.6, (0.6, True)]), ("asha", [0.2, 0.3]), ("interrupted", [0.7])):

@@ -19,7 +19,7 @@ from recbole_ganrs.datasets.prepare import check_plan, prepare_datasets, size_se
 from recbole_ganrs.benchmark.group_report import group_report
 from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, write_latex, write_markdown
 from recbole_ganrs.benchmark.runner import check_address, run_trials, trial_specs
-from recbole_ganrs.benchmark.tuning import TuningStore, run_searches, tuned_specs
+from recbole_ganrs.benchmark.tuning import TuningStore, run_searches, tuned_specs, tuning_n
 from recbole_ganrs.benchmark.tuning_report import tuning_report
 from recbole_ganrs.benchmark.scenario_report import scenario_report
 from recbole_ganrs.benchmark.store import ResultStore
@@ -186,7 +186,8 @@ def write_report(opts, datasets, stats, output, chosen=None):
                                      opts.metric_column, opts.split, params=tuned_params[d])
 
         tuning_tables, tuning_frame = tuning_report(both, chosen, records_of, tuned_scores_of, names,
-                                                    list(opts.models), opts.metric_column, opts.tune)
+                                                    list(opts.models), opts.metric_column, opts.tune,
+                                                    tuning_n(opts.ns))
         tables += tuning_tables
     for title, table in tables[1:]:
         print(f"{title}\n{table}\n")

@@ -159,7 +159,7 @@ def add_benchmark_arguments(parser):
     add("--tune", type=int, metavar="N",
         help="tune every model on every dataset before the trials: its defaults and N configurations drawn from "
              "the search_space of properties/model/<Model>.yaml (the same N for every dataset), trained on the "
-             "first seed's training part, scored by --metric at the largest N on its validation part (never the "
+             "first seed's training part, scored by --metric at the smallest N on its validation part (never the "
              "test part), ASHA stopping the weak ones early; the trials then run with both the default and the "
              "chosen configuration, and the report sets them side by side (default 0: no tuning)")
     add("--quick", action="store_true", default=None,

@@ -223,14 +223,14 @@ def run_trial(spec):
 
 
 def validation_score(result, spec, q):
-    """``spec['metric']`` at the largest N on the validation part, relevance at ``q``, under the trial's protocol
-    (what --tune maximises; the test part is not read)."""
+    """``spec['metric']`` at N = ``spec['tune_n']`` on the validation part, relevance at ``q``, under the trial's
+    protocol (what --tune maximises; the test part is not read)."""
     protocol = get_protocol(spec["protocol"])
     rating_field, label_field = result["config"]["RATING_FIELD"], result["config"]["LABEL_FIELD"]
     ranking, pred = protocol.rank(result, [rating_field, label_field], spec["ties"],
-                                  stream(spec["seed"], "trial", "ties"), max(spec["ns"]), part="valid")
+                                  stream(spec["seed"], "trial", "ties"), spec["tune_n"], part="valid")
     lists = ranking.lists(relevance(pred, q, rating_field, label_field), protocol.allowed(result["model"], pred, q))
-    metrics, _ = evaluate_lists(lists, [max(spec["ns"])], protocol.precision_over_all)
+    metrics, _ = evaluate_lists(lists, [spec["tune_n"]], protocol.precision_over_all)
     return float(metrics[0][spec["metric"]])
 
 

@@ -23,7 +23,7 @@ def tuned_rows(results, chosen):
     return results[(results["config"] == "tuned").to_numpy() & np.asarray(keep, bool)]
 
 
-def choice_table(chosen, records_of, datasets, models, metric, n):
+def choice_table(chosen, records_of, datasets, models, metric, n, tuned_at):
     """One row per (dataset, model): the chosen candidate, its configuration and validation score, the
     defaults' score, and how many candidates trained to their early stop or were stopped by ASHA."""
     rows = []
@@ -42,7 +42,7 @@ def choice_table(chosen, records_of, datasets, models, metric, n):
                          else "-",
                          f"{int((records['status'] == 'completed').sum())} / {int((records['status'] == 'stopped').sum())}"])
     return (f"Tuning: the configuration chosen for each model on each dataset (the best of its defaults and "
-            f"{n} draws from its search space, by {LABELS[metric]}@max N on the validation part of the first "
+            f"{n} draws from its search space, by {LABELS[metric]}@{tuned_at} on the validation part of the first "
             "seed's split)",
             tabulate(rows, headers=["dataset", "model", "chosen", "validation", "defaults' validation",
                                     "completed / stopped early"], tablefmt="github"))
@@ -81,11 +81,11 @@ def agreement_rows(summary, tests, source, synthetic, metric, label):
     return rows
 
 
-def tuning_report(results, chosen, records_of, scores_of, datasets, models, metric, n):
+def tuning_report(results, chosen, records_of, scores_of, datasets, models, metric, n, tuned_at):
     """(tables, frame of the agreement rows): the --tune section of the report. ``results``: the rows of both
     configurations; ``scores_of(dataset, tuned)``: per-user frames for the paired tests."""
     source, synthetic = datasets[0], datasets[1:]
-    tables = [choice_table(chosen, records_of, datasets, models, metric, n)]
+    tables = [choice_table(chosen, records_of, datasets, models, metric, n, tuned_at)]
     default = results[results["config"] == "default"]
     tuned = tuned_rows(results, chosen)
     if default.empty or tuned.empty:
