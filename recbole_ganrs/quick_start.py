@@ -37,7 +37,7 @@ def built_key(config):
     files = glob.glob(os.path.join(glob.escape(config["data_path"]), glob.escape(config["dataset"]) + ".*"))
     if config["ganrs_saved_split"]:
         files += glob.glob(os.path.join(glob.escape(config["ganrs_saved_split"][0]), "*"))
-    stats = [(os.path.abspath(f), os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in sorted(files)]
+    stats = [(os.path.abspath(f), s.st_size, s.st_mtime_ns) for f, s in ((f, os.stat(f)) for f in sorted(files))]
     return json_digest([repr(settings), kind, config["dataset"], stats])
 
 

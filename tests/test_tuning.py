@@ -183,7 +183,7 @@ def test_a_resumed_search_replays_its_finished_candidates_into_asha():
 def test_a_candidate_ended_by_an_interrupt_is_not_recorded_so_a_rerun_trains_it(tmp_path):
     from types import SimpleNamespace
 
-    from recbole_ganrs.benchmark.tuning import Search, TuningStore, finished, recording_callback
+    from recbole_ganrs.benchmark.tuning import Search, TuningStore, finished, recording_callback, search_records
 
     search = Search({"model": "DeepMF", "dataset": "d"}, ("d", "", "DeepMF", "paper", "random", "random", "f1", 2,
                                                           4.0, 0, "abc"))
@@ -197,7 +197,7 @@ def test_a_candidate_ended_by_an_interrupt_is_not_recorded_so_a_rerun_trains_it(
             score, final = result if isinstance(result, tuple) else (result, False)
             callback.on_trial_result(0, [], trial, {"score": score, "final": final})
         callback.on_trial_complete(0, [], trial)
-    records = finished(store.of(search))
+    records = finished(search_records(store.records(), search))
     assert sorted(records) == [0, 1]  # candidate 2 (the interrupted one) is trained again by a re-run
     assert records[0]["status"] == "completed" and records[0]["score"] == 0.6 and records[0]["epochs"] == 2
     assert records[1]["status"] == "stopped" and json.loads(records[1]["curve"]) == [0.2, 0.3]

@@ -19,7 +19,7 @@ from recbole_ganrs.datasets.prepare import check_plan, prepare_datasets, size_se
 from recbole_ganrs.benchmark.group_report import group_report
 from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, write_latex, write_markdown
 from recbole_ganrs.benchmark.runner import check_address, run_trials, trial_specs
-from recbole_ganrs.benchmark.tuning import TuningStore, run_searches, tuned_specs, tuning_n
+from recbole_ganrs.benchmark.tuning import run_searches, tuned_specs, tuning_n
 from recbole_ganrs.benchmark.tuning_report import tuning_report
 from recbole_ganrs.benchmark.scenario_report import scenario_report
 from recbole_ganrs.benchmark.store import ResultStore
@@ -129,9 +129,10 @@ def standin_report(opts, datasets, tests, scores_of):
     return tables, frame
 
 
-def write_report(opts, datasets, stats, output, chosen=None):
-    """Tables (printed and tables.md), analysis CSVs and plots from the results on disk; ``chosen``: --tune's
-    choice per (dataset, model), whose trials get tables of their own beside the defaults'."""
+def write_report(opts, datasets, stats, output, chosen=None, tried=None):
+    """Tables (printed and tables.md), analysis CSVs and plots from the results on disk; ``chosen``, ``tried``:
+    --tune's choice per (dataset, model) and the candidates it tried, whose trials get tables of their own beside
+    the defaults'."""
     store = ResultStore(output)
     everything, datasets = datasets, [d for d in datasets if d.kind != "half"]  # halves: the stand-in table only
     names = [d.name for d in datasets]
@@ -170,13 +171,6 @@ def write_report(opts, datasets, stats, output, chosen=None):
         written += scenario_written
     tuning_frame = pd.DataFrame()
     if chosen:
-        records = TuningStore(output).records()
-
-        def records_of(dataset, model):
-            return records[(records["dataset"] == dataset) & (records["model"] == model)
-                           & (records["dataset_sha1"].astype(str) == (sha1[dataset] or ""))
-                           & (records["candidate"] <= opts.tune)]
-
         tuned_params = {d: {m: json.loads(r["params"]) for (d2, m), r in chosen.items() if d2 == d} for d in names}
 
         def tuned_scores_of(d, tuned):
@@ -185,7 +179,7 @@ def write_report(opts, datasets, stats, output, chosen=None):
             return store.user_scores(d, opts.models, opts.seeds, sha1[d], opts.protocol, opts.ties,
                                      opts.metric_column, opts.split, params=tuned_params[d])
 
-        tuning_tables, tuning_frame = tuning_report(both, chosen, records_of, tuned_scores_of, names,
+        tuning_tables, tuning_frame = tuning_report(both, chosen, tried, tuned_scores_of, names,
                                                     list(opts.models), opts.metric_column, opts.tune,
                                                     tuning_n(opts.ns))
         tables += tuning_tables
@@ -241,10 +235,10 @@ def run_benchmark(opts, qs=None, plans=None):
     for table in stats_text:
         print(table, end="\n\n")
 
-    specs, chosen = trial_specs(opts, datasets, qs), {}
+    specs, chosen, tried = trial_specs(opts, datasets, qs), {}, {}
     if opts.tune:
         t = time.perf_counter()
-        chosen = run_searches(opts, specs, output)
+        chosen, tried = run_searches(opts, specs, output)
         timings[f"tuning ({opts.tune} draws + the defaults per dataset and model)"] = time.perf_counter() - t
         specs += tuned_specs(specs, chosen)
     t = time.perf_counter()
@@ -252,7 +246,7 @@ def run_benchmark(opts, qs=None, plans=None):
     timings[f"trials ({ran} run, {skipped} already done)"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    write_report(opts, datasets, (table_rows, stats_text), output, chosen)
+    write_report(opts, datasets, (table_rows, stats_text), output, chosen, tried)
     timings["report"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - start
     print("wall time: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))

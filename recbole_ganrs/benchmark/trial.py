@@ -253,6 +253,12 @@ def tune_candidate(spec, report):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def error_line(exc):
+    """A failed trial's reason in one line: the exception's type and its first line."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {message}"[:500]
+
+
 def tune_trainable(config):
     """Ray Tune function trainable: runs the trial and reports its rows."""
     import recbole_ganrs  # noqa: F401  (compat patches inside the Ray worker)
@@ -262,8 +268,7 @@ def tune_trainable(config):
         rows, per_user, seconds = run_trial(config["spec"])
     except Exception as exc:
         # the driver's callback gets the reason now; raising marks the trial failed in Tune
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        session.report({"rows": "[]", "error": f"{type(exc).__name__}: {message}"[:500]})
+        session.report({"rows": "[]", "error": error_line(exc)})
         raise
     session.report({"rows": json.dumps(rows), "n_rows": len(rows), "per_user": json.dumps(per_user),
                     "seconds": json.dumps(seconds)})

@@ -138,16 +138,6 @@ class TuningStore:
         frame["q"] = [("" if v == "" else float(v)) for v in frame["q"]]
         return frame.drop_duplicates([*SEARCH_KEY, "candidate"], keep="last")
 
-    def of(self, search):
-        """The records of ``search``, by candidate."""
-        frame = self.records()
-        if frame.empty:
-            return frame
-        match = np.ones(len(frame), bool)
-        for column, value in zip(SEARCH_KEY, search.key):
-            match &= frame[column].astype(str).to_numpy() == str(value)
-        return frame[match].sort_values("candidate")
-
     def add(self, search, candidate, params, status, curve):
         """Write one candidate's record (its own part file, atomically)."""
         score = curve[-1] if curve else float("nan")
@@ -167,6 +157,16 @@ class TuningStore:
             self.records().to_csv(tmp, index=False)
         for part in parts:
             part.unlink()
+
+
+def search_records(records, search):
+    """The rows of ``search`` in ``records`` (a :meth:`TuningStore.records` frame), by candidate."""
+    if records.empty:
+        return records
+    match = np.ones(len(records), bool)
+    for column, value in zip(SEARCH_KEY, search.key):
+        match &= records[column].astype(str).to_numpy() == str(value)
+    return records[match].sort_values("candidate")
 
 
 def finished(records):
@@ -263,7 +263,7 @@ def tuning_trainable(config):
     import recbole_ganrs  # noqa: F401  (compat patches inside the Ray worker)
     from ray.air import session
 
-    from recbole_ganrs.benchmark.trial import tune_candidate
+    from recbole_ganrs.benchmark.trial import error_line, tune_candidate
 
     def report(score, final=False):
         session.report({METRIC: score, "final": final})
@@ -271,8 +271,7 @@ def tuning_trainable(config):
     try:
         tune_candidate({**config["spec"], "params": config["params"]}, report)
     except Exception as exc:
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        session.report({"error": f"{type(exc).__name__}: {message}"[:500]})
+        session.report({"error": error_line(exc)})
         raise
 
 
@@ -285,7 +284,7 @@ def recording_callback(store, by_search, total, progress, scheduler):
         re-run trains it again."""
 
         def __init__(self):
-            self.curves, self.final, self.errors, self.failed, self.ended = {}, set(), {}, [], 0
+            self.curves, self.final, self.errors, self.ended = {}, set(), {}, 0
             self.bar = tqdm(total=total, desc="tuning", disable=None if progress else True)
 
         def on_trial_result(self, iteration, trials, trial, result, **info):
@@ -311,8 +310,6 @@ def recording_callback(store, by_search, total, progress, scheduler):
 
         def on_trial_error(self, iteration, trials, trial, **info):
             error = self.errors.get(trial.trial_id, "trial process failed")
-            self.failed.append((f"{by_search[trial.config['search']].name} candidate {trial.config['candidate']}",
-                                error))
             self._write(trial, "failed")
             self.bar.write(f"tuning trial failed: {error}")
 
@@ -320,16 +317,17 @@ def recording_callback(store, by_search, total, progress, scheduler):
 
 
 def run_searches(opts, specs, output_dir):
-    """Run every candidate not yet in ``output_dir``/tuning.csv; returns {(dataset, model): chosen record}.
-    Raises :class:`GanrsError` when a search has no completed candidate."""
+    """Run every candidate not yet in ``output_dir``/tuning.csv; returns ({(dataset, model): chosen record},
+    {(dataset, model): the records of its candidates 0..N}). Raises :class:`GanrsError` when a search has no
+    completed candidate."""
     from recbole_ganrs.benchmark.runner import run_tuner
 
     store = TuningStore(output_dir)
     all_searches = searches(opts, specs)
     by_search = {s.name: s for s in all_searches}
-    queues, replayed = {}, {}
+    queues, replayed, records = {}, {}, store.records()
     for search in all_searches:
-        done = finished(store.of(search))
+        done = finished(search_records(records, search))
         replayed[search.name] = [json.loads(done[c]["curve"]) for c in sorted(done) if c <= opts.tune]
         todo = [(c, p) for c, p in enumerate(candidates(search.spec["model"], opts.tune, opts.seeds[0]))
                 if c not in done]
@@ -348,14 +346,17 @@ def run_searches(opts, specs, output_dir):
             status = 128 + signum if signum else 1
             raise Interrupted(f"--tune stopped with {missing} of {total} candidate(s) unfinished: the finished ones "
                               "are in tuning.csv; re-run the same command to resume", exit_status=status)
-    chosen = {}
+    chosen, tried, records = {}, {}, store.records()
     for search in all_searches:
-        best = choice(store.of(search), opts.tune)
+        mine = search_records(records, search)
+        mine = mine[mine["candidate"] <= opts.tune] if len(mine) else mine
+        best = choice(mine, opts.tune)
         if best is None:
             raise GanrsError(f"--tune: no candidate of {search.name} trained to the end (see tuning.csv): the "
                              "tuned trials cannot run")
-        chosen[(search.spec["dataset"], search.spec["model"])] = best
-    return chosen
+        pair = (search.spec["dataset"], search.spec["model"])
+        chosen[pair], tried[pair] = best, mine
+    return chosen, tried
 
 
 def tuned_specs(specs, chosen):

@@ -8,7 +8,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from recbole_ganrs.benchmark.analysis import (
-    q_label, q_levels, ranking_agreement, significance, significant_agreement,
+    at_q, q_label, q_levels, ranking_agreement, significance, significant_agreement,
 )
 from recbole_ganrs.benchmark.report import summarise
 from recbole_ganrs.benchmark.trial import params_text
@@ -23,7 +23,7 @@ def tuned_rows(results, chosen):
     return results[(results["config"] == "tuned").to_numpy() & np.asarray(keep, bool)]
 
 
-def choice_table(chosen, records_of, datasets, models, metric, n, tuned_at):
+def choice_table(chosen, tried, datasets, models, metric, n, tuned_at):
     """One row per (dataset, model): the chosen candidate, its configuration and validation score, the
     defaults' score, and how many candidates trained to their early stop or were stopped by ASHA."""
     rows = []
@@ -32,7 +32,7 @@ def choice_table(chosen, records_of, datasets, models, metric, n, tuned_at):
             best = chosen.get((dataset, model))
             if best is None:
                 continue
-            records = records_of(dataset, model)
+            records = tried[(dataset, model)]
             default = records[records["candidate"] == 0]
             params = json.loads(best["params"])
             rows.append([dataset, model, "defaults" if not params else
@@ -54,7 +54,7 @@ def default_vs_tuned(default, tuned, datasets, models, metric):
     for q in q_levels(default):
         cells = []
         for frame in (default, tuned):
-            part = frame[(frame["q"] == q) if not pd.isna(q) else frame["q"].isna()]
+            part = at_q(frame, q)
             part = part[part["N"] == part["N"].max()]
             cells.append(part.set_index(["model", "dataset"])[f"{metric}_mean"])
         n = int(default["N"].max())
@@ -72,7 +72,7 @@ def agreement_rows(summary, tests, source, synthetic, metric, label):
     rows = []
     for (dataset, q), part in agreement.groupby(["dataset", "q"], sort=False, dropna=False):
         at_max = part[part["N"] == part["N"].max()]
-        t = kept.get((dataset, None if pd.isna(q) else q)) or kept.get((dataset, q))
+        t = kept.get((dataset, None if pd.isna(q) else q))
         pairs = "-" if t is None or not t["significant on source"] else (
             f"{t['same order']}/{t['significant on source']}, {t['significantly reversed']} reversed")
         rows.append({"dataset": dataset, "q": q_label(q), "configurations": label,
@@ -81,11 +81,11 @@ def agreement_rows(summary, tests, source, synthetic, metric, label):
     return rows
 
 
-def tuning_report(results, chosen, records_of, scores_of, datasets, models, metric, n, tuned_at):
+def tuning_report(results, chosen, tried, scores_of, datasets, models, metric, n, tuned_at):
     """(tables, frame of the agreement rows): the --tune section of the report. ``results``: the rows of both
     configurations; ``scores_of(dataset, tuned)``: per-user frames for the paired tests."""
     source, synthetic = datasets[0], datasets[1:]
-    tables = [choice_table(chosen, records_of, datasets, models, metric, n, tuned_at)]
+    tables = [choice_table(chosen, tried, datasets, models, metric, n, tuned_at)]
     default = results[results["config"] == "default"]
     tuned = tuned_rows(results, chosen)
     if default.empty or tuned.empty:

@@ -19,8 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from recbole_ganrs import seeds
-from recbole_ganrs.seeds import stream, torch_generator
+from recbole_ganrs.seeds import rng, stream, torch_generator
 
 MF_RANK, MF_EPOCHS, MF_BATCH, MF_HOLDOUT = 8, 12, 8192, 0.1
 MF_MAX_RATINGS = 5_000_000  # the MF fit's ratings (whole users): 12 epochs of 100M would be 147,000 steps
@@ -107,7 +106,7 @@ def mf_users(user, limit=MF_MAX_RATINGS, seed=0):
     if len(user) <= limit:
         return slice(None)
     counts = np.bincount(user)
-    order = seeds.rng(seed, "measure", "mf_users").permutation(len(counts))
+    order = rng(seed, "measure", "mf_users").permutation(len(counts))
     chosen = np.zeros(len(counts), dtype=bool)
     chosen[order[: max(1, int(np.searchsorted(np.cumsum(counts[order]), limit, side="right")))]] = True
     return np.flatnonzero(chosen[user])
