@@ -65,20 +65,21 @@ def main():
     fit_s = time.perf_counter() - start
     print(f"fit {args.source} ({len(source)} ratings, {args.gan}, condition {args.condition}): {fit_s:.1f} s, "
           f"embedding holdout RMSE {generator.embedding_rmse['holdout']:.3f}, peak {peak_mib():.0f} MiB")
+    workers = None  # this process's threads
     if args.address:
         from recbole_ganrs.benchmark.runner import check_address, start_ray
         from recbole_ganrs.generator.workers import RayWorkers
 
         check_address(args.address)
         start_ray(args.address)
-        generator.workers = RayWorkers()
+        workers = RayWorkers()
     rows, stages, structure = [], [], [structure_row(f"{args.source} (source)", source)]
     for users, items, samples, ratings in args.sizes:
         request = SampleRequest(users, items, samples, args.std, args.seed, ratings,
                                 sampling=SamplingChoices(pairing=args.pairing))
         with tempfile.TemporaryDirectory(prefix="generate-bench-") as folder:
             start = time.perf_counter()
-            inter, out = write_dataset(generator, args.source, request, folder)
+            inter, out = write_dataset(generator, args.source, request, folder, workers)
             seconds = time.perf_counter() - start
             stages.append({"size": f"{users}x{items}", **read_sidecar(inter.parent)["seconds"]})
         out = out[["user_id", "item_id", "rating"]]  # a conditioned sample also has each rating's user group

@@ -89,7 +89,7 @@ def test_a_fourth_generator_is_only_fit_and_sample(ratings, tmp_path, monkeypatc
         def _fit(self, ratings, summary):
             return {"ratings": torch.as_tensor(ratings["rating"].to_numpy())}
 
-        def _sample(self, request):
+        def _sample(self, request, workers=None):
             rng = np.random.default_rng(request.seed)
             n = request.samples
             user, item = rng.integers(request.users, size=n), rng.integers(request.items, size=n)

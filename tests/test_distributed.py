@@ -33,7 +33,6 @@ def test_a_sample_is_the_same_bytes_on_one_thread_two_threads_and_ray_actors(loc
         make_ratings(n_users=100, n_items=120, per_user=30, seed=4))
     frames = []
     for workers in (LocalWorkers(1), LocalWorkers(2), RayWorkers(), RayWorkers(actors=3)):
-        gen.workers = workers
-        frames.append(gen.sample(users=300, items=120, ratings=6000, seed=3))
+        frames.append(gen.sample(users=300, items=120, ratings=6000, seed=3, workers=workers))
     assert all(f.equals(frames[0]) for f in frames[1:])
     assert len(frames[0]) == 6000 and frames[0]["rating"].nunique() > 2

@@ -193,7 +193,7 @@ def test_soft_assignment_spreads_draws_over_neighbouring_clusters():
 
 
 def test_draws_collapsed_by_a_tiny_std_are_refused(fitted):
-    with pytest.raises(GanrsError, match=r"the draws collapsed onto \d+ distinct points for 50 users or items"):
+    with pytest.raises(GanrsError, match=r"the draws collapsed onto \d+ distinct points for 50 users asked"):
         fitted.sample(users=50, items=40, samples=5000, std=1e-30, seed=0)
 
 

@@ -65,9 +65,7 @@ def test_a_head_and_a_worker_node_give_the_same_bytes_as_one_thread(cluster, mon
     monkeypatch.setattr(pairing, "BLOCK_CANDIDATES", 4000)  # planned here: a dozen blocks over the two nodes
     gen = GANRS(seed=0, gan_steps=200, embedding_epochs=2, progress=False).fit(
         make_ratings(n_users=100, n_items=120, per_user=30, seed=4))
-    gen.workers = RayWorkers()
-    on_cluster = gen.sample(users=300, items=120, ratings=6000, seed=3)
+    on_cluster = gen.sample(users=300, items=120, ratings=6000, seed=3, workers=RayWorkers())
     nodes = {node["NodeID"] for node in ray.nodes() if node["Alive"]}
-    gen.workers = LocalWorkers(1)
-    here = gen.sample(users=300, items=120, ratings=6000, seed=3)
+    here = gen.sample(users=300, items=120, ratings=6000, seed=3, workers=LocalWorkers(1))
     assert len(nodes) == 2 and on_cluster.equals(here) and len(here) == 6000

@@ -143,8 +143,7 @@ def prepare_datasets(opts, log=print, fitted=None, plans=None):
         else:
             if key not in fitted:
                 fitted[key] = fit_or_load(generator, opts.source, data_dir / ".fits", log=log)
-            fitted[key].workers = workers
-            inter, ratings = write_dataset(fitted[key], opts.source, plan.request, data_dir)
+            inter, ratings = write_dataset(fitted[key], opts.source, plan.request, data_dir, workers)
             written[name] = (fitted[key], ratings)
             card = write_card(inter.parent, benchmark_split()["split"]["RS"])
             log(f"wrote {inter} ({len(ratings)} ratings) and its card {card.name}; {stage_text(inter.parent)}")

@@ -149,8 +149,6 @@ class SyntheticGenerator:
     _state = None
     #: where fit and sample run (``to(device)``); not a setting: it does not define what is learnt
     device = "cpu"
-    #: where a sample's blocks of users run (workers.py; None: this process's threads): the same bits anywhere
-    workers = None
 
     def to(self, device):
         """Run fit and sample on ``device`` (cpu or cuda); returns self."""
@@ -225,21 +223,23 @@ class SyntheticGenerator:
             raise GanrsError(f"{type(self).__name__} is not fitted: call fit(source) or load(path) first")
 
     # -------------------------------------------------------------- sample
-    def sample(self, users, items, samples=None, std=2.5, seed=0, ratings=None, **choices):
+    def sample(self, users, items, samples=None, std=2.5, seed=0, ratings=None, workers=None, **choices):
         """A synthetic ratings DataFrame (user_id, item_id, rating) with ids 1..n, from ``samples`` draws
-        or with exactly ``ratings`` distinct ratings; ``choices``: SamplingChoices fields (GANRS)."""
+        or with exactly ``ratings`` distinct ratings; ``choices``: SamplingChoices fields (GANRS); ``workers``:
+        see :meth:`sample_request`."""
         return self.sample_request(SampleRequest(users, items, samples, std, seed, ratings,
-                                                 sampling=SamplingChoices(**choices)))[0]
+                                                 sampling=SamplingChoices(**choices)), workers)[0]
 
-    def sample_request(self, request):
+    def sample_request(self, request, workers=None):
         """(ratings, {what the sidecar should record about this sample}) for a :class:`SampleRequest`;
-        its cold-start and binary settings are applied here, for every generator."""
+        its cold-start and binary settings are applied here, for every generator. ``workers``: where a sample's
+        blocks of users run (workers.py; None: this process's threads), the same bits anywhere (GANRS)."""
         self._check_fitted()
         request.validate()
         self.check_request(request)
         if request.binary is not None:
             check_binary(request.binary, self.summary.rating_values)
-        ratings, measured = self._sample(request)
+        ratings, measured = self._sample(request, workers)
         ratings, scenario = apply_scenario(ratings, request)
         return ratings, {**measured, **scenario}
 
@@ -261,7 +261,7 @@ class SyntheticGenerator:
         """Whether ``_sample`` follows the request's activity and popularity shapes."""
         return False
 
-    def _sample(self, request):
+    def _sample(self, request, workers=None):
         raise NotImplementedError
 
     # ----------------------------------------------------------- save/load

@@ -105,7 +105,7 @@ class CFGANStyle(SyntheticGenerator):
             opt_g.step()
         return gen.eval()
 
-    def _sample(self, request):
+    def _sample(self, request, workers=None):
         n_items, users = self.summary.n_items, request.users
         if request.items > n_items:
             warnings.warn(f"cfgan: items capped at the source's {n_items} (a raw rating vector has one slot "

@@ -67,10 +67,11 @@ def is_current(folder, generator, request, source_sha1):
     return {k: meta.get("generator" if k == "kind" else k) for k in same} == same
 
 
-def write_dataset(generator, source, request, data_dir):
-    """Sample ``request`` from a fitted ``generator`` and write it with its sidecar; returns (.inter path, ratings).
-    ``data_dir`` was checked with the run's options (files.check_output_folder), before any fit."""
-    ratings, measured = generator.sample_request(request)
+def write_dataset(generator, source, request, data_dir, workers=None):
+    """Sample ``request`` from a fitted ``generator`` (on ``workers``: GANRS's blocks of users) and write it with
+    its sidecar; returns (.inter path, ratings). ``data_dir`` was checked with the run's options
+    (files.check_output_folder), before any fit."""
+    ratings, measured = generator.sample_request(request, workers)
     name = dataset_name(resolve_source(source).name, request, generator)
     folder = Path(data_dir) / name
     inter = folder / f"{name}.inter"

@@ -11,6 +11,7 @@ and items, chooses the rated pairs (``pairing.py``: from the draws' affinities a
 source's shapes, or every draw's pair as the reference does) and rates them
 (``rating_head.py``, or the GAN's rating column by ``ratings.py``).
 """
+import dataclasses
 from dataclasses import dataclass
 from typing import Optional
 
@@ -25,9 +26,11 @@ from recbole_ganrs.generator.base import SyntheticGenerator, ratings_frame
 from recbole_ganrs.generator.clustering import Clusters
 from recbole_ganrs.generator.embedding import fit_embeddings
 from recbole_ganrs.generator.gan import GAN_KINDS, Generator, train_gan
-from recbole_ganrs.generator.pairing import Affinity, draw_shape_pairs, target_counts, user_moments
+from recbole_ganrs.generator.pairing import (Affinity, draw_shape_pairs, fit_temper, mainstream_spread, target_counts,
+                                            user_moments)
 from recbole_ganrs.generator.privacy import dcr_report
-from recbole_ganrs.generator.rating_head import CENTRE_MATCHINGS, Rater, fit_rating_head, user_mean_spread
+from recbole_ganrs.generator.profiles import class_counts, donors, histogram_targets, match_pooled, order_key
+from recbole_ganrs.generator.rating_head import CENTRE_MATCHINGS, Rater, fit_rating_head
 from recbole_ganrs.generator.ratings import RATING_MODELS, collect_pairs, draw_chunks, to_scale
 from recbole_ganrs.generator.scenario import shape_sizes
 from recbole_ganrs.generator.stages import Stages
@@ -51,8 +54,8 @@ class GANRS(SyntheticGenerator):
     """The GANRS generator (scikit-learn style: settings here, learnt state after ``fit``)."""
 
     kind = "ganrs"
-    fit_format = 8  # 8: the seed plan (seeds.py)
-    sample_format = 2  # 2: the shapes pairing on candidates, in blocks of users with their own streams
+    fit_format = 9  # 9: the real users' and items' profiles (profiles.py)
+    sample_format = 3  # 3: whole users (each user's activity and histogram from a donor: profiles.py)
     takes_sampling_choices = True  # pairing, rating model, ...: SampleRequest.sampling (sampling.py)
     min_source = (100, 5, 5)
 
@@ -108,7 +111,12 @@ class GANRS(SyntheticGenerator):
         head = fit_rating_head(emb.users[user_idx], emb.items[item_idx], rating_class, len(summary.rating_values),
                                seed=self.seed)
         return {"generator": generator.state_dict(), "rating_head": head,
-                "user_mean_spread": user_mean_spread(user_idx, r), "column_mean": mean, "column_std": std,
+                "user_classes": torch.as_tensor(class_counts(user_idx, rating_class, summary.n_users,
+                                                             len(summary.rating_values))),
+                "user_ratings": torch.as_tensor(np.bincount(user_idx, minlength=summary.n_users)),
+                "item_ratings": torch.as_tensor(np.bincount(item_idx, minlength=summary.n_items)),
+                "mainstream_spread": mainstream_spread(user_idx, item_idx),
+                "column_mean": mean, "column_std": std,
                 "rating_mid": float(mid), "rating_span": float(span), "real_sample": dense[keep],
                 "real_users": torch.as_tensor(emb.users), "real_items": torch.as_tensor(emb.items),
                 "embedding_rmse": {"train": emb.train_rmse, "holdout": emb.holdout_rmse},
@@ -180,25 +188,6 @@ class GANRS(SyntheticGenerator):
                     break
         return np.concatenate(chunks)
 
-    def _fit_clusters(self, request, dense, stages):
-        """User and item :class:`Clusters` fitted on the draws ``dense``."""
-        k, s, r, c = self.embedding_size, self.summary, request, request.sampling
-        for part, asked in ((dense[:, :k], r.users), (dense[:, k : 2 * k], r.items)):  # before k-means warns
-            distinct = len(np.unique(part.round(5), axis=0))
-            if distinct < COLLAPSED * asked:
-                raise collapsed(f"{distinct} distinct points for {asked} users or items asked", r.std)
-        sized = c.pairing == "draws" and c.match_shapes  # the shapes pairing sets the counts itself
-        activity = shape_sizes(r.activity, s.user_activity) if sized else None
-        popularity = shape_sizes(r.popularity, s.item_popularity) if sized else None
-        with stages("clustering", total=2, unit="part") as bar:
-            user_clusters = Clusters.fit(dense[:, :k], r.users, stream(r.seed, "sample", "user_clusters"), activity,
-                                         temperature=c.assignment_temperature)
-            bar.update()
-            item_clusters = Clusters.fit(dense[:, k : 2 * k], r.items, stream(r.seed, "sample", "item_clusters"),
-                                         popularity, temperature=c.assignment_temperature)
-            bar.update()
-        return user_clusters, item_clusters
-
     def follows_shapes(self, request):
         return request.sampling.pairing == "shapes" or request.sampling.match_shapes
 
@@ -211,21 +200,96 @@ class GANRS(SyntheticGenerator):
             raise collapsed(f"{users} users and {items} items of the {request.users} and {request.items} asked",
                             request.std)
 
-    def _sample(self, request):
-        """(ratings, {"privacy": DCR report of the synthetic users, "seconds": each stage's}).
+    def _sample(self, request, workers=None):
+        """(ratings, {"privacy": DCR report of the synthetic users, "seconds": each stage's, "groups": ...}).
 
-        A sample composes the draw stream (``assigned_draws``), the request's pairing (``PAIRING_STEPS``:
-        which pairs are rated) and its rating model (``RATING_STEPS``: what rating each gets). The draws
-        pairing keeps each draw's pair, chunk by chunk: memory grows with the output, not with the draws.
-        The shapes pairing chooses as many pairs (``request.ratings``, or as many as the draws hold) from
-        the draws' affinities, in blocks of users (pairing.py) on this process's threads or on Ray actors
-        (``workers``), where the calibrated head then rates them."""
-        stages = Stages(self.progress)
+        One path for every sample: an unconditioned one is one group of every user. Per group, its draws (the
+        group's class fed to the GAN), its users (clusters of its draws' user parts), matched onto the real
+        users of its group, each with a donor's profile (profiles.py); the items clustered over every group's
+        draws, each with a donor item. Then the request's pairing (``PAIRING_STEPS``: which pairs are rated;
+        the shapes pairing in blocks of users on ``workers``, this process's threads when None) and rating model
+        (``RATING_STEPS``: what rating each gets). A conditioned sample's frame has the attribute column."""
+        stages, r = Stages(self.progress), request
+        parts = self._user_parts(r)
+        groups, item_clusters = self._clusters(r, parts, stages)
+        state, k = self._state, self.embedding_size
+        match = CENTRE_MATCHINGS[r.sampling.centre_matching]
+        with stages("profiles", total=1, unit="part"):  # each item's donor: its popularity's rank
+            draw, real_items = seeds.rng(r.seed, "sample", "donors"), state["real_items"].numpy()
+            items = match(item_clusters.centres, real_items)
+            item_order = order_key(state["item_ratings"].numpy()[donors(items, real_items, draw)], draw)
+        pairs = PAIRING_STEPS[r.sampling.pairing](self, r, stages).pairs(groups, item_clusters, workers, item_order)
+        del item_order
+        rating = RATING_STEPS[r.sampling.rating_model](self, r, stages).rate(pairs, groups, items)
+        ratings, used_users = ratings_frame(pairs.user, pairs.item, rating)
+        self._check_spread(ratings, r)
+        measured = {"privacy": dcr_report(np.concatenate([g.clusters.centres for g in groups])[used_users],
+                                          state["real_users"].numpy())}
+        if pairs.affinity_weight is not None:
+            measured["affinity weight"] = round(pairs.affinity_weight, 4)
         if self.group_names:
-            ratings, measured = self._sample_groups(request, stages)
-        else:
-            ratings, measured = self._sample_plain(request, stages)
+            names = np.asarray(self.group_names, dtype=object)
+            group_of_user = np.concatenate([np.full(len(g.clusters.centres), g.label) for g in groups])
+            ratings[self.condition_of().attribute] = names[group_of_user[used_users]][ratings["user_id"].to_numpy() - 1]
+            measured["groups"] = {names[g]: {"users": int(n), "share": round(n / r.users, 6)}
+                                  for g, n in self.users_per_group(r).items()}
         return ratings, {**measured, "seconds": stages.seconds}
+
+    def _user_parts(self, request):
+        """[(GAN class or None, users, share of the ratings, activity shape, fit draws or None: the default)] of
+        the request: one part of every user unconditioned, one per group with users conditioned."""
+        r, s = request, self.summary
+        if not self.group_names:
+            return [(None, r.users, 1.0, s.user_activity, None)]
+        info, sizes = self._state["groups"], self.users_per_group(r)
+        present = [g for g in sizes if sizes[g]]
+        weight = np.array([sizes[g] * info["mean_activity"][g] for g in present])
+        fit_rows = max(FIT_DRAWS, FIT_DRAWS_PER_CLUSTER * max(r.users, r.items))
+        parts = []
+        for g, share in zip(present, weight / weight.sum()):
+            rows = max(int(fit_rows * share), FIT_DRAWS_PER_CLUSTER * sizes[g])
+            rows = rows if r.samples is None else max(min(rows, round(r.samples * share)), sizes[g])
+            parts.append((g, sizes[g], float(share), info["activity"][g], rows))
+        return parts
+
+    def _real_users(self, label):
+        """Indices of the real users of GAN class ``label`` (every real user when None)."""
+        every = np.arange(len(self._state["real_users"]))
+        return every if label is None else every[self._state["groups"]["user_group"].numpy() == label]
+
+    def _clusters(self, request, parts, stages):
+        """([UserGroup] of the parts, item Clusters): each part's draws and user clusters, then the item
+        clusters over every part's draws; draws collapsed onto too few points are refused first."""
+        k, r, c = self.embedding_size, request, request.sampling
+        sized = c.pairing == "draws" and c.match_shapes  # the shapes pairing sets the counts itself
+        state, match = self._state, CENTRE_MATCHINGS[c.centre_matching]
+        draw = seeds.rng(r.seed, "sample", "donors", 1)
+        groups, first = [], 0
+        for label, users, share, activity, rows in parts:
+            dense = self._fit_draws(r, stages, label, rows)
+            distinct = len(np.unique(dense[:, :k].round(5), axis=0))
+            if distinct < COLLAPSED * users:
+                raise collapsed(f"{distinct} distinct points for {users} users asked"
+                                + ("" if label is None else f" of group {self.group_names[label]}"), r.std)
+            with stages("clustering", total=1, unit="part"):
+                index = () if label is None else (label + 1,)
+                clusters = Clusters.fit(dense[:, :k], users, stream(r.seed, "sample", "user_clusters", *index),
+                                        shape_sizes(r.activity, activity) if sized else None,
+                                        temperature=c.assignment_temperature)
+            real = self._real_users(label)
+            centres = match(clusters.centres, state["real_users"].numpy()[real])
+            donor = real[donors(centres, state["real_users"].numpy()[real], draw)]
+            groups.append(UserGroup(first, clusters, dense, activity, share, label, centres, donor))
+            first += users
+        item_parts = np.concatenate([g.draws[:, k : 2 * k] for g in groups])
+        distinct = len(np.unique(item_parts.round(5), axis=0))
+        if distinct < COLLAPSED * r.items:
+            raise collapsed(f"{distinct} distinct points for {r.items} items asked", r.std)
+        with stages("clustering", total=1, unit="part"):
+            item_clusters = Clusters.fit(item_parts, r.items, stream(r.seed, "sample", "item_clusters"),
+                                         shape_sizes(r.popularity, self.summary.item_popularity) if sized else None,
+                                         temperature=c.assignment_temperature)
+        return groups, item_clusters
 
     def assigned_draws(self, request, user_clusters, item_clusters, n, bar, group=None, first=0, rng=None):
         """``n`` draws of the stream (``group``'s), chunk by chunk, as (user index + ``first``, item index,
@@ -236,23 +300,6 @@ class GANRS(SyntheticGenerator):
             bar.update(len(dense))
             yield (first + user_clusters.assign(dense[:, :k], t, rng), item_clusters.assign(dense[:, k : 2 * k], t, rng),
                    self.dense_rating(dense))
-
-    def _sample_plain(self, request, stages):
-        s, c = self.summary, request.sampling
-        fit_draws = self._fit_draws(request, stages)
-        user_clusters, item_clusters = self._fit_clusters(request, fit_draws, stages)
-        groups = [UserGroup(0, user_clusters, fit_draws, s.user_activity, 1.0)]
-        pairs = PAIRING_STEPS[c.pairing](self, request, stages).pairs(groups, item_clusters)
-        del groups, fit_draws  # done with: their memory goes to the ratings and the frame
-        match = CENTRE_MATCHINGS[c.centre_matching]
-        centres = match(user_clusters.centres, self._state["real_users"].numpy())
-        rating = RATING_STEPS[c.rating_model](self, request, stages).rate(
-            pairs, centres, match(item_clusters.centres, self._state["real_items"].numpy()),
-            s.rating_shares, self._state["user_mean_spread"])
-        ratings, used_users = ratings_frame(pairs.user, pairs.item, rating)
-        self._check_spread(ratings, request)
-        privacy = dcr_report(user_clusters.centres[used_users], self._state["real_users"].numpy())
-        return ratings, {"privacy": privacy}
 
     # ------------------------------------------------------- conditioned
     def check_request(self, request):
@@ -269,66 +316,21 @@ class GANRS(SyntheticGenerator):
         shares = resolve_shares(request.group_shares, self.group_shares(), f"--condition {self.condition}")
         return users_per_group(shares, request.users, self.group_names)
 
-    def _sample_groups(self, request, stages):
-        """A conditioned sample: per group, its draws (the class fed to the GAN), its users (clusters of its
-        draws' user parts), its activity shape and share of the ratings; items clustered over every group's
-        draws; the shapes pairing over all users at once, the rating head calibrated per group. The ratings
-        frame has the attribute column (each user's group)."""
-        k, r, info = self.embedding_size, request, self._state["groups"]
-        t = r.sampling.assignment_temperature
-        sizes = self.users_per_group(r)
-        present = [g for g in sizes if sizes[g]]
-        weight = np.array([sizes[g] * info["mean_activity"][g] for g in present])
-        rating_share = dict(zip(present, weight / weight.sum()))
-        fit_rows = max(FIT_DRAWS, FIT_DRAWS_PER_CLUSTER * max(r.users, r.items))
-        draws, user_clusters = {}, {}
-        for g in present:
-            rows = max(int(fit_rows * rating_share[g]), FIT_DRAWS_PER_CLUSTER * sizes[g])
-            rows = rows if r.samples is None else max(min(rows, round(r.samples * rating_share[g])), sizes[g])
-            draws[g] = self._fit_draws(r, stages, g, rows)
-            part = draws[g][:, :k]
-            if len(np.unique(part.round(5), axis=0)) < COLLAPSED * sizes[g]:
-                raise collapsed(f"too few distinct points for group {info['names'][g]}'s {sizes[g]} users", r.std)
-            with stages("clustering", total=1, unit="part"):
-                user_clusters[g] = Clusters.fit(part, sizes[g], stream(r.seed, "sample", "user_clusters", g + 1),
-                                                None, temperature=t)
-        every = np.concatenate([draws[g] for g in present])
-        with stages("clustering", total=1, unit="part"):
-            item_clusters = Clusters.fit(every[:, k : 2 * k], r.items, stream(r.seed, "sample", "item_clusters"),
-                                         None, temperature=t)
-        offset = dict(zip(present, np.cumsum([0] + [sizes[g] for g in present])[:-1].tolist()))
-        groups = [UserGroup(offset[g], user_clusters[g], draws[g], info["activity"][g], rating_share[g], g)
-                  for g in present]
-        pairs = ShapesPairing(self, r, stages).pairs(groups, item_clusters)
-        group_of_user = np.concatenate([np.full(sizes[g], g) for g in present])
-        match = CENTRE_MATCHINGS[r.sampling.centre_matching]
-        real_users, real_group = self._state["real_users"].numpy(), info["user_group"].numpy()
-        centres = np.concatenate([match(user_clusters[g].centres, real_users[real_group == g]) for g in present])
-        items = match(item_clusters.centres, self._state["real_items"].numpy())
-        rating = CalibratedRatings(self, r, stages).rate(pairs, centres, items, info["rating_shares"],
-                                                         info["spread"], user_group=group_of_user)
-        ratings, used_users = ratings_frame(pairs.user, pairs.item, rating)
-        self._check_spread(ratings, r)
-        names = np.asarray(info["names"], dtype=object)
-        ratings[self.condition_of().attribute] = names[group_of_user[used_users]][ratings["user_id"].to_numpy() - 1]
-        raw = np.concatenate([user_clusters[g].centres for g in present])
-        privacy = dcr_report(raw[used_users], real_users)
-        return ratings, {"privacy": privacy, "groups": {names[g]: {"users": int(sizes[g]),
-                                                                  "share": round(sizes[g] / r.users, 6)}
-                                                       for g in sizes}}
-
 
 @dataclass(frozen=True)
 class UserGroup:
     """The synthetic users of one group (every user, unconditioned): their first id, clusters and draws, the
-    source's activity shape for them, their share of the ratings and (conditioned) the GAN class."""
+    source's activity shape for them, their share of the ratings, the GAN class (None unconditioned), their
+    centres matched onto the real users and each one's donor (a real user's index: profiles.py)."""
 
     first: int
     clusters: Clusters
     draws: np.ndarray
     activity: list
     share: float
-    label: Optional[int] = None
+    label: Optional[int]
+    centres: np.ndarray
+    donor: np.ndarray
 
 
 @dataclass
@@ -340,6 +342,7 @@ class Pairs:
     item: np.ndarray
     value: Optional[np.ndarray] = None
     workers: object = None
+    affinity_weight: Optional[float] = None  # the shapes pairing's (pairing.fit_temper)
 
 
 class SampleStep:
@@ -353,7 +356,7 @@ class DrawsPairing(SampleStep):
     """Every draw's (user cluster, item cluster) pair, repeated pairs merged with their mean GAN rating (the
     reference's way; unconditioned only)."""
 
-    def pairs(self, groups, item_clusters):
+    def pairs(self, groups, item_clusters, workers=None, item_order=None):
         (group,) = groups
         r, gen = self.request, self.generator
         with self.stages("draws", total=r.samples, unit="draw") as bar:
@@ -362,22 +365,26 @@ class DrawsPairing(SampleStep):
 
 
 class ShapesPairing(SampleStep):
-    """pairing.py: each user's and item's number of ratings from the source's shapes, the pairs where each
-    user's draws lie, chosen on candidates in blocks of users (on ``generator.workers``)."""
+    """pairing.py: each user's and item's number of ratings from the source's shapes, given out in the order of
+    their donors' counts (profiles.py), the pairs where each user's draws lie, chosen on candidates in blocks of
+    users (on ``workers``: this process's threads when None)."""
 
-    def pairs(self, groups, item_clusters):
+    def pairs(self, groups, item_clusters, workers, item_order):
         total = self.request.ratings
         if total is None:
             with self.stages("draws", total=self.request.samples, unit="draw") as bar:
                 total = self._draws_pairs(groups, item_clusters, bar)
-        affinity, rows, cols = self._targets(groups, item_clusters, total)
-        workers = self.generator.workers if self.generator.workers is not None else LocalWorkers()
+        affinity, rows, cols = self._targets(groups, item_clusters, total, item_order)
+        with self.stages("pairing: affinity weight", total=1, unit="fit"):
+            temper = fit_temper(affinity, rows, cols, self.generator._state["mainstream_spread"])
+            affinity = dataclasses.replace(affinity, temper=temper)
+        workers = LocalWorkers() if workers is None else workers
         try:
             user, item = draw_shape_pairs(affinity, rows, cols, total, self.request.seed, workers, self.stages)
         except BaseException:
             workers.close()
             raise
-        return Pairs(user, item, workers=workers)
+        return Pairs(user, item, workers=workers, affinity_weight=temper)
 
     def _draws_pairs(self, groups, item_clusters, bar):
         """How many distinct pairs the request's draws hold (the draws pairing's count, each group's share of
@@ -390,23 +397,24 @@ class ShapesPairing(SampleStep):
             total += len(collect_pairs(draws, r, r.items, gen.kind)[0])
         return total
 
-    def _targets(self, groups, item_clusters, total):
-        """The affinities of every user to the item centres, and the row and column counts to reach."""
+    def _targets(self, groups, item_clusters, total, item_order):
+        """The affinities of every user to the item centres, and the row and column counts to reach: the
+        shapes' counts, the largest to the users (items) whose donors have the most ratings."""
         r, gen = self.request, self.generator
         k, t = gen.embedding_size, r.sampling.assignment_temperature
         with self.stages("pairing: affinities", total=len(groups), unit="group") as bar:
             rng = seeds.rng(r.seed, "sample", "shape_assignment")
             user = np.concatenate([g.first + g.clusters.assign(g.draws[:, :k], t, rng) for g in groups])
             item_parts = np.concatenate([g.draws[:, k : 2 * k] for g in groups])
-            item = item_clusters.assign(item_parts, t, rng)
             mean, cov = user_moments(user, item_parts, r.users)
             affinity = Affinity.of(mean, cov, item_clusters.centres, widen=item_clusters.scale / k)
-            drawn = np.bincount(user, minlength=r.users)
+            activity = gen._state["user_ratings"].numpy()
+            order = seeds.rng(r.seed, "sample", "donors", 2)
             rows = np.concatenate([
                 target_counts(shape_sizes(r.activity, g.activity), total * g.share,
-                              drawn[g.first : g.first + len(g.clusters.centres)], cap=r.items) for g in groups])
-            cols = target_counts(shape_sizes(r.popularity, gen.summary.item_popularity), total,
-                                 np.bincount(item, minlength=r.items), cap=r.users)
+                              order_key(activity[g.donor], order), cap=r.items) for g in groups])
+            cols = target_counts(shape_sizes(r.popularity, gen.summary.item_popularity), total, item_order,
+                                 cap=r.users)
             bar.update(len(groups))
         return affinity, rows, cols
 
@@ -414,7 +422,7 @@ class ShapesPairing(SampleStep):
 class MappedRatings(SampleStep):
     """The GAN's own rating of each pair mapped onto the source's scale (ratings.py: distribution, mean)."""
 
-    def rate(self, pairs, user_centres, item_centres, rating_shares, spread, user_group=None):
+    def rate(self, pairs, groups, item_centres):
         s = self.generator.summary
         with self.stages("ratings", total=len(pairs.user), unit="rating"):
             return to_scale(pairs.value, s.rating_values, s.rating_shares, s.rating_mean,
@@ -422,22 +430,38 @@ class MappedRatings(SampleStep):
 
 
 class CalibratedRatings(SampleStep):
-    """rating_head.py: p(rating | user and item centres) learnt on the source, calibrated to its rating shares
-    and user-mean spread (per group: ``user_group``, with a list of shares and spreads); drawn on the blocks
-    that hold the pairs (the shapes pairing), else here as one block."""
+    """rating_head.py and profiles.py: each user's histogram is its donor's at its count, the pooled shares
+    its group's (the source's, unconditioned); p(rating | user and item centres), learnt on the source, says
+    which of its items get which rating. Drawn on the blocks that hold the pairs (the shapes pairing), else
+    here as one block."""
 
-    def rate(self, pairs, user_centres, item_centres, rating_shares, spread, user_group=None):
+    def rate(self, pairs, groups, item_centres):
         gen, seed = self.generator, self.request.seed
         values = np.asarray(gen.summary.rating_values, dtype=np.float64)
         with self.stages("ratings", total=len(pairs.user), unit="rating"):
-            rater = Rater.fit(gen._state["rating_head"], user_centres, item_centres, pairs.user, pairs.item,
-                              gen.summary.rating_values, rating_shares, spread, user_group=user_group)
+            rater = Rater(gen._state["rating_head"], np.concatenate([g.centres for g in groups]), item_centres,
+                          gen.summary.rating_values, self._histograms(pairs, groups))
             if pairs.workers is None:
                 return values[rater.rate(pairs.user, pairs.item, seed)]
             try:
                 return values[np.concatenate(pairs.workers.collect("rate", rater, seed))]
             finally:
                 pairs.workers.close()
+
+    def _histograms(self, pairs, groups):
+        """Each user's target histogram [users, classes]: its donor's shares at its number of pairs, each
+        group's moved to the group's pooled shares (profiles.match_pooled)."""
+        gen, r = self.generator, self.request
+        counts = np.bincount(pairs.user, minlength=r.users)
+        classes = gen._state["user_classes"].numpy().astype(np.float64)
+        shares = gen._state["groups"]["rating_shares"] if gen.group_names else None
+        draw = seeds.rng(r.seed, "sample", "donors", 3)
+        parts = []
+        for g in groups:
+            own = classes[g.donor]
+            rows = histogram_targets(own / own.sum(1, keepdims=True), counts[g.first : g.first + len(g.donor)])
+            parts.append(match_pooled(rows, gen.summary.rating_shares if shares is None else shares[g.label], draw))
+        return np.concatenate(parts)
 
 
 PAIRING_STEPS = {"shapes": ShapesPairing, "draws": DrawsPairing}
@@ -456,14 +480,14 @@ def users_per_group(shares, users, names):
 
 def group_state(groups, user_tokens, user_idx, r, summary):
     """What a conditioned fit keeps of each user group of the source: names (sorted), each real user's group,
-    and per group its share of users, rating shares, activity shape, mean activity and user-mean spread."""
+    and per group its share of users, rating shares, activity shape and mean activity."""
     labels = groups.reindex(pd.Index(user_tokens).astype(str)).to_numpy().astype(str)
     names = sorted({str(x) for x in labels})
     user_group = np.searchsorted(names, labels)
     row_group = user_group[user_idx]
     values = np.asarray(summary.rating_values)
     state = {"names": names, "user_group": torch.as_tensor(user_group), "user_share": [], "rating_shares": [],
-             "activity": [], "mean_activity": [], "spread": []}
+             "activity": [], "mean_activity": []}
     activity = np.bincount(user_idx, minlength=len(user_tokens))
     for g in range(len(names)):
         rows = row_group == g
@@ -472,5 +496,4 @@ def group_state(groups, user_tokens, user_idx, r, summary):
         state["rating_shares"].append((counts / counts.sum()).tolist())
         state["activity"].append(np.sort(activity[user_group == g]).tolist())
         state["mean_activity"].append(float(activity[user_group == g].mean()))
-        state["spread"].append(user_mean_spread(np.unique(user_idx[rows], return_inverse=True)[1], r[rows]))
     return state

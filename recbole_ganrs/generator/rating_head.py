@@ -24,7 +24,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from recbole_ganrs.seeds import stream, torch_generator
+from recbole_ganrs.generator.profiles import rerank
+from recbole_ganrs.seeds import rng, stream, torch_generator
 
 HIDDEN, EPOCHS, BATCH, LR = 32, 8, 1024, 0.01
 SHARE_STEPS = 50
@@ -33,16 +34,6 @@ MATCH_ROUNDS = 3  # tilt, then shares, alternated
 HEAD_CHUNK = 1 << 20  # pairs through the head at a time
 SHARE_ROWS = 1 << 20  # pairs the share offsets are fitted on
 TOLERANCE = 1e-4  # Newton and scaling steps stop when no step moves more
-
-
-def user_mean_spread(user_idx, ratings):
-    """The std of the users' true mean ratings in real data: the variance of their observed means less the
-    sampling part (within-user variance / ratings per user), averaged over users."""
-    counts = np.bincount(user_idx)
-    sums = np.bincount(user_idx, weights=ratings)
-    means = sums / counts
-    within = np.bincount(user_idx, weights=(ratings - means[user_idx]) ** 2) / np.maximum(counts - 1, 1)
-    return float(np.sqrt(max(means.var() - np.mean(within / counts), 0.0)))
 
 
 def user_expectations(logits, users, values, tilt=None):
@@ -56,21 +47,12 @@ def user_expectations(logits, users, values, tilt=None):
     return per_user(mean), per_user(var)
 
 
-def spread_target(logits, users, values, spread):
-    """(centre, scale) of the users' expected mean ratings: each user's mean is moved to centre + scale x (its
-    mean - centre), which makes their std the source's ``spread`` (the scale at most 1: never wider)."""
-    values, users = torch.as_tensor(values, dtype=logits.dtype), torch.as_tensor(users, dtype=torch.long)
-    start = user_expectations(logits, users, values)[0]
-    return float(start.mean()), float((spread / start.std().clamp_min(1e-9)).clamp(max=1.0))
-
-
-def tilt_user_means(logits, users, values, centre, scale, steps=TILT_STEPS):
-    """Logits with a per-user tilt t_u * values that moves each user's expected mean rating to
-    centre + scale x (its mean - centre) (Newton steps on every t_u at once)."""
+def tilt_user_means(logits, users, values, target, steps=TILT_STEPS):
+    """Logits with a per-user tilt t_u * values that moves each user's expected mean rating to ``target`` (one
+    value per user; Newton steps on every t_u at once)."""
     values = torch.as_tensor(values, dtype=logits.dtype)
     users = torch.as_tensor(users, dtype=torch.long)
-    start = user_expectations(logits, users, values)[0]
-    target = centre + scale * (start - centre)
+    target = torch.as_tensor(target, dtype=logits.dtype)
     tilt = torch.zeros(int(users.max()) + 1, dtype=logits.dtype)
     for _ in range(steps):
         mean, var = user_expectations(logits, users, values, tilt)
@@ -142,22 +124,6 @@ def quantile_match(points, reference):
 CENTRE_MATCHINGS = {"quantiles": quantile_match, "moments": moment_match}
 
 
-def share_offsets(logits, shares, steps=SHARE_STEPS):
-    """Per-class offsets b such that the mean of softmax(logits + b) over rows equals ``shares`` (fitted on
-    at most SHARE_ROWS rows drawn at random: a handful of numbers needs no more)."""
-    if len(logits) > SHARE_ROWS:
-        logits = logits[torch.randperm(len(logits), generator=torch.Generator().manual_seed(0))[:SHARE_ROWS]]
-    target = torch.as_tensor(np.asarray(shares), dtype=logits.dtype).clamp_min(1e-12)
-    offsets = torch.zeros(logits.shape[1], dtype=logits.dtype)
-    for _ in range(steps):
-        current = torch.softmax(logits + offsets, dim=1).mean(0).clamp_min(1e-12)
-        step = torch.log(target / current)
-        offsets += step
-        if step.abs().max() < TOLERANCE:
-            break
-    return offsets
-
-
 @torch.no_grad()
 def head_logits(state, user_centres, item_centres, user, item):
     """float32 logits [pairs, classes] of the head at each pair's (user_centres[user], item_centres[item]),
@@ -176,79 +142,15 @@ def head_logits(state, user_centres, item_centres, user, item):
 
 
 @dataclass(frozen=True)
-class Calibration:
-    """What matching a pilot's logits to the source set: per round the share offsets and the users' mean target
-    (centre, scale), then the last offsets. Applied to any block of users' logits, each user's own tilt is solved
-    there: the blocks of a sample need only this, not each other."""
-
-    rounds: tuple = ()
-    offsets: torch.Tensor = None
-
-    @classmethod
-    def fit(cls, logits, user, rating_values, rating_shares, spread=None):
-        """Matched to the source's shares (and, given the source's ``spread``, to its user-mean spread): the
-        share offsets narrow the spread the tilt set, and the tilt the shares, so they alternate."""
-        rounds = []
-        if spread is not None and len(logits):
-            for _ in range(MATCH_ROUNDS):
-                offsets = share_offsets(logits, rating_shares)
-                centre, scale = spread_target(logits + offsets, user, rating_values, spread)
-                rounds.append((offsets, centre, scale))
-                logits = tilt_user_means(logits + offsets, user, rating_values, centre, scale)
-        return cls(tuple(rounds), share_offsets(logits, rating_shares))
-
-    def apply(self, logits, user, rating_values):
-        """``logits`` of the users ``user`` (0..n-1, every rating of each) matched as the pilot's were."""
-        for offsets, centre, scale in self.rounds:
-            logits = tilt_user_means(logits + offsets, user, rating_values, centre, scale)
-        return logits + self.offsets
-
-
-def pilot_rows(user, limit=SHARE_ROWS):
-    """The pairs of an even subsample of the users (every s-th) holding at most about ``limit`` pairs: all of
-    them for a small sample; ``user`` must hold every pair of each user."""
-    ids = np.flatnonzero(np.bincount(user))  # np.unique's values without sorting 100M pairs
-    if not len(ids):
-        return ids
-    chosen = np.zeros(ids[-1] + 1, dtype=bool)
-    chosen[ids[:: max(1, int(np.ceil(len(user) / limit)))]] = True
-    return np.flatnonzero(chosen[user])
-
-
-@dataclass(frozen=True)
 class Rater:
-    """Rates (user, item) pairs at their centres with the head, calibrated per user group (one group when
-    unconditioned): what a block of users needs to rate its pairs."""
+    """Rates (user, item) pairs at their centres with the head, to each user's target histogram (profiles.py):
+    what a block of users needs to rate its pairs."""
 
     head: dict
     user_centres: np.ndarray
     item_centres: np.ndarray
     rating_values: tuple
-    calibrations: tuple  # one Calibration per group
-    user_group: np.ndarray = None  # each user's group; None: every user in group 0
-
-    @classmethod
-    def fit(cls, head, user_centres, item_centres, user, item, rating_values, rating_shares, spread,
-            user_group=None):
-        """Calibrations fitted on pilot users' pairs, per group. ``user``, ``item``: every pair of the sample;
-        ``rating_shares`` and ``spread`` one per group (lists) when ``user_group`` is given."""
-        groups = None if user_group is None else np.asarray(user_group)
-        shares = [rating_shares] if user_group is None else rating_shares
-        spreads = [spread] if user_group is None else spread
-        rater = cls(head, np.asarray(user_centres), np.asarray(item_centres), tuple(rating_values), ())
-        calibrations = []
-        for g, (share, group_spread) in enumerate(zip(shares, spreads)):
-            if groups is None:  # every pair: no copy of 100M indices
-                rows = pilot_rows(user)
-            else:
-                rows = np.flatnonzero(groups[user] == g)
-                rows = rows[pilot_rows(user[rows])] if len(rows) else rows
-            logits = rater.logits(user[rows], item[rows])
-            local = np.unique(user[rows], return_inverse=True)[1]
-            calibrations.append(Calibration.fit(logits, local, rating_values, share, group_spread)
-                                if len(rows) else Calibration())
-        return cls(rater.head, rater.user_centres, rater.item_centres, rater.rating_values, tuple(calibrations),
-                   groups)
+    targets: np.ndarray  # [users, classes]: each user's histogram, summing to its number of pairs
 
     def logits(self, user, item):
         return head_logits(self.head, self.user_centres, self.item_centres, user, item)
@@ -256,18 +158,14 @@ class Rater:
     @torch.no_grad()
     def rate(self, user, item, seed, index=0):
         """A rating class (index into the rating values, uint8) per pair; ``user`` holds every pair of each of
-        its users; drawn from stream ``index`` (a block's number) of the sample's ratings."""
-        logits = self.logits(user, item)
-        local = np.unique(user, return_inverse=True)[1]
-        if self.user_group is None:
-            logits = self.calibrations[0].apply(logits, local, self.rating_values)
-        else:
-            groups = self.user_group[user]
-            for g, calibration in enumerate(self.calibrations):
-                rows = torch.as_tensor(np.flatnonzero(groups == g))
-                if len(rows):
-                    logits[rows] = calibration.apply(logits[rows], np.unique(local[rows], return_inverse=True)[1],
-                                                     self.rating_values)
-        probs = torch.softmax(logits, dim=1)
+        its users; drawn from stream ``index`` (a block's number) of the sample's ratings. The head's logits,
+        tilted to each user's target mean, are drawn from, then each user's draws are replaced by its target
+        histogram in their order (``rerank``): the head decides which items rate high, the profile how many."""
+        values = np.asarray(self.rating_values, np.float64)
+        ids, local = np.unique(user, return_inverse=True)
+        targets = self.targets[ids]
+        means = targets @ values / targets.sum(1)
+        logits = tilt_user_means(self.logits(user, item).double(), local, values, means)
         gen = torch_generator(seed, "sample", "ratings", index)
-        return torch.multinomial(probs, 1, generator=gen).squeeze(1).numpy().astype(np.uint8)
+        drawn = torch.multinomial(torch.softmax(logits, dim=1), 1, generator=gen).squeeze(1).numpy()
+        return rerank(drawn, local, targets, rng(seed, "sample", "rerank", index))

@@ -36,7 +36,7 @@ class StatisticalGenerator(SyntheticGenerator):
     def _fit(self, ratings, summary):
         return {}  # the source summary is all it learns
 
-    def _sample(self, request):
+    def _sample(self, request, workers=None):
         s, rng = self.summary, seeds.rng(request.seed, "sample", "statistical")
         users, items = request.users, request.items
         user_p = rng.choice(shape_sizes(request.activity, s.user_activity), users)

@@ -5,11 +5,15 @@
   per user / per item, each divided by its mean so that datasets of different sizes
   compare by shape (scipy.stats.ks_2samp).
 - Gini of item popularity, source and synthetic (0 = every item equally rated).
+- share >= q KS: KS statistic of the users' shares of relevant ratings (>= q, at the source's top two
+  values; structure.py), synthetic against source: whole users, not pooled shares.
 - detection AUC (detection.py, in the stats tables): how well a classifier tells the synthetic users'
   profiles from the real ones' (0.5 = not at all).
 """
 import numpy as np
 from scipy.stats import ks_2samp
+
+from recbole_ganrs.stats.structure import relevance_levels, relevant_shares
 
 def gini(counts):
     """Gini coefficient of non-negative counts."""
@@ -39,4 +43,12 @@ def fidelity(name, synthetic, source):
         "popularity KS": round(float(ks_2samp(_shape(synthetic, "item_id"), _shape(source, "item_id")).statistic), 4),
         "Gini source": round(gini(source["item_id"].value_counts()), 4),
         "Gini synthetic": round(gini(synthetic["item_id"].value_counts()), 4),
+        **share_ks(synthetic, source),
     }
+
+
+def share_ks(synthetic, source):
+    """{"share >= q KS": KS of the users' relevant shares} at the source's q (structure.py)."""
+    qs = relevance_levels(np.unique(source["rating"].to_numpy(np.float64)))
+    a, b = relevant_shares(synthetic, qs), relevant_shares(source, qs)
+    return {f"share >= {q:g} KS": round(float(ks_2samp(a[:, j], b[:, j]).statistic), 4) for j, q in enumerate(qs)}

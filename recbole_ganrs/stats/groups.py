@@ -1,8 +1,8 @@
 """Per-group fidelity of a conditioned synthetic dataset (its ``.user`` file's groups) against its source's groups.
 
 For each group: its users and share of users, mean rating, mean ratings per user, and, against the same group
-of the source, the rating TVD, activity and popularity KS (fidelity.py) and the structure measures that need no
-fit (structure.py); then each group's gap to the rest of the users (mean rating, ratings per user) on the source
+of the source, the rating TVD, activity and popularity KS (fidelity.py), the structure measures that need no
+fit and the user-averaged shares of relevant ratings at the source's q (structure.py); then each group's gap to the rest of the users (mean rating, ratings per user) on the source
 and on the synthetic data (ratings per user as a share of the dataset's mean, since sizes differ), whose sign
 says whether the synthetic data keeps the source's direction.
 """
@@ -10,7 +10,7 @@ import numpy as np
 
 from recbole_ganrs.data.users import Condition, read_users, user_file_of, user_labels
 from recbole_ganrs.stats.fidelity import fidelity
-from recbole_ganrs.stats.structure import spread_measures
+from recbole_ganrs.stats.structure import relevance_levels, spread_measures, user_share_measures
 
 
 def _with_groups(ratings, labels):
@@ -36,6 +36,7 @@ def group_rows(name, synthetic, synthetic_labels, source, source_labels):
     """(per-group rows, gap rows) of ``synthetic`` against ``source`` (ratings frames; labels: a group per
     user token)."""
     syn, src = _with_groups(synthetic, synthetic_labels), _with_groups(source, source_labels)
+    qs = relevance_levels(np.unique(source["rating"].to_numpy(np.float64)))
     rows, gaps = [], []
     for group in sorted(set(src["group"].dropna()) | set(syn["group"].dropna())):
         a, b = syn[syn["group"] == group], src[src["group"] == group]
@@ -50,7 +51,10 @@ def group_rows(name, synthetic, synthetic_labels, source, source_labels):
             f = fidelity(name, a, b)
             row.update({k: f[k] for k in ("rating TVD", "activity KS", "popularity KS")})
             ma, mb = spread_measures(a), spread_measures(b)
-            row.update({k: f"{ma[k]:.3f} / {mb[k]:.3f}" for k in ("within-user std", "user-mean std", "item-mean std")})
+            row.update({k: f"{ma[k]:.3f} / {mb[k]:.3f}" for k in ("within-user std", "user-mean std", "item-mean std",
+                                                                   "activity-rating r")})
+            sa, sb = user_share_measures(a, qs), user_share_measures(b, qs)
+            row.update({k: f"{sa[k]:.3f} / {sb[k]:.3f}" for k in sa})
         rows.append(row)
         gap = {"dataset": name, "group": f"{group} - rest"}
         for key in ("mean rating", "ratings/user"):

@@ -1,4 +1,5 @@
 """Table IV, fidelity and privacy (DCR, from the sidecar), and structure tables of datasets on disk."""
+import numpy as np
 from tabulate import tabulate
 
 from recbole_ganrs.data import load_ratings, resolve_source
@@ -8,7 +9,7 @@ from recbole_ganrs.stats.detection import detection_auc
 from recbole_ganrs.stats.holdout import holdout_dcr
 from recbole_ganrs.stats.fidelity import fidelity
 from recbole_ganrs.stats.groups import group_rows, source_labels, synthetic_labels
-from recbole_ganrs.stats.structure import structure_row
+from recbole_ganrs.stats.structure import relevance_levels, structure_row
 from recbole_ganrs.stats.table import dataset_row
 from recbole_ganrs.files import file_digest
 
@@ -23,8 +24,9 @@ def _once(key, compute):
     return _MEASURED[key]
 
 
-def _structure(name, ratings, inter_path, split):
-    row = _once(("structure", file_digest(inter_path), tuple(split or ())), lambda: structure_row("", ratings, split))
+def _structure(name, ratings, inter_path, split, qs=None):
+    key = ("structure", file_digest(inter_path), tuple(split or ()), tuple(qs or ()))
+    row = _once(key, lambda: structure_row("", ratings, split, qs))
     return {**row, "dataset": name}
 
 
@@ -56,9 +58,10 @@ def stats_rows(datasets, split=None):
                                   "detection AUC": _detection(ratings, src.inter_path, sources[origin],
                                                               resolve_source(origin).inter_path),
                                   **privacy, **held_out_privacy(ratings, origin, sources[origin]), "source": origin})
-        if src.name not in structure:
+        if src.name not in structure:  # a synthetic dataset's user shares at its source's q
+            qs = relevance_levels(np.unique(sources[origin]["rating"].to_numpy(np.float64))) if origin else None
             structure[src.name] = _structure(src.name if origin else f"{src.name} (source)", ratings, src.inter_path,
-                                             split)
+                                             split, qs)
     return rows, fidelity_rows, list(structure.values())
 
 
