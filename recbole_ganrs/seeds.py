@@ -17,7 +17,7 @@ PLAN = {
             "rating_head", "rating_head_init", "cfgan", "cfgan_init", "cfgan_noise", "gan_labels"),
     # a sample request's seed (``sample(..., seed=S)``; the benchmark's dataset seed seeds fit and sample)
     "sample": ("noise", "user_clusters", "item_clusters", "assignment", "shape_assignment", "pairing",
-               "ratings", "scenario", "subset", "statistical", "candidates", "donors", "rerank"),
+               "ratings", "scenario", "subset", "statistical", "candidates", "donors"),
     # a benchmark trial seed (``--seeds``): RecBole's own seed (its split, init, batches), the tie keys, a cold split
     "trial": ("recbole", "ties", "split"),
     # a ceiling split (``--ceiling-splits``), the stand-in bootstrap, the structure measures' MF fit

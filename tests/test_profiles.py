@@ -32,7 +32,7 @@ def test_rerank_gives_each_user_its_histogram_in_the_heads_order():
     user = np.repeat([0, 1, 2], [4, 3, 5])
     drawn = np.array([4, 0, 2, 1, 3, 3, 0, 0, 1, 2, 3, 4])
     targets = np.array([[1, 1, 1, 1, 0], [0, 0, 0, 0, 3], [2, 0, 0, 0, 3]])
-    out = rerank(drawn, user, targets, np.random.default_rng(0))
+    out = rerank(drawn, user, targets, np.random.default_rng(0).random(len(drawn)))
     for u in range(3):
         mine = user == u
         assert (np.bincount(out[mine], minlength=5) == targets[u]).all()

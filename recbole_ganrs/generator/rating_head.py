@@ -8,15 +8,14 @@ source's rating values), and each synthetic (user, item) pair draws its rating f
 that conditional distribution at the pair's cluster centres, seeded by the sample's
 seed. The draws at the papers' noise std (2.5) spread much wider than the real
 embeddings, and the head would rate such extreme points near-deterministically, so
-the synthetic users' (items') centres are first moment-matched to the real users'
-(items') embeddings: same mean and covariance (whiten, then recolour). A synthetic
-user's pairs come from one region of the draws, so its items are alike and its mean
-rating strays further than a real user's: each user's logits get an exponential tilt
-(logits + t_u * rating values) that scales the spread of the users' expected mean
-ratings to the source's (its observed user-mean variance less the part its finite
-ratings per user add). Per-class offsets on the logits, fitted by iterative scaling,
-make the expected rating shares equal the source's; tilt and offsets are alternated a few
-rounds, since each moves what the other set, and the offsets come last, before the draw.
+the synthetic users' (items') centres are first matched to the real users' (items')
+embeddings (``CENTRE_MATCHINGS``). How many of each rating a user gives is its profile's
+(profiles.py: its donor's histogram at its count): the head's logits are tilted per user
+(logits + t_u * rating values) to the histogram's mean, drawn from, and the draws re-ranked
+onto the histogram, so the head decides which of the user's items rate high. (Before whole
+users, the tilt scaled the spread of the users' means to the source's and per-class offsets
+set the pooled shares: every pooled figure matched while the users' levels, activity and
+relevant shares were drawn apart.)
 """
 from dataclasses import dataclass
 
@@ -25,15 +24,12 @@ import torch
 from torch import nn
 
 from recbole_ganrs.generator.profiles import rerank
-from recbole_ganrs.seeds import rng, stream, torch_generator
+from recbole_ganrs.seeds import stream, torch_generator
 
 HIDDEN, EPOCHS, BATCH, LR = 32, 8, 1024, 0.01
-SHARE_STEPS = 50
 TILT_STEPS = 30
-MATCH_ROUNDS = 3  # tilt, then shares, alternated
 HEAD_CHUNK = 1 << 20  # pairs through the head at a time
-SHARE_ROWS = 1 << 20  # pairs the share offsets are fitted on
-TOLERANCE = 1e-4  # Newton and scaling steps stop when no step moves more
+TOLERANCE = 1e-4  # Newton steps stop when no step moves more
 
 
 def user_expectations(logits, users, values, tilt=None):
@@ -167,5 +163,6 @@ class Rater:
         means = targets @ values / targets.sum(1)
         logits = tilt_user_means(self.logits(user, item).double(), local, values, means)
         gen = torch_generator(seed, "sample", "ratings", index)
-        drawn = torch.multinomial(torch.softmax(logits, dim=1), 1, generator=gen).squeeze(1).numpy()
-        return rerank(drawn, local, targets, rng(seed, "sample", "rerank", index))
+        p = torch.softmax(logits, dim=1)
+        drawn = torch.multinomial(p, 1, generator=gen).squeeze(1).numpy()
+        return rerank(drawn, local, targets, (p @ torch.as_tensor(values)).numpy())

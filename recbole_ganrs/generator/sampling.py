@@ -17,7 +17,8 @@ class SamplingChoices:
     """``pairing``: shapes (pairing.py) or draws (every draw's pair, the reference); ``rating_model``: calibrated
     (rating_head.py) or one of ratings.py's maps of the GAN's rating column; ``match_shapes``: the draws
     pairing's cluster sizes follow the shapes; ``assignment_temperature``: 0 assigns each draw to its nearest
-    user and item; ``centre_matching``: how the calibrated head's centres meet the real embeddings."""
+    user and item; ``centre_matching``: how the synthetic centres meet the real embeddings (the head's inputs,
+    and where each user's and item's donors are looked for: profiles.py)."""
 
     pairing: str = "shapes"
     rating_model: str = "calibrated"
