@@ -32,7 +32,8 @@ def test_unknown_stream_is_refused():
 def test_generator_noise_is_the_plans_stream():
     gen = GANRS(gan_steps=5, embedding_epochs=1, progress=False, seed=0).fit(make_ratings())
     dense = gen.generate_dense(8, std=1.0, seed=3)
-    expected = torch.randn(8, gen._generator().noise_size, generator=seeds.torch_generator(3, "sample", "noise"))
+    state = gen._state
+    expected = torch.randn(8, state.network().noise_size, generator=seeds.torch_generator(3, "sample", "noise"))
     with torch.no_grad():
-        mine = (gen._generator()(expected) * gen._state["column_std"] + gen._state["column_mean"]).numpy()
+        mine = (state.network()(expected) * state.column_std + state.column_mean).numpy()
     np.testing.assert_allclose(dense, mine, rtol=1e-5)

@@ -265,12 +265,20 @@ class SyntheticGenerator:
         raise NotImplementedError
 
     # ----------------------------------------------------------- save/load
+    def _saved_state(self):
+        """The learnt state as tensors and plain values (what ``save`` writes); a frozen state object's own."""
+        return self._state
+
+    def _restored_state(self, saved, summary):
+        """The learnt state from what ``_saved_state`` wrote."""
+        return saved
+
     def save(self, path):
         """Write the fitted generator (tensors and plain values only) to ``path``."""
         self._check_fitted()
         with replaced_on_success(path) as tmp:
             torch.save({"kind": self.kind, "format": self.fit_format, "settings": self.settings(),
-                        "summary": asdict(self._summary), "state": self._state}, tmp)
+                        "summary": asdict(self._summary), "state": self._saved_state()}, tmp)
 
     @classmethod
     def load(cls, path, progress=True):
@@ -292,7 +300,8 @@ class SyntheticGenerator:
         own = {f.name for f in dataclasses.fields(target)}  # fits saved before the sampling choices moved to
         settings = {k: v for k, v in saved["settings"].items() if k in own}  # the request also hold those
         gen = target(**{**settings, "progress": progress})
-        gen._state, gen._summary = saved["state"], SourceSummary(**saved["summary"])
+        gen._summary = SourceSummary(**saved["summary"])
+        gen._state = gen._restored_state(saved["state"], gen._summary)
         return gen
 
 

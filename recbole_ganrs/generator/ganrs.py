@@ -25,19 +25,19 @@ from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.generator.base import SyntheticGenerator, ratings_frame
 from recbole_ganrs.generator.clustering import Clusters
 from recbole_ganrs.generator.embedding import fit_embeddings
-from recbole_ganrs.generator.gan import GAN_KINDS, Generator, train_gan
+from recbole_ganrs.generator.gan import GAN_KINDS, train_gan
+from recbole_ganrs.generator.ganrs_state import GanrsState, GroupState
 from recbole_ganrs.generator.pairing import (Affinity, draw_shape_pairs, fit_temper, mainstream_spread, target_counts,
                                             user_moments)
 from recbole_ganrs.generator.privacy import dcr_report
 from recbole_ganrs.generator.profiles import class_counts, donors, histogram_targets, match_pooled, order_key
 from recbole_ganrs.generator.rating_head import CENTRE_MATCHINGS, Rater, fit_rating_head
-from recbole_ganrs.generator.ratings import RATING_MODELS, collect_pairs, draw_chunks, to_scale
+from recbole_ganrs.generator.ratings import RATING_MODELS, collect_pairs, to_scale
 from recbole_ganrs.generator.scenario import shape_sizes
 from recbole_ganrs.generator.stages import Stages
 from recbole_ganrs.generator.workers import LocalWorkers
 from recbole_ganrs.seeds import stream, torch_generator
 
-SAMPLE_CHUNK = 1 << 18  # draws generated, assigned and merged at a time
 FIT_DRAWS, FIT_DRAWS_PER_CLUSTER = 500_000, 20  # draws the clusters are fitted on
 REAL_SAMPLE = 5000  # real dense vectors kept for diagnostics plots
 REFERENCE_GAN_BATCH = 32  # the reference's batch, at which the GAN's learning rates are the papers'
@@ -100,76 +100,65 @@ class GANRS(SyntheticGenerator):
         dense = torch.as_tensor(dense, dtype=torch.float32)
         # the GAN sees standardised columns; sampling maps its output back
         mean, std = dense.mean(0), dense.std(0).clamp_min(1e-6)
-        conditioned = {} if groups is None else group_state(groups, user_tokens, user_idx, r, summary)
-        labels = None if groups is None else conditioned["user_group"][torch.as_tensor(user_idx)]
+        conditioned = None if groups is None else group_state(groups, user_tokens, user_idx, r, summary)
+        labels = None if groups is None else conditioned.user_group[torch.as_tensor(user_idx)]
         generator = train_gan((dense - mean) / std, kind=self.gan, steps=self.gan_steps,
                               batch_size=self.gan_batch_size, seed=self.seed, progress=self.progress,
                               lr_scale=self.gan_batch_size / REFERENCE_GAN_BATCH, device=self.device,
-                              labels=labels, n_classes=len(conditioned.get("names", ())))
+                              labels=labels, n_classes=0 if conditioned is None else len(conditioned.names))
         keep = torch.randperm(len(dense), generator=torch_generator(self.seed, "fit", "real_sample"))[:REAL_SAMPLE]
         rating_class = np.searchsorted(np.asarray(summary.rating_values), r)
         head = fit_rating_head(emb.users[user_idx], emb.items[item_idx], rating_class, len(summary.rating_values),
                                seed=self.seed)
-        return {"generator": generator.state_dict(), "rating_head": head,
-                "user_classes": torch.as_tensor(class_counts(user_idx, rating_class, summary.n_users,
-                                                             len(summary.rating_values))),
-                "user_ratings": torch.as_tensor(np.bincount(user_idx, minlength=summary.n_users)),
-                "item_ratings": torch.as_tensor(np.bincount(item_idx, minlength=summary.n_items)),
-                "mainstream_spread": mainstream_spread(user_idx, item_idx),
-                "column_mean": mean, "column_std": std,
-                "rating_mid": float(mid), "rating_span": float(span), "real_sample": dense[keep],
-                "real_users": torch.as_tensor(emb.users), "real_items": torch.as_tensor(emb.items),
-                "embedding_rmse": {"train": emb.train_rmse, "holdout": emb.holdout_rmse},
-                **({"groups": conditioned} if conditioned else {})}
+        return GanrsState(
+            generator=generator.state_dict(), rating_head=head, column_mean=mean, column_std=std,
+            rating_mid=float(mid), rating_span=float(span), real_sample=dense[keep],
+            real_users=torch.as_tensor(emb.users), real_items=torch.as_tensor(emb.items),
+            user_classes=torch.as_tensor(class_counts(user_idx, rating_class, summary.n_users,
+                                                      len(summary.rating_values))),
+            user_ratings=torch.as_tensor(np.bincount(user_idx, minlength=summary.n_users)),
+            item_ratings=torch.as_tensor(np.bincount(item_idx, minlength=summary.n_items)),
+            mainstream_spread=mainstream_spread(user_idx, item_idx),
+            embedding_rmse={"train": emb.train_rmse, "holdout": emb.holdout_rmse}, summary=summary,
+            groups=conditioned)
+
+    def _saved_state(self):
+        return self._state.to_saved()
+
+    def _restored_state(self, saved, summary):
+        return GanrsState.from_saved(saved, summary)
 
     @property
     def embedding_rmse(self):
         """{"train", "holdout"} RMSE of the DeepMF embedding stage."""
         self._check_fitted()
-        return dict(self._state["embedding_rmse"])
+        return dict(self._state.embedding_rmse)
 
     def real_sample(self):
         """Real dense <user emb, item emb, normalised rating> vectors kept from the fit (for plots)."""
         self._check_fitted()
-        return self._state["real_sample"].numpy()
+        return self._state.real_sample.numpy()
 
     def dense_rating(self, dense):
         """The rating column of dense vectors, back on the source's scale (before rounding)."""
-        return dense[:, -1].astype(np.float64) * self._state["rating_span"] + self._state["rating_mid"]
+        return self._state.dense_rating(dense)
 
     # -------------------------------------------------------------- sample
-    def _generator(self):
-        gen = Generator(self._state["column_mean"].numel(), n_classes=len(self.group_names))
-        gen.load_state_dict(self._state["generator"])
-        return gen.to(self.device).eval()
-
     @property
     def group_names(self):
         """The groups of a conditioned fit, in class order (empty when unconditioned)."""
         self._check_fitted()
-        return list(self._state.get("groups", {}).get("names", ()))
+        return self._state.group_names
 
     def group_shares(self):
         """{group: the source's share of users} of a conditioned fit."""
-        return dict(zip(self.group_names, self._state["groups"]["user_share"]))
-
-    def _iter_dense(self, n, std, seed, group=None):
-        """``n`` generated <user emb, item emb, rating> rows (de-standardised; endless when n is None),
-        chunk by chunk; ``group``: a conditioned fit's class, with its own noise stream."""
-        gen = self._generator()
-        noise_gen = torch_generator(seed, "sample", "noise", *(() if group is None else (group + 1,)))
-        mean, scale = self._state["column_mean"].to(self.device), self._state["column_std"].to(self.device)
-        with torch.no_grad():
-            for size in draw_chunks(n, SAMPLE_CHUNK):  # the same noise on every device (drawn on the CPU)
-                noise = torch.randn(size, gen.noise_size, generator=noise_gen).to(self.device) * std
-                label = None if group is None else torch.full((size,), group, dtype=torch.long, device=self.device)
-                yield (gen(noise, label) * scale + mean).cpu().numpy()
+        return dict(zip(self.group_names, self._state.groups.user_share))
 
     def generate_dense(self, n, std=2.5, seed=0, group=None):
         """``n`` generated dense rows at once (for diagnostics; sampling streams them); ``group`` the class
         index of a conditioned fit (``group_names``)."""
         self._check_fitted()
-        return np.concatenate(list(self._iter_dense(n, std, seed, group)))
+        return np.concatenate(list(self._state.iter_dense(n, std, seed, group, self.device)))
 
     def _fit_draws(self, request, stages, group=None, rows=None):
         """The first draws of the stream (``group``'s for a conditioned fit), which the clusters are fitted on
@@ -180,7 +169,7 @@ class GANRS(SyntheticGenerator):
             rows, length = (rows if r.samples is None else min(r.samples, rows)), r.samples
         chunks, taken = [], 0
         with stages("draws", total=rows, unit="draw") as bar:
-            for chunk in self._iter_dense(length, r.std, r.seed, group):
+            for chunk in self._state.iter_dense(length, r.std, r.seed, group, self.device):
                 chunks.append(chunk[: rows - taken])
                 taken += len(chunks[-1])
                 bar.update(len(chunks[-1]))
@@ -209,22 +198,22 @@ class GANRS(SyntheticGenerator):
         draws, each with a donor item. Then the request's pairing (``PAIRING_STEPS``: which pairs are rated;
         the shapes pairing in blocks of users on ``workers``, this process's threads when None) and rating model
         (``RATING_STEPS``: what rating each gets). A conditioned sample's frame has the attribute column."""
-        stages, r = Stages(self.progress), request
+        stages, r, state = Stages(self.progress), request, self._state
         parts = self._user_parts(r)
         groups, item_clusters = self._clusters(r, parts, stages)
-        state, k = self._state, self.embedding_size
         match = CENTRE_MATCHINGS[r.sampling.centre_matching]
         with stages("profiles", total=1, unit="part"):  # each item's donor: its popularity's rank
-            draw, real_items = seeds.rng(r.seed, "sample", "donors"), state["real_items"].numpy()
+            draw, real_items = seeds.rng(r.seed, "sample", "donors"), state.real_items.numpy()
             items = match(item_clusters.centres, real_items)
-            item_order = order_key(state["item_ratings"].numpy()[donors(items, real_items, draw)], draw)
-        pairs = PAIRING_STEPS[r.sampling.pairing](self, r, stages).pairs(groups, item_clusters, workers, item_order)
+            item_order = order_key(state.item_ratings.numpy()[donors(items, real_items, draw)], draw)
+        pairing = PAIRING_STEPS[r.sampling.pairing](state, r, stages, self.device)
+        pairs = pairing.pairs(groups, item_clusters, workers, item_order)
         del item_order
-        rating = RATING_STEPS[r.sampling.rating_model](self, r, stages).rate(pairs, groups, items)
+        rating = RATING_STEPS[r.sampling.rating_model](state, r, stages, self.device).rate(pairs, groups, items)
         ratings, used_users = ratings_frame(pairs.user, pairs.item, rating)
         self._check_spread(ratings, r)
         measured = {"privacy": dcr_report(np.concatenate([g.clusters.centres for g in groups])[used_users],
-                                          state["real_users"].numpy())}
+                                          state.real_users.numpy())}
         if pairs.affinity_weight is not None:
             measured["affinity weight"] = round(pairs.affinity_weight, 4)
         if self.group_names:
@@ -241,21 +230,16 @@ class GANRS(SyntheticGenerator):
         r, s = request, self.summary
         if not self.group_names:
             return [(None, r.users, 1.0, s.user_activity, None)]
-        info, sizes = self._state["groups"], self.users_per_group(r)
+        info, sizes = self._state.groups, self.users_per_group(r)
         present = [g for g in sizes if sizes[g]]
-        weight = np.array([sizes[g] * info["mean_activity"][g] for g in present])
+        weight = np.array([sizes[g] * info.mean_activity[g] for g in present])
         fit_rows = max(FIT_DRAWS, FIT_DRAWS_PER_CLUSTER * max(r.users, r.items))
         parts = []
         for g, share in zip(present, weight / weight.sum()):
             rows = max(int(fit_rows * share), FIT_DRAWS_PER_CLUSTER * sizes[g])
             rows = rows if r.samples is None else max(min(rows, round(r.samples * share)), sizes[g])
-            parts.append((g, sizes[g], float(share), info["activity"][g], rows))
+            parts.append((g, sizes[g], float(share), info.activity[g], rows))
         return parts
-
-    def _real_users(self, label):
-        """Indices of the real users of GAN class ``label`` (every real user when None)."""
-        every = np.arange(len(self._state["real_users"]))
-        return every if label is None else every[self._state["groups"]["user_group"].numpy() == label]
 
     def _clusters(self, request, parts, stages):
         """([UserGroup] of the parts, item Clusters): each part's draws and user clusters, then the item
@@ -263,6 +247,7 @@ class GANRS(SyntheticGenerator):
         k, r, c = self.embedding_size, request, request.sampling
         sized = c.pairing == "draws" and c.match_shapes  # the shapes pairing sets the counts itself
         state, match = self._state, CENTRE_MATCHINGS[c.centre_matching]
+        real_users = state.real_users.numpy()
         draw = seeds.rng(r.seed, "sample", "donors", 1)
         groups, first = [], 0
         for label, users, share, activity, rows in parts:
@@ -276,9 +261,9 @@ class GANRS(SyntheticGenerator):
                 clusters = Clusters.fit(dense[:, :k], users, stream(r.seed, "sample", "user_clusters", *index),
                                         shape_sizes(r.activity, activity) if sized else None,
                                         temperature=c.assignment_temperature)
-            real = self._real_users(label)
-            centres = match(clusters.centres, state["real_users"].numpy()[real])
-            donor = real[donors(centres, state["real_users"].numpy()[real], draw)]
+            real = state.real_users_of(label)
+            centres = match(clusters.centres, real_users[real])
+            donor = real[donors(centres, real_users[real], draw)]
             groups.append(UserGroup(first, clusters, dense, activity, share, label, centres, donor))
             first += users
         item_parts = np.concatenate([g.draws[:, k : 2 * k] for g in groups])
@@ -290,16 +275,6 @@ class GANRS(SyntheticGenerator):
                                          shape_sizes(r.popularity, self.summary.item_popularity) if sized else None,
                                          temperature=c.assignment_temperature)
         return groups, item_clusters
-
-    def assigned_draws(self, request, user_clusters, item_clusters, n, bar, group=None, first=0, rng=None):
-        """``n`` draws of the stream (``group``'s), chunk by chunk, as (user index + ``first``, item index,
-        the GAN's rating): each draw assigned to a user and an item cluster."""
-        k, t = self.embedding_size, request.sampling.assignment_temperature
-        rng = seeds.rng(request.seed, "sample", "assignment") if rng is None else rng
-        for dense in self._iter_dense(n, request.std, request.seed, group):
-            bar.update(len(dense))
-            yield (first + user_clusters.assign(dense[:, :k], t, rng), item_clusters.assign(dense[:, k : 2 * k], t, rng),
-                   self.dense_rating(dense))
 
     # ------------------------------------------------------- conditioned
     def check_request(self, request):
@@ -346,10 +321,22 @@ class Pairs:
 
 
 class SampleStep:
-    """A step of one sample (a pairing or a rating model): the fitted generator, the request, its stages."""
+    """A step of one sample (a pairing or a rating model): the fit's frozen state, the request, its stages, and
+    the device the GAN draws on."""
 
-    def __init__(self, generator, request, stages):
-        self.generator, self.request, self.stages = generator, request, stages
+    def __init__(self, state, request, stages, device="cpu"):
+        self.state, self.request, self.stages, self.device = state, request, stages, device
+
+    def assigned_draws(self, user_clusters, item_clusters, n, bar, group=None, first=0, rng=None):
+        """``n`` draws of the stream (``group``'s), chunk by chunk, as (user index + ``first``, item index,
+        the GAN's rating): each draw assigned to a user and an item cluster."""
+        r, state = self.request, self.state
+        k, t = state.embedding_size, r.sampling.assignment_temperature
+        rng = seeds.rng(r.seed, "sample", "assignment") if rng is None else rng
+        for dense in state.iter_dense(n, r.std, r.seed, group, self.device):
+            bar.update(len(dense))
+            yield (first + user_clusters.assign(dense[:, :k], t, rng), item_clusters.assign(dense[:, k : 2 * k], t, rng),
+                   state.dense_rating(dense))
 
 
 class DrawsPairing(SampleStep):
@@ -358,10 +345,10 @@ class DrawsPairing(SampleStep):
 
     def pairs(self, groups, item_clusters, workers=None, item_order=None):
         (group,) = groups
-        r, gen = self.request, self.generator
+        r = self.request
         with self.stages("draws", total=r.samples, unit="draw") as bar:
-            draws = gen.assigned_draws(r, group.clusters, item_clusters, r.samples, bar)
-            return Pairs(*collect_pairs(draws, r, r.items, gen.kind))
+            draws = self.assigned_draws(group.clusters, item_clusters, r.samples, bar)
+            return Pairs(*collect_pairs(draws, r, r.items, GANRS.kind))
 
 
 class ShapesPairing(SampleStep):
@@ -376,7 +363,7 @@ class ShapesPairing(SampleStep):
                 total = self._draws_pairs(groups, item_clusters, bar)
         affinity, rows, cols = self._targets(groups, item_clusters, total, item_order)
         with self.stages("pairing: affinity weight", total=1, unit="fit"):
-            temper = fit_temper(affinity, rows, cols, self.generator._state["mainstream_spread"])
+            temper = fit_temper(affinity, rows, cols, self.state.mainstream_spread)
             affinity = dataclasses.replace(affinity, temper=temper)
         workers = LocalWorkers() if workers is None else workers
         try:
@@ -389,31 +376,31 @@ class ShapesPairing(SampleStep):
     def _draws_pairs(self, groups, item_clusters, bar):
         """How many distinct pairs the request's draws hold (the draws pairing's count, each group's share of
         the draws): the number of ratings a ``samples`` request gets."""
-        r, gen, total = self.request, self.generator, 0
+        r, total = self.request, 0
         rng = seeds.rng(r.seed, "sample", "assignment")
         for g in groups:
             n = r.samples if g.label is None else max(round(r.samples * g.share), 1)
-            draws = gen.assigned_draws(r, g.clusters, item_clusters, n, bar, g.label, g.first, rng)
-            total += len(collect_pairs(draws, r, r.items, gen.kind)[0])
+            draws = self.assigned_draws(g.clusters, item_clusters, n, bar, g.label, g.first, rng)
+            total += len(collect_pairs(draws, r, r.items, GANRS.kind)[0])
         return total
 
     def _targets(self, groups, item_clusters, total, item_order):
         """The affinities of every user to the item centres, and the row and column counts to reach: the
         shapes' counts, the largest to the users (items) whose donors have the most ratings."""
-        r, gen = self.request, self.generator
-        k, t = gen.embedding_size, r.sampling.assignment_temperature
+        r, state = self.request, self.state
+        k, t = state.embedding_size, r.sampling.assignment_temperature
         with self.stages("pairing: affinities", total=len(groups), unit="group") as bar:
             rng = seeds.rng(r.seed, "sample", "shape_assignment")
             user = np.concatenate([g.first + g.clusters.assign(g.draws[:, :k], t, rng) for g in groups])
             item_parts = np.concatenate([g.draws[:, k : 2 * k] for g in groups])
             mean, cov = user_moments(user, item_parts, r.users)
             affinity = Affinity.of(mean, cov, item_clusters.centres, widen=item_clusters.scale / k)
-            activity = gen._state["user_ratings"].numpy()
+            activity = state.user_ratings.numpy()
             order = seeds.rng(r.seed, "sample", "donors", 2)
             rows = np.concatenate([
                 target_counts(shape_sizes(r.activity, g.activity), total * g.share,
                               order_key(activity[g.donor], order), cap=r.items) for g in groups])
-            cols = target_counts(shape_sizes(r.popularity, gen.summary.item_popularity), total, item_order,
+            cols = target_counts(shape_sizes(r.popularity, state.summary.item_popularity), total, item_order,
                                  cap=r.users)
             bar.update(len(groups))
         return affinity, rows, cols
@@ -423,7 +410,7 @@ class MappedRatings(SampleStep):
     """The GAN's own rating of each pair mapped onto the source's scale (ratings.py: distribution, mean)."""
 
     def rate(self, pairs, groups, item_centres):
-        s = self.generator.summary
+        s = self.state.summary
         with self.stages("ratings", total=len(pairs.user), unit="rating"):
             return to_scale(pairs.value, s.rating_values, s.rating_shares, s.rating_mean,
                             self.request.sampling.rating_model)
@@ -436,11 +423,11 @@ class CalibratedRatings(SampleStep):
     here as one block."""
 
     def rate(self, pairs, groups, item_centres):
-        gen, seed = self.generator, self.request.seed
-        values = np.asarray(gen.summary.rating_values, dtype=np.float64)
+        state, seed = self.state, self.request.seed
+        values = np.asarray(state.summary.rating_values, dtype=np.float64)
         with self.stages("ratings", total=len(pairs.user), unit="rating"):
-            rater = Rater(gen._state["rating_head"], np.concatenate([g.centres for g in groups]), item_centres,
-                          gen.summary.rating_values, self._histograms(pairs, groups))
+            rater = Rater(state.rating_head, np.concatenate([g.centres for g in groups]), item_centres,
+                          state.summary.rating_values, self._histograms(pairs, groups))
             if pairs.workers is None:
                 return values[rater.rate(pairs.user, pairs.item, seed)]
             try:
@@ -451,16 +438,16 @@ class CalibratedRatings(SampleStep):
     def _histograms(self, pairs, groups):
         """Each user's target histogram [users, classes]: its donor's shares at its number of pairs, each
         group's moved to the group's pooled shares (profiles.match_pooled)."""
-        gen, r = self.generator, self.request
+        state, r = self.state, self.request
         counts = np.bincount(pairs.user, minlength=r.users)
-        classes = gen._state["user_classes"].numpy().astype(np.float64)
-        shares = gen._state["groups"]["rating_shares"] if gen.group_names else None
+        classes = state.user_classes.numpy().astype(np.float64)
+        shares = state.groups.rating_shares if state.groups else None
         draw = seeds.rng(r.seed, "sample", "donors", 3)
         parts = []
         for g in groups:
             own = classes[g.donor]
             rows = histogram_targets(own / own.sum(1, keepdims=True), counts[g.first : g.first + len(g.donor)])
-            parts.append(match_pooled(rows, gen.summary.rating_shares if shares is None else shares[g.label], draw))
+            parts.append(match_pooled(rows, state.summary.rating_shares if shares is None else shares[g.label], draw))
         return np.concatenate(parts)
 
 
@@ -479,21 +466,20 @@ def users_per_group(shares, users, names):
 
 
 def group_state(groups, user_tokens, user_idx, r, summary):
-    """What a conditioned fit keeps of each user group of the source: names (sorted), each real user's group,
-    and per group its share of users, rating shares, activity shape and mean activity."""
+    """What a conditioned fit keeps of each user group of the source (GroupState): names (sorted), each real
+    user's group, and per group its share of users, rating shares, activity shape and mean activity."""
     labels = groups.reindex(pd.Index(user_tokens).astype(str)).to_numpy().astype(str)
     names = sorted({str(x) for x in labels})
     user_group = np.searchsorted(names, labels)
     row_group = user_group[user_idx]
     values = np.asarray(summary.rating_values)
-    state = {"names": names, "user_group": torch.as_tensor(user_group), "user_share": [], "rating_shares": [],
-             "activity": [], "mean_activity": []}
     activity = np.bincount(user_idx, minlength=len(user_tokens))
+    shares, shapes = [], []
     for g in range(len(names)):
-        rows = row_group == g
-        counts = np.bincount(np.searchsorted(values, r[rows]), minlength=len(values))
-        state["user_share"].append(float(np.mean(user_group == g)))
-        state["rating_shares"].append((counts / counts.sum()).tolist())
-        state["activity"].append(np.sort(activity[user_group == g]).tolist())
-        state["mean_activity"].append(float(activity[user_group == g].mean()))
-    return state
+        counts = np.bincount(np.searchsorted(values, r[row_group == g]), minlength=len(values))
+        shares.append((counts / counts.sum()).tolist())
+        shapes.append(np.sort(activity[user_group == g]).tolist())
+    return GroupState(names=tuple(names), user_group=torch.as_tensor(user_group),
+                      user_share=tuple(float(np.mean(user_group == g)) for g in range(len(names))),
+                      rating_shares=tuple(shares), activity=tuple(shapes),
+                      mean_activity=tuple(float(activity[user_group == g].mean()) for g in range(len(names))))
