@@ -225,11 +225,11 @@ class GANRS(SyntheticGenerator):
         return ratings, {**measured, "seconds": stages.seconds}
 
     def _user_parts(self, request):
-        """[(GAN class or None, users, share of the ratings, activity shape, fit draws or None: the default)] of
-        the request: one part of every user unconditioned, one per group with users conditioned."""
+        """[UserPart] of the request: one part of every user unconditioned, one per group with users
+        conditioned."""
         r, s = request, self.summary
         if not self.group_names:
-            return [(None, r.users, 1.0, s.user_activity, None)]
+            return [UserPart(None, r.users, 1.0, s.user_activity, None)]
         info, sizes = self._state.groups, self.users_per_group(r)
         present = [g for g in sizes if sizes[g]]
         weight = np.array([sizes[g] * info.mean_activity[g] for g in present])
@@ -238,7 +238,7 @@ class GANRS(SyntheticGenerator):
         for g, share in zip(present, weight / weight.sum()):
             rows = max(int(fit_rows * share), FIT_DRAWS_PER_CLUSTER * sizes[g])
             rows = rows if r.samples is None else max(min(rows, round(r.samples * share)), sizes[g])
-            parts.append((g, sizes[g], float(share), info.activity[g], rows))
+            parts.append(UserPart(g, sizes[g], float(share), info.activity[g], rows))
         return parts
 
     def _clusters(self, request, parts, stages):
@@ -250,8 +250,9 @@ class GANRS(SyntheticGenerator):
         real_users = state.real_users.numpy()
         draw = seeds.rng(r.seed, "sample", "donors", 1)
         groups, first = [], 0
-        for label, users, share, activity, rows in parts:
-            dense = self._fit_draws(r, stages, label, rows)
+        for part in parts:
+            label, users = part.label, part.users
+            dense = self._fit_draws(r, stages, label, part.fit_draws)
             distinct = len(np.unique(dense[:, :k].round(5), axis=0))
             if distinct < COLLAPSED * users:
                 raise collapsed(f"{distinct} distinct points for {users} users asked"
@@ -259,12 +260,12 @@ class GANRS(SyntheticGenerator):
             with stages("clustering", total=1, unit="part"):
                 index = () if label is None else (label + 1,)
                 clusters = Clusters.fit(dense[:, :k], users, stream(r.seed, "sample", "user_clusters", *index),
-                                        shape_sizes(r.activity, activity) if sized else None,
+                                        shape_sizes(r.activity, part.activity) if sized else None,
                                         temperature=c.assignment_temperature)
             real = state.real_users_of(label)
             centres = match(clusters.centres, real_users[real])
             donor = real[donors(centres, real_users[real], draw)]
-            groups.append(UserGroup(first, clusters, dense, activity, share, label, centres, donor))
+            groups.append(UserGroup(first, clusters, dense, part.activity, part.share, label, centres, donor))
             first += users
         item_parts = np.concatenate([g.draws[:, k : 2 * k] for g in groups])
         distinct = len(np.unique(item_parts.round(5), axis=0))
@@ -290,6 +291,19 @@ class GANRS(SyntheticGenerator):
         unknown groups, shares that cannot sum to 1 and a group whose share gives it no user)."""
         shares = resolve_shares(request.group_shares, self.group_shares(), f"--condition {self.condition}")
         return users_per_group(shares, request.users, self.group_names)
+
+
+@dataclass(frozen=True)
+class UserPart:
+    """What a request asks of one group of users (every user, unconditioned): the GAN class (None
+    unconditioned), its users, its share of the ratings, its activity shape (the source group's sorted counts)
+    and the draws its clusters are fitted on (None: the default number, ``_fit_draws``)."""
+
+    label: Optional[int]
+    users: int
+    share: float
+    activity: list
+    fit_draws: Optional[int]
 
 
 @dataclass(frozen=True)
