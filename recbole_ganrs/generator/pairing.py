@@ -33,6 +33,7 @@ its candidates and row scaling, draws its pairs from its own stream, and its col
 are added as fixed-point integers: whichever worker holds which block (``workers.py``),
 the sums, the scaling and the pairs are the same bits.
 """
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -208,7 +209,7 @@ def fit_temper(affinity, rows, cols, target, steps=TEMPER_STEPS):
     every user does) at 6 s a sample."""
     pilot = pilot_users(rows, len(affinity.centres), TEMPER_CELLS)
     share = rows[pilot].sum() / rows.sum()
-    dense = torch.as_tensor(affinity.dense(pilot) / affinity.temper)
+    dense = torch.as_tensor(dataclasses.replace(affinity, temper=1.0).dense(pilot))
     percentile = rated_percentile(cols)
 
     def spread(temper):
