@@ -9,7 +9,8 @@ classifier told them from real ones at AUC 0.75-0.97.
 
 Here the profile is learnt as a conditional p(profile | embedding), non-parametrically: each synthetic user
 (item), once its centre is matched onto the real embeddings, takes the profile of a donor drawn among its
-``DONORS`` nearest real users (items) of its group, nearer ones likelier, every real one about equally often. The donor's activity orders the users for the source's
+``DONORS`` nearest real users (items) of its group, nearer ones likelier, every real one about equally often.
+The donor's activity orders the users for the source's
 activity shape (the counts stay the shape's: only who gets which count is the donor's), the donor's histogram,
 scaled to the user's count, is the exact histogram of the user's ratings (the rating head says which items get
 which rating: ``rerank``), and an item donor's ratings count orders the items for the popularity shape. The
@@ -42,7 +43,7 @@ def donors(points, reference, draw, k=DONORS, steps=BALANCE_STEPS):
     0.397 against the source's 0.445)."""
     k = min(k, len(reference))
     distance, near = NearestNeighbors(n_neighbors=k).fit(reference).kneighbors(points)
-    bandwidth = max(float(np.median(distance[:, min(DONORS, k) - 1] ** 2)), 1e-12)
+    bandwidth = max(float(np.median(distance[:, -1] ** 2)), 1e-12)  # the k-th neighbour's typical distance
     logw = -(distance**2) / bandwidth
     column = np.zeros(len(reference))
     target = np.log(len(points) / len(reference))

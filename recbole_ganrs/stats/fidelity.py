@@ -49,6 +49,6 @@ def fidelity(name, synthetic, source):
 
 def share_ks(synthetic, source):
     """{"share >= q KS": KS of the users' relevant shares} at the source's q (structure.py)."""
-    qs = relevance_levels(np.unique(source["rating"].to_numpy(np.float64)))
+    qs = relevance_levels(source)
     a, b = relevant_shares(synthetic, qs), relevant_shares(source, qs)
     return {f"share >= {q:g} KS": round(float(ks_2samp(a[:, j], b[:, j]).statistic), 4) for j, q in enumerate(qs)}

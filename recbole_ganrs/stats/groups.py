@@ -2,7 +2,8 @@
 
 For each group: its users and share of users, mean rating, mean ratings per user, and, against the same group
 of the source, the rating TVD, activity and popularity KS (fidelity.py), the structure measures that need no
-fit and the user-averaged shares of relevant ratings at the source's q (structure.py); then each group's gap to the rest of the users (mean rating, ratings per user) on the source
+fit and the user-averaged shares of relevant ratings at the source's q (structure.py); then each group's gap to
+the rest of the users (mean rating, ratings per user) on the source
 and on the synthetic data (ratings per user as a share of the dataset's mean, since sizes differ), whose sign
 says whether the synthetic data keeps the source's direction.
 """
@@ -36,7 +37,7 @@ def group_rows(name, synthetic, synthetic_labels, source, source_labels):
     """(per-group rows, gap rows) of ``synthetic`` against ``source`` (ratings frames; labels: a group per
     user token)."""
     syn, src = _with_groups(synthetic, synthetic_labels), _with_groups(source, source_labels)
-    qs = relevance_levels(np.unique(source["rating"].to_numpy(np.float64)))
+    qs = relevance_levels(source)
     rows, gaps = [], []
     for group in sorted(set(src["group"].dropna()) | set(syn["group"].dropna())):
         a, b = syn[syn["group"] == group], src[src["group"] == group]

@@ -1,5 +1,4 @@
 """Table IV, fidelity and privacy (DCR, from the sidecar), and structure tables of datasets on disk."""
-import numpy as np
 from tabulate import tabulate
 
 from recbole_ganrs.data import load_ratings, resolve_source
@@ -59,7 +58,7 @@ def stats_rows(datasets, split=None):
                                                               resolve_source(origin).inter_path),
                                   **privacy, **held_out_privacy(ratings, origin, sources[origin]), "source": origin})
         if src.name not in structure:  # a synthetic dataset's user shares at its source's q
-            qs = relevance_levels(np.unique(sources[origin]["rating"].to_numpy(np.float64))) if origin else None
+            qs = relevance_levels(sources[origin]) if origin else None
             structure[src.name] = _structure(src.name if origin else f"{src.name} (source)", ratings, src.inter_path,
                                              split, qs)
     return rows, fidelity_rows, list(structure.values())

@@ -90,9 +90,9 @@ def test_items_per_user(counts, split):
     return float(test.mean())
 
 
-def relevance_levels(rating_values):
-    """The q of the user shares: the paper's, the scale's top two values (evaluation/protocols.py)."""
-    return default_thresholds(rating_values)
+def relevance_levels(ratings):
+    """The q of a ratings frame's user shares: the paper's, its scale's top two values (evaluation/protocols.py)."""
+    return default_thresholds(ratings["rating"].unique())
 
 
 def relevant_shares(ratings, qs):
@@ -148,7 +148,7 @@ def structure_row(name, ratings, split=None, qs=None):
     user, item, r = _codes(ratings)
     n_users, n_items = user.max() + 1, item.max() + 1
     rows = mf_users(user)
-    qs = relevance_levels(np.unique(r)) if qs is None else qs
+    qs = relevance_levels(ratings) if qs is None else qs
     row = {"dataset": name, **{k: round(v, 3) for k, v in spread_measures(ratings).items()},
            **{k: round(v, 3) for k, v in user_share_measures(ratings, qs).items()},
            "MF RMSE": round(mf_rmse(user[rows], item[rows], r[rows]), 3),
