@@ -3,13 +3,16 @@
 Input errors end with one ``error: ...`` line on stderr and exit status 2.
 """
 import argparse
+import contextlib
 import dataclasses
 import errno
+import signal
 import sys
 import warnings
 from pathlib import Path
 
 from recbole_ganrs.errors import GanrsError, Interrupted
+from recbole_ganrs.files import exclusive_use
 
 
 def dataset_config(dataset):
@@ -99,7 +102,9 @@ def cmd_generate(args, extra):
         raise GanrsError("--plots draws GANRS embeddings: it needs --generator ganrs")
     opts = dataclasses.replace(opts, source=opts.prepare_source())
     opts, fitted = saved_fit(args.fit, opts) if args.fit else (opts, None)
-    datasets, written = prepare_datasets(opts, fitted=fitted, plans=check_plan(opts))
+    plans = check_plan(opts)
+    with exclusive_use(opts.data_dir, "data folder", "--out"):  # two runs making one dataset at once: one is refused
+        datasets, written = prepare_datasets(opts, fitted=fitted, plans=plans)
     if args.plots:
         from recbole_ganrs.generator.diagnostics import write_diagnostics
 
@@ -171,8 +176,38 @@ def quiet_warnings():
     warnings.filterwarnings("ignore", message=NUMPY_NOTICES, category=RuntimeWarning)
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM, raised where the command is, as Ctrl-C raises KeyboardInterrupt."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def raise_stopped(signum, frame):
+    raise Stopped(signum)
+
+
+@contextlib.contextmanager
+def stopped_by_signals():
+    """SIGTERM ends a command the way Ctrl-C does (Ray, imported with RecBole, would otherwise exit with no word:
+    its handler is ``sys.exit``); the trials stage puts a handler of its own over this one while Tune runs."""
+    previous = signal.signal(signal.SIGTERM, raise_stopped)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def stopped_message(command, signum):
+    return (f"stopped by {signal.Signals(signum).name} during {command}: every file is written whole or not at all, "
+            "so none is half-written; re-run the same command to resume (finished fits, datasets and trials are "
+            "reused)")
+
+
 def main(argv=None, prog=None):
-    """Run one command; the one place errors become an ``error:`` line and exit status 2."""
+    """Run one command; the one place errors become an ``error:`` line and exit status 2, and a signal one line
+    and exit status 128 + its number."""
     parser = build_parser(prog)
     args, extra = parser.parse_known_args(argv)
     unknown = [a for a in extra if not (args.command == "train" and a.startswith("--") and "=" in a)]
@@ -180,10 +215,15 @@ def main(argv=None, prog=None):
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     quiet_warnings()
     try:
-        return args.func(args, extra)
+        with stopped_by_signals():
+            return args.func(args, extra)
     except Interrupted as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_status
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM outside the trials stage (which says more itself)
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        print(f"error: {stopped_message(args.command, signum)}", file=sys.stderr)
+        return 128 + signum
     except GanrsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

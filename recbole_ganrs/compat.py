@@ -11,8 +11,9 @@ What it fixes (measured, see ../shared/DESIGN.md):
 - RecBole's ``Interaction`` indexing converts an index list once per field: a tensor made once instead
   (same rows; measured below in ``patch_interaction_indexing``).
 - torch >= 2.6 loads with ``weights_only=True`` by default; RecBole checkpoints
-  pickle a Config. We do *not* lower that default process-wide: the plugin's
-  trainer (``recbole_ganrs.trainer``) writes plain state dicts instead.
+  pickle a Config at protocol 4. We do *not* lower that default process-wide:
+  ``checkpoints.py`` (applied by ``recbole_ganrs/__init__.py`` once RecBole is
+  importable) saves them at protocol 2 and loads them with exactly their safe globals.
 """
 import warnings
 
@@ -78,6 +79,9 @@ def quiet_known_warnings():
     warnings.filterwarnings("ignore", message=r"`torch.cuda.amp.GradScaler\(args...\)` is deprecated")
     # RecBole's fillna(inplace=True) on a column: works on pandas 2 (the reason pandas < 3 is pinned)
     warnings.filterwarnings("ignore", message="A value is trying to be set on a copy", category=FutureWarning)
+    # RecBole's float_seq fields (normalize_field / discretization) split on Series.agg(len): pandas 2 still returns
+    # each row's length (tests/test_recbole_entry_points.py checks the values); pandas 3 would not, hence pandas < 3
+    warnings.filterwarnings("ignore", message=r"using <built-in function len> in Series\.agg", category=FutureWarning)
 
 
 def setup_worker():

@@ -70,20 +70,42 @@ class Config(RecBoleConfig):
         return model_name, model_class, dataset
 
     def _load_internal_config_dict(self, model, model_class, dataset):
-        super()._load_internal_config_dict(model, model_class, dataset)
-        props = properties_dir()
-        from recbole_ganrs.models.base import RatingRecommender
+        RECBOLE_LOAD_INTERNAL(self, model, model_class, dataset)  # RecBole's own, not the patched one
+        load_plugin_properties(self, model, model_class, dataset)
 
-        is_rating_model = isinstance(model_class, type) and issubclass(model_class, RatingRecommender)
-        for path in (
-            props / "overall.yaml",
-            props / "rating.yaml" if is_rating_model else None,
-            props / "model" / f"{model}.yaml",
-            props / "dataset" / f"{dataset}.yaml",
-        ):
-            if path is not None and path.is_file():
-                self._update_internal_config_dict(os.fspath(path))
-        self.internal_config_dict.pop(SEARCH_SPACE, None)  # --tune's ranges (benchmark/tuning.py), not a setting
+
+#: RecBole's ``Config._load_internal_config_dict`` as RecBole has it (:func:`patch_recbole_config` replaces it)
+RECBOLE_LOAD_INTERNAL = RecBoleConfig._load_internal_config_dict
+
+
+def load_plugin_properties(config, model, model_class, dataset):
+    """Add the plugin's property files to ``config``'s internal dict (see the module's text for the order)."""
+    from recbole_ganrs.models.base import RatingRecommender
+
+    props = properties_dir()
+    is_rating_model = isinstance(model_class, type) and issubclass(model_class, RatingRecommender)
+    for path in (
+        props / "overall.yaml",
+        props / "rating.yaml" if is_rating_model else None,
+        props / "model" / f"{model}.yaml",
+        props / "dataset" / f"{dataset}.yaml",
+    ):
+        if path is not None and path.is_file():
+            config._update_internal_config_dict(os.fspath(path))
+    config.internal_config_dict.pop(SEARCH_SPACE, None)  # --tune's ranges (benchmark/tuning.py), not a setting
+
+
+def patch_recbole_config():
+    """RecBole's own Config loads a plugin model's property files as the plugin's Config does (so
+    ``run_recbole(model="VDeepMF")`` trains with the plugin's defaults); RecBole's models keep RecBole's."""
+    from recbole_ganrs.registry import plugin_model
+
+    def load_internal(self, model, model_class, dataset):
+        RECBOLE_LOAD_INTERNAL(self, model, model_class, dataset)
+        if plugin_model(model) is model_class:
+            load_plugin_properties(self, model, model_class, dataset)
+
+    RecBoleConfig._load_internal_config_dict = load_internal
 
 
 def recbole_defaults():

@@ -28,7 +28,7 @@ def check_output_folder(path):
 
 
 @contextmanager
-def exclusive_use(folder, what="output folder"):
+def exclusive_use(folder, what="output folder", flag="--output"):
     """Hold ``folder`` for this process while the block runs; a second run on the same folder is refused
     in one line (two runs appending to one results.csv would interleave their rows)."""
     import fcntl
@@ -42,7 +42,7 @@ def exclusive_use(folder, what="output folder"):
             lock.seek(0)
             holder = lock.read().strip() or "?"
             raise GanrsError(f"{what} '{folder}' is in use by another run (pid {holder}): wait for it to end, "
-                             "or give another --output") from None
+                             f"or give another {flag}") from None
         lock.seek(0)
         lock.truncate()
         lock.write(str(os.getpid()))

@@ -135,6 +135,19 @@ def test_end_to_end_cli_with_a_failing_trial_and_resume(ml100k_slice, tmp_path):
     assert rerun["dataset_sha1"].nunique() == 4  # old and new content of both datasets, kept apart
 
 
+@pytest.mark.slow
+def test_a_run_whose_trials_all_fail_ends_with_one_line(ml100k_slice, tmp_path):
+    out = tmp_path / "out"
+    cmd = [sys.executable, str(ROOT / "run_benchmark.py"), "--source", str(ml100k_slice), "--users", "80",
+           "--items", "150", "--samples", "8000", "--gan-steps", "300", "--epochs", "1", "--quick", "--models", "SASRec",
+           "--seeds", "0", "--output", str(out), "--data-dir", str(tmp_path / "atomic"), "--cpus", "2", "--no-progress"]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert done.returncode == 2, done.stderr[-2000:]  # (Tune logs each failed trial's traceback from its worker)
+    assert done.stderr.splitlines()[-1].startswith("error: no trial of this run has results (2 failed, see ")
+    assert "KeyError" not in done.stderr and "ValueError: train_neg_sample_args" in done.stderr.splitlines()[-1]
+    assert set(pd.read_csv(out / "failed.csv")["model"]) == {"SASRec"} and not (out / "tables.md").exists()
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_run_exits_non_zero_and_writes_no_tables(ml100k_slice, tmp_path, signum):
     out = tmp_path / "out"

@@ -12,12 +12,14 @@ def test_deepmf_from_yaml_trains_and_evaluates_on_ml_100k(tmp_path):
     assert set(result["test_result"]) == {"rmse", "mae"}
 
 
-def test_checkpoint_is_a_state_dict_loadable_weights_only(tiny_config, tmp_path):
-    run("DeepMF", config_dict=tiny_config)
+def test_a_checkpoint_of_the_plugin_flow_loads_with_recbole(tiny_config, tmp_path):
+    from recbole.quick_start import load_data_and_model
+
+    result = run("DeepMF", config_dict=tiny_config)
     (checkpoint,) = (tmp_path / "saved").glob("DeepMF-*.pth")
-    state = torch.load(checkpoint, weights_only=True)
-    assert state["model"] == "DeepMF"
-    assert "user_embedding.weight" in state["state_dict"]
+    config, model, *_ = load_data_and_model(str(checkpoint))  # weights-only, with RecBole's safe globals
+    assert config["model"] == "DeepMF"
+    assert torch.equal(model.user_embedding.weight, result["model"].user_embedding.weight)  # the best one
 
 
 def test_recbole_builtin_model_still_runs_by_name(tiny_config):

@@ -35,6 +35,8 @@ def one_error_line(capsys, message):
     (["--rating-model", "mean"], "it needs --pairing draws"),
     (["--no-match-shapes"], "--no-match-shapes is a --pairing draws setting"),
     (["--users", "480189", "--items", "17770", "--ratings", "5000000000"], "GiB available: ask for fewer"),
+    (["--users", "50", "--items", "30", "--ratings", "49"], "ratings (49) must be at least the number of users (50)"),
+    (["--users", "2", "--items", "2", "--ratings", "1"], "ratings (1) must be at least the number of users (2)"),
 ])
 def test_generate_requests_are_checked_against_the_machine_before_any_work(bad, message, tmp_path, capsys):
     assert main(["generate", "--out", str(tmp_path / "o"), "--quiet", *bad]) == 2
@@ -262,3 +264,21 @@ def test_a_cold_start_cut_below_the_ratings_asked_is_said_and_recorded(source, t
     delivered = json.loads((folder / "ganrs.json").read_text())["delivered"]
     assert delivered["ratings"] < 200
     assert f"it holds {delivered['ratings']:,} ratings, not the 200 asked (the cold-start cut" in printed
+
+
+def test_a_relative_saved_split_is_resolved_by_the_driver(tmp_path, monkeypatch):
+    """Trials run in Ray workers, in folders of their own: a relative files: path is made absolute once, here."""
+    from recbole_ganrs.benchmark.options import parse_options
+
+    (tmp_path / "res" / "splits" / "seed0").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    opts = parse_options(["--split", "files:res/splits", "--seeds", "0"])
+    assert opts.split == f"files:{(tmp_path / 'res' / 'splits').resolve()}"
+
+
+def test_a_saved_split_without_the_seed_asked_is_refused(tmp_path, capsys):
+    (tmp_path / "splits" / "seed0").mkdir(parents=True)
+    assert main(["benchmark", "--split", f"files:{tmp_path / 'splits'}", "--seeds", "0", "1",
+                 "--output", str(tmp_path / "o")]) == 2
+    one_error_line(capsys, "no saved split for trial seed(s) 1 (it holds seed0)")
+    assert not (tmp_path / "o").exists()

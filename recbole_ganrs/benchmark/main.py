@@ -138,9 +138,15 @@ def write_report(opts, datasets, stats, output, chosen=None, tried=None):
     names = [d.name for d in datasets]
     sha1 = {d.name: d.sha1 for d in everything}
     results = current_results(store.results(), sha1)
-    results = results[results["model"].isin(opts.models) & results["seed"].isin(opts.seeds)
-                      & (results["protocol"] == opts.protocol) & (results["ties"] == opts.ties)
-                      & (results["split"] == opts.split) & results["dataset"].isin(names)]
+    if len(results):
+        results = results[results["model"].isin(opts.models) & results["seed"].isin(opts.seeds)
+                          & (results["protocol"] == opts.protocol) & (results["ties"] == opts.ties)
+                          & (results["split"] == opts.split) & results["dataset"].isin(names)]
+    if results.empty:  # every trial failed (a bad saved split, a model that cannot train on these data...)
+        failed = store.failed()
+        first = f": the first ends with '{str(failed['error'].iloc[0]).strip().splitlines()[-1]}'" if len(failed) else ""
+        raise GanrsError(f"no trial of this run has results ({len(failed)} failed, see {store.failed_path}{first}); "
+                         "no tables were written")
     both = results[results["grouping"] == "all"]  # default and tuned configurations: the --tune tables
     results = results[results["config"] == "default"]
     cold = (results["grouping"] == "cold-start") & (results["subset"] == "cold")

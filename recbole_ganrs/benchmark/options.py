@@ -23,7 +23,7 @@ from recbole_ganrs.benchmark.scenario import SETTINGS, parse_scenario
 from recbole_ganrs.data import BUNDLED
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.evaluation import LABELS, PROTOCOLS, TIES
-from recbole_ganrs.evaluation.splits import parse_split
+from recbole_ganrs.evaluation.splits import check_saved_splits, parse_split
 from recbole_ganrs.files import check_output_folder
 from recbole_ganrs.limits import check_seed, cores
 from recbole_ganrs.generator import GENERATORS
@@ -203,7 +203,8 @@ def options_from_args(args):
         values["models"] = expand_models(values["models"]) if isinstance(values["models"], list) else values["models"]
     opts = apply_quick(BenchmarkOptions(**values), explicit)
     validate(opts, explicit)
-    return resolved_options(opts)
+    # a files: split by its absolute path: trials run in Ray workers, in folders of their own
+    return resolved_options(dataclasses.replace(opts, split=parse_split(opts.split).label))
 
 
 def validate(opts, explicit=()):
@@ -212,7 +213,9 @@ def validate(opts, explicit=()):
         if getattr(opts, key) not in choices:
             raise GanrsError(f"{key} must be one of {', '.join(choices)}, not '{getattr(opts, key)}'")
     validate_generator_options(opts, explicit)
-    parse_split(opts.split)
+    split = parse_split(opts.split)
+    if split.kind == "files":
+        check_saved_splits(split, opts.seeds)
     for key in ("ns", "models"):
         if not getattr(opts, key):
             raise GanrsError(f"--{key} needs at least one value")

@@ -107,6 +107,10 @@ def answers_http2(conn):
     return head[3] == 0x04  # frame type SETTINGS
 
 
+#: the only address a local run listens on
+LOOPBACK = "127.0.0.1"
+
+
 def start_ray(address=None, cpus=None):
     """Connect to ``address`` or start a local Ray with ``cpus`` CPUs (workers get the compat patches)."""
     import ray
@@ -121,7 +125,25 @@ def start_ray(address=None, cpus=None):
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise GanrsError(f"cannot connect to the Ray cluster at {address}: {str(exc).splitlines()[0]}") from None
     else:  # a private local instance, whatever cluster address a `ray start` left on this machine
-        ray.init(address="local", num_cpus=cpus, **kwargs)
+        with loopback_node():
+            ray.init(address="local", num_cpus=cpus, _node_ip_address=LOOPBACK, **kwargs)
+
+
+@contextlib.contextmanager
+def loopback_node():
+    """A local Ray started within the block advertises, and so listens on, 127.0.0.1 only. Ray has no
+    authentication, and its GCS, raylet, workers and agents bind every interface unless the node's address is
+    127.0.0.1; Ray 2.6's ``ray.init`` turns a 127.0.0.1 it is given into the machine's address, except in its
+    single-machine mode (macOS, Windows), whose switch this sets while the node starts (tests/test_ray_loopback.py
+    lists the sockets)."""
+    from ray._private import ray_constants
+
+    clusters = ray_constants.ENABLE_RAY_CLUSTER
+    ray_constants.ENABLE_RAY_CLUSTER = False
+    try:
+        yield
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = clusters
 
 
 def make_callback(store, specs, progress):

@@ -134,6 +134,16 @@ def saved_split_folder(root, seed, name):
     return Path(root) / f"seed{seed}" / name
 
 
+def check_saved_splits(split, seeds):
+    """Refuse, in one line and before any work, a ``files:`` split whose folder holds no saved split for a trial
+    seed asked (every trial of that seed would fail in its worker)."""
+    missing = [seed for seed in seeds if not saved_split_folder(split.path, seed, "").is_dir()]
+    if missing:
+        found = sorted(p.name for p in Path(split.path).glob("seed*") if p.is_dir())
+        raise GanrsError(f"--split {split.label}: no saved split for trial seed(s) {', '.join(map(str, missing))} "
+                         f"(it holds {', '.join(found) or 'no seed<S> folder: not a --save-splits folder'})")
+
+
 def save_split(datasets, folder, name):
     """Write the three built RecBole datasets (train, valid, test, in RecBole's row order) as pre-split atomic files
     ``<name>.<part>.inter`` and the same as CSV, with the dataset's own tokens and every column they hold."""

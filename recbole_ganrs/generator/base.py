@@ -85,6 +85,9 @@ class SampleRequest:
         if self.samples is not None and self.samples < max(self.users, self.items):
             raise GanrsError(f"samples ({self.samples}) must be at least the number of users ({self.users}) "
                              f"and items ({self.items})")
+        if self.ratings is not None and self.ratings < max(self.users, self.items):  # each has at least one
+            raise GanrsError(f"ratings ({self.ratings}) must be at least the number of users ({self.users}) "
+                             f"and items ({self.items}): each of them gets a rating")
         if self.ratings is not None and self.ratings > self.users * self.items:
             raise GanrsError(f"ratings ({self.ratings}) cannot exceed users x items ({self.users * self.items})")
         check_seed(self.seed)

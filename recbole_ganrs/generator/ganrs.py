@@ -208,7 +208,8 @@ class GANRS(SyntheticGenerator):
             item_order = order_key(state.item_ratings.numpy()[donors(items, real_items, draw)], draw)
         pairing = PAIRING_STEPS[r.sampling.pairing](state, r, stages, self.device)
         pairs = pairing.pairs(groups, item_clusters, workers, item_order)
-        del item_order
+        del item_order  # and the draws: their memory goes to the ratings and the frame (100M ratings: 0.4 GB)
+        groups = [dataclasses.replace(g, draws=None) for g in groups]
         rating = RATING_STEPS[r.sampling.rating_model](state, r, stages, self.device).rate(pairs, groups, items)
         ratings, used_users = ratings_frame(pairs.user, pairs.item, rating)
         self._check_spread(ratings, r)
@@ -314,7 +315,7 @@ class UserGroup:
 
     first: int
     clusters: Clusters
-    draws: np.ndarray
+    draws: Optional[np.ndarray]  # None once the pairing has used them
     activity: list
     share: float
     label: Optional[int]

@@ -115,4 +115,6 @@ def apply_scenario(ratings, request):
     if request.binary is not None:
         ratings = ratings.assign(rating=(ratings["rating"] >= request.binary).astype(np.float64))
         measured["binary"] = {"q": request.binary, "likes": float(ratings["rating"].mean())}
-    return ratings.reset_index(drop=True), ({"scenario": measured} if measured else {})
+    if not measured:  # nothing changed: no copy (reset_index copies every column: 1.6 GB at 100M ratings)
+        return ratings, {}
+    return ratings.reset_index(drop=True), {"scenario": measured}

@@ -1,0 +1,53 @@
+"""One signal policy: SIGINT and SIGTERM end any command with one line, exit 128 + the signal, no traceback and
+nothing half-written. The signal is sent once the command holds its folder's lock (taken after the handlers are
+installed), so the tests do not race the handler installation."""
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_ratings, write_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def stop_when_locked(cmd, lock, signum, cwd):
+    """Run ``cmd``, send ``signum`` once ``lock`` exists; (returncode, stderr)."""
+    run = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
+    deadline = time.time() + 120
+    while time.time() < deadline and not lock.exists() and run.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.5)  # into the fit
+    run.send_signal(signum)
+    _, stderr = run.communicate(timeout=120)
+    return run.returncode, stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_generate_stops_with_one_line(tmp_path, signum):
+    source = write_dataset(tmp_path, "small", make_ratings(n_users=60, n_items=40, per_user=15))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "recbole_ganrs", "generate", "--source", str(source), "--users", "50", "--items",
+           "30", "--samples", "5000", "--gan-steps", "1000000", "--out", str(out), "--quiet"]
+    returncode, stderr = stop_when_locked(cmd, out / ".lock", signum, tmp_path)
+    assert returncode == 128 + signum, stderr[-2000:]
+    assert "Traceback" not in stderr and stderr.count("\n") == 1
+    assert stderr.startswith(f"error: stopped by {signal.Signals(signum).name} during generate")
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp") or p.suffix in (".inter", ".pt")]
+
+
+@pytest.mark.slow
+def test_the_benchmark_dataset_stage_stops_with_one_line(tmp_path):
+    source = write_dataset(tmp_path, "small", make_ratings(n_users=60, n_items=40, per_user=15))
+    out = tmp_path / "out"
+    cmd = [sys.executable, str(ROOT / "run_benchmark.py"), "--source", str(source), "--users", "50", "--items", "30",
+           "--samples", "5000", "--gan-steps", "1000000", "--output", str(out), "--data-dir", str(tmp_path / "d"),
+           "--no-progress"]
+    returncode, stderr = stop_when_locked(cmd, out / ".lock", signal.SIGTERM, tmp_path)
+    assert returncode == 143, stderr[-2000:]
+    assert "Traceback" not in stderr and stderr.splitlines()[-1].startswith("error: stopped by SIGTERM during benchmark")
+    assert not (out / "results.csv").exists() and not (out / "tables.md").exists()
