@@ -122,6 +122,23 @@ def recbole_defaults():
     return values
 
 
+def model_defaults(model):
+    """The defaults a model's settings start from, as the property files give them (RecBole's overall and model
+    files, then the plugin's), without building a Config: what a ``search_space`` is checked against."""
+    import recbole
+    import yaml
+
+    recbole_props, values = Path(recbole.__file__).parent / "properties", {}
+    for path in (recbole_props / "overall.yaml", recbole_props / "model" / f"{model}.yaml",
+                 properties_dir() / "overall.yaml", properties_dir() / "rating.yaml",
+                 properties_dir() / "model" / f"{model}.yaml"):
+        if path.is_file():
+            with open(path, encoding="utf-8") as f:
+                values.update(yaml.safe_load(f) or {})
+    values.pop(SEARCH_SPACE, None)
+    return values
+
+
 def search_space(model):
     """The ``search_space`` mapping of ``properties/model/<model>.yaml`` ({} when the model has none)."""
     import yaml

@@ -39,6 +39,20 @@ def test_a_malformed_search_space_is_refused_naming_the_setting(monkeypatch, ent
         model_space("DeepMF")
 
 
+@pytest.mark.parametrize("key, entry, message", [
+    ("learning_rate", {"uniform": [0, float("inf")]}, "finite numeric bounds"),
+    ("embedding_size", {"randint": [1.5, 3]}, "randint takes integer bounds"),
+    ("embedding_size", {"choice": [0, -3]}, "takes values > 0"),
+    ("embedding_size", {"uniform": [4, 8]}, "takes integers"),
+    ("learning_rate", {"choice": ["fast"]}, "takes numbers"),
+    ("learnin_rate", {"loguniform": [0.001, 0.01]}, "learnin_rate is not a setting of RecBole or the plugin"),
+])
+def test_a_search_space_is_checked_against_each_setting(monkeypatch, key, entry, message):
+    monkeypatch.setattr("recbole_ganrs.benchmark.tuning.search_space", lambda model: {key: entry})
+    with pytest.raises(GanrsError, match=message):
+        model_space("DeepMF")
+
+
 def test_tune_refuses_a_model_without_a_space():
     from recbole_ganrs.benchmark.options import parse_options
 

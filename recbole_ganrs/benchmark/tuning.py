@@ -17,6 +17,7 @@ and the same seed gives the same choice. Each candidate's scores are written whe
 into ``tuning.csv``): a re-run trains no finished candidate again and replays its scores into ASHA.
 """
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from recbole_ganrs.config import SEARCH_SPACE, properties_dir, search_space
+from recbole_ganrs.config import SEARCH_SPACE, model_defaults, properties_dir, recbole_setting_names, search_space
 from recbole_ganrs.errors import GanrsError, Interrupted
 from recbole_ganrs.evaluation import get_protocol
 from recbole_ganrs.files import json_digest, replaced_on_success
@@ -41,8 +42,9 @@ SEARCH_KEY = ["dataset", "dataset_sha1", "model", "protocol", "ties", "split", "
 TUNING_COLUMNS = [*SEARCH_KEY, "candidate", "params", "status", "score", "epochs", "curve"]
 
 
-def domain(model, key, entry):
-    """The Tune sampler of one ``search_space`` entry, e.g. ``{loguniform: [0.001, 0.05]}``."""
+def domain(model, key, entry, default=None):
+    """The Tune sampler of one ``search_space`` entry, e.g. ``{loguniform: [0.001, 0.05]}``, checked against the
+    setting's ``default``: an integer setting takes integers, a positive one positive values."""
     from ray import tune
 
     where = f"{properties_dir() / 'model' / f'{model}.yaml'}: {SEARCH_SPACE}.{key}"
@@ -53,23 +55,53 @@ def domain(model, key, entry):
         raise GanrsError(f"{where}: {kind} takes a list of {'values' if kind == 'choice' else 'two bounds'}, "
                          f"got {args!r}")
     if kind == "choice":
+        check_values(where, kind, args, default)
         return tune.choice(args)
     low, high = args
-    if not all(isinstance(v, (int, float)) for v in args) or not low < high or (kind == "loguniform" and low <= 0):
-        raise GanrsError(f"{where}: {kind} needs numeric bounds low < high{' and low > 0' * (kind == 'loguniform')}, "
-                         f"got {args!r}")
+    if not all(is_number(v) and math.isfinite(v) for v in args) or not low < high or (
+            kind == "loguniform" and low <= 0):
+        raise GanrsError(f"{where}: {kind} needs finite numeric bounds low < high"
+                         f"{' and low > 0' * (kind == 'loguniform')}, got {args!r}")
+    if kind == "randint" and not all(isinstance(v, int) for v in args):
+        raise GanrsError(f"{where}: randint takes integer bounds (Tune draws low..high-1), got {args!r}")
+    check_values(where, kind, args, default)
     return getattr(tune, kind)(low, high)
 
 
+def is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_values(where, kind, args, default):
+    """Refuse values of another type than the setting's default (a float for an integer size) or, for a setting
+    whose default is positive (a learning rate, a size), values <= 0: a 0-dimensional candidate is no candidate."""
+    if not is_number(default):
+        return  # a list (MLP widths, dropouts) or a setting without a numeric default: Tune's values as written
+    if isinstance(default, int) and (kind in ("uniform", "loguniform")
+                                     or not all(isinstance(v, int) and not isinstance(v, bool) for v in args)):
+        raise GanrsError(f"{where}: an integer setting (default {default}) takes integers (choice or randint), "
+                         f"got {kind} {args!r}")
+    if not all(is_number(v) for v in args):
+        raise GanrsError(f"{where}: a numeric setting (default {default}) takes numbers, got {args!r}")
+    if default > 0 and min(args) <= 0:
+        raise GanrsError(f"{where}: a positive setting (default {default}) takes values > 0, got {args!r}")
+
+
 def model_space(model):
-    """{setting: Tune sampler} of ``model``; refuses a model with no search space in one line."""
+    """{setting: Tune sampler} of ``model``; refuses a model with no search space, a key that is no setting of
+    RecBole's or the plugin's (a typo would tune nothing) and values the setting cannot take, in one line."""
     space = search_space(model)
     if not space:
         raise GanrsError(f"--tune: {model} has no {SEARCH_SPACE} in properties/model/{model}.yaml: add one, or drop "
                          "it from --models")
     if not isinstance(space, dict):
         raise GanrsError(f"properties/model/{model}.yaml: {SEARCH_SPACE} must map settings to ranges")
-    return {key: domain(model, key, entry) for key, entry in sorted(space.items())}
+    unknown = sorted(set(space) - recbole_setting_names())
+    if unknown:
+        raise GanrsError(f"properties/model/{model}.yaml: {SEARCH_SPACE}.{unknown[0]} is not a setting of RecBole or "
+                         "the plugin (misspelt?): it would tune nothing")
+    defaults = model_defaults(model)
+    return {key: domain(model, key, entry, defaults.get(key)) for key, entry in sorted(space.items())}
 
 
 def plain(value):
