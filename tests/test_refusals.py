@@ -282,3 +282,19 @@ def test_a_saved_split_without_the_seed_asked_is_refused(tmp_path, capsys):
                  "--output", str(tmp_path / "o")]) == 2
     one_error_line(capsys, "no saved split for trial seed(s) 1 (it holds seed0)")
     assert not (tmp_path / "o").exists()
+
+
+def test_datasets_that_would_share_a_name_are_refused(tmp_path, capsys):
+    """--std values equal to the 6 digits a name keeps; two sources both called ratings.csv in one data folder."""
+    csv = make_ratings(n_users=40, n_items=30, per_user=10, seed=1)
+    assert main(["generate", "--source", str(write_dataset(tmp_path, "small", csv)), *STAT[:-1],
+                 "--std", "2.1234561", "2.1234569", "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    one_error_line(capsys, "would both be named")
+    for folder, seed in (("a", 1), ("b", 2)):
+        (tmp_path / folder).mkdir()
+        make_ratings(n_users=40, n_items=30, per_user=10, seed=seed).to_csv(tmp_path / folder / "ratings.csv",
+                                                                             index=False)
+    assert main(["generate", "--source", str(tmp_path / "a" / "ratings.csv"), *STAT, "--out", str(tmp_path / "d")]) == 0
+    capsys.readouterr()
+    assert main(["generate", "--source", str(tmp_path / "b" / "ratings.csv"), *STAT, "--out", str(tmp_path / "d")]) == 2
+    one_error_line(capsys, f"made from {tmp_path / 'a' / 'ratings.csv'}")

@@ -12,7 +12,9 @@ from tqdm.auto import tqdm
 from recbole_ganrs.datasets.halves import write_halves
 from recbole_ganrs.datasets.plan import dataset_plan
 from recbole_ganrs.config import benchmark_split
-from recbole_ganrs.data import load_ratings, resolve_source
+from recbole_ganrs.data import BUNDLED, load_ratings, resolve_source
+from recbole_ganrs.data.prepare import source_record
+from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.datasets.card import CARD, write_card
 from recbole_ganrs.data.users import Condition, resolve_shares, user_labels
 from recbole_ganrs.files import file_digest
@@ -81,15 +83,50 @@ def source_dataset(source):
 def check_plan(opts):
     """The run's SyntheticPlans, each request and generator setting checked before any work."""
     plans = dataset_plan(opts)
-    scale = None
+    scale, names = None, set()
     for p in plans:
         p.request.validate()
         if p.request.binary is not None:
             scale = np.unique(load_ratings(opts.source)["rating"]) if scale is None else scale
             check_binary(p.request.binary, scale)
-        make_generator(p.generator, **generator_settings(opts, p.generator, p.settings)).check_request(p.request)
+        generator = make_generator(p.generator, **generator_settings(opts, p.generator, p.settings))
+        generator.check_request(p.request)
+        name = dataset_name(resolve_source(opts.source).name, p.request, generator)
+        if name in names:
+            raise GanrsError(f"two datasets of this run would both be named {name}: their requests differ only beyond "
+                             "what a name keeps (e.g. a --std past 6 significant digits)")
+        names.add(name)
+        check_same_origin(Path(opts.data_dir) / name, opts.source)
     check_condition(opts, plans)
     return plans
+
+
+def source_origin(source):
+    """Where a source came from: the original file of a converted copy (data/prepare.py), else its folder."""
+    if str(source) == BUNDLED:
+        return BUNDLED
+    folder = resolve_source(source).inter_path.parent
+    record = source_record(folder)
+    return record["original"] if record and "original" in record else str(folder)
+
+
+def check_same_origin(folder, source):
+    """Refuse to overwrite a dataset of the same name made from another source file (two sources both called
+    ratings.csv): a source edited in place is the same origin, and its datasets are made again as before."""
+    try:
+        meta = read_sidecar(folder)
+    except GanrsError:
+        return  # damaged: made again
+    if not meta:
+        return
+    theirs, ours = (meta.get("source_conversion") or {}).get("original") or meta.get("source"), source_origin(source)
+    if BUNDLED in (theirs, ours):
+        differ = theirs != ours
+    else:  # a path written relative to another run's folder cannot be compared: given the benefit of the doubt
+        differ = Path(theirs).is_absolute() and Path(theirs).resolve() != Path(ours).resolve()
+    if differ:
+        raise GanrsError(f"{folder} holds a dataset of this name made from {theirs}, not {ours} (two sources with one "
+                         "name): give another --data-dir / --out, or rename one source")
 
 
 def check_condition(opts, plans):
