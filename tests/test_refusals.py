@@ -298,3 +298,9 @@ def test_datasets_that_would_share_a_name_are_refused(tmp_path, capsys):
     capsys.readouterr()
     assert main(["generate", "--source", str(tmp_path / "b" / "ratings.csv"), *STAT, "--out", str(tmp_path / "d")]) == 2
     one_error_line(capsys, f"made from {tmp_path / 'a' / 'ratings.csv'}")
+
+
+def test_a_cold_split_that_leaves_no_test_rating_is_refused(source, tmp_path, capsys):
+    assert main(["benchmark", "--source", str(source), "--split", "cold-users:0.5:100000", "--output",
+                 str(tmp_path / "o"), "--data-dir", str(tmp_path / "d"), "--no-progress"]) == 2
+    one_error_line(capsys, "no user of the source has more than 100000 ratings (the most is 10)")

@@ -29,6 +29,7 @@ from recbole_ganrs.files import exclusive_use, replaced_on_success
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.limits import cores
 from recbole_ganrs.evaluation import LABELS, default_thresholds, get_protocol
+from recbole_ganrs.evaluation.splits import check_cold_keep, parse_split
 from recbole_ganrs.registry import get_model
 
 
@@ -265,6 +266,7 @@ def benchmark(opts):
     check_address(opts.address)
     opts = dataclasses.replace(opts, source=opts.prepare_source())
     plans = check_plan(opts)  # refuse a bad source or impossible sizes before any work
+    check_cold_keep(parse_split(opts.split), load_ratings(opts.source))
     with exclusive_use(opts.output_dir):
         failed, _ = run_benchmark(opts, thresholds(opts), plans)
     if failed:

@@ -134,6 +134,18 @@ def saved_split_folder(root, seed, name):
     return Path(root) / f"seed{seed}" / name
 
 
+def check_cold_keep(split, ratings):
+    """Refuse, before any work, a cold split whose K leaves no cold user (item) of the source a test rating: its
+    first K ratings go to training, so only those with more than K are ever tested."""
+    if not split.cold:
+        return
+    column = AXES[split.kind]
+    most = int(ratings.groupby(column).size().max())
+    if most <= split.keep:
+        raise GanrsError(f"--split {split.label}: no {column[:-3]} of the source has more than {split.keep} ratings "
+                         f"(the most is {most}), so no cold {column[:-3]} would have a test rating: lower K")
+
+
 def check_saved_splits(split, seeds):
     """Refuse, in one line and before any work, a ``files:`` split whose folder holds no saved split for a trial
     seed asked (every trial of that seed would fail in its worker)."""
