@@ -304,3 +304,9 @@ def test_a_cold_split_that_leaves_no_test_rating_is_refused(source, tmp_path, ca
     assert main(["benchmark", "--source", str(source), "--split", "cold-users:0.5:100000", "--output",
                  str(tmp_path / "o"), "--data-dir", str(tmp_path / "d"), "--no-progress"]) == 2
     one_error_line(capsys, "no user of the source has more than 100000 ratings (the most is 10)")
+
+
+def test_a_header_only_csv_is_called_empty(tmp_path, capsys):
+    (tmp_path / "ratings.csv").write_text("user,item,rating\n")
+    assert main(["generate", "--source", str(tmp_path / "ratings.csv"), *STAT, "--out", str(tmp_path / "o")]) == 2
+    one_error_line(capsys, "no ratings after its header line: the file is empty")

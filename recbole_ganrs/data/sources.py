@@ -226,6 +226,9 @@ def _read_csv(path, sep, skiprows, names, usecols, encoding="utf-8", engine="c")
     try:
         return pd.read_csv(path, sep=sep, skiprows=skiprows, header=None, names=names, usecols=usecols,
                            dtype=str, keep_default_na=False, engine=engine, encoding=encoding)
+    except pd.errors.EmptyDataError:  # pandas says "No columns to parse from file"
+        raise SourceError(f"{path}: no ratings{' after its header line' if skiprows else ''}: the file is empty") \
+            from None
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SourceError(f"{path}: cannot be read as {sep!r}-separated ratings ({first})") from None
