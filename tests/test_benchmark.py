@@ -348,3 +348,13 @@ def test_the_report_follows_the_chosen_metric():
     assert "NDCG@10" in titles and "NDCG ranking" in titles and "every metric at N=10" in titles
     # NDCG ranks B over A at N=10 on both datasets: full agreement
     assert agreement.set_index("N").loc[10, "kendall_tau"] == pytest.approx(1.0)
+
+
+def test_a_ranking_of_tied_models_says_so_instead_of_nan():
+    from recbole_ganrs.benchmark.report import ranking_table
+
+    agreement = pd.DataFrame({"dataset": ["syn", "syn"], "q": [4.0, 4.0], "N": [2, 10],
+                              "kendall_tau": [0.5, np.nan], "spearman_rho": [0.6, np.nan]})
+    ((title, table),) = ranking_table(agreement, pd.DataFrame(), "f1")
+    assert "nan" not in table and "tied" in table and "0.50 / 0.60" in table
+    assert "every model scores the same on one side at that N" in title

@@ -116,9 +116,10 @@ def ranking_table(agreement, noise_aware, metric="f1", gaps=None):
     rho = agreement.pivot_table(index="row", columns="N", values="spearman_rho", sort=False, dropna=False)
     pairs = {} if noise_aware.empty else {
         f"{t['dataset']}, {q_label(t['q'])}": t for t in noise_aware.to_dict("records")}
-    rows = []
+    rows, tied = [], False
     for r in tau.index:
-        cells = [f"{t:.2f} / {p:.2f}" for t, p in zip(tau.loc[r], rho.loc[r])]
+        tied = tied or bool(tau.loc[r].isna().any())
+        cells = ["tied" if np.isnan(t) else f"{t:.2f} / {p:.2f}" for t, p in zip(tau.loc[r], rho.loc[r])]
         t = pairs.get(r)
         same = "-" if t is None or not t["significant on source"] else (
             f"{t['same order']}/{t['significant on source']} ({t['share same']:.0%}), "
@@ -131,7 +132,9 @@ def ranking_table(agreement, noise_aware, metric="f1", gaps=None):
     return [(f"Ranking agreement vs the source: Kendall tau / Spearman rho of the {label} ranking at each N; "
              "the gap profile (r of the models' centred means over all N, and the ratio of their spreads); "
              "of the model pairs significantly ordered on the source (paired Wilcoxon over (seed, user), Holm), "
-             "those in the same order here and those significantly reversed",
+             "those in the same order here and those significantly reversed"
+             + ("; 'tied': every model scores the same on one side at that N, so no ranking exists to compare "
+                "(e.g. all see every test item when N exceeds them)" if tied else ""),
              tabulate(rows, headers=headers, tablefmt="github"))]
 
 
