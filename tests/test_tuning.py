@@ -215,3 +215,21 @@ def test_a_candidate_ended_by_an_interrupt_is_not_recorded_so_a_rerun_trains_it(
     assert sorted(records) == [0, 1]  # candidate 2 (the interrupted one) is trained again by a re-run
     assert records[0]["status"] == "completed" and records[0]["score"] == 0.6 and records[0]["epochs"] == 2
     assert records[1]["status"] == "stopped" and json.loads(records[1]["curve"]) == [0.2, 0.3]
+
+
+def test_a_new_choice_replaces_the_rows_of_the_superseded_one(tmp_path):
+    """--tune 2 on a --tune 1 output: the tuned rows of the old choice go, the defaults and the new choice stay."""
+    from recbole_ganrs.benchmark.store import ResultStore
+    from recbole_ganrs.benchmark.trial import params_text
+
+    store = ResultStore(tmp_path)
+    base = {"dataset": "d", "model": "DeepMF", "seed": 0, "protocol": "paper", "ties": "random", "split": "random",
+            "dataset_sha1": "abc"}
+    old, new = {**base, "config": "tuned", "params": {"learning_rate": 0.01}}, \
+        {**base, "config": "tuned", "params": {"learning_rate": 0.002}}
+    for spec in ({**base, "config": "default", "params": None}, old, new):
+        store.add_rows(spec, [{**spec, "params": params_text(spec["params"]), "N": 2, "f1": 0.5}])
+    assert store.drop_superseded([new]) == 1
+    kept = store.results()
+    assert sorted(kept["params"].astype(str)) == sorted([params_text(None), params_text(new["params"])])
+    assert store.drop_superseded([new]) == 0

@@ -248,6 +248,9 @@ def run_benchmark(opts, qs=None, plans=None):
         chosen, tried = run_searches(opts, specs, output)
         timings[f"tuning ({opts.tune} draws + the defaults per dataset and model)"] = time.perf_counter() - t
         specs += tuned_specs(specs, chosen)
+        dropped = ResultStore(output).drop_superseded([s for s in specs if s.get("config") == "tuned"])
+        if dropped:
+            print(f"removed {dropped} result rows of tuned trials an earlier --tune chose differently")
     t = time.perf_counter()
     ran, skipped, failed = run_trials(opts, specs, output)
     timings[f"trials ({ran} run, {skipped} already done)"] = time.perf_counter() - t

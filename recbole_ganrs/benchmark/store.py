@@ -108,6 +108,25 @@ class ResultStore:
         for part in parts:
             part.unlink()
 
+    def drop_superseded(self, tuned):
+        """Remove the rows of tuned trials that a new choice replaced: those of a (dataset, content, model, seed,
+        protocol, ties, split) of ``tuned`` (this run's tuned specs) with other ``params`` (a --tune 2 run on a
+        --tune 1 output); returns how many rows went."""
+        self.consolidate()
+        results = self.results()
+        if results.empty or not tuned:
+            return 0
+        def trial(key):  # a trial's key less its params
+            return tuple(v for k, v in zip(TRIAL_KEY, key) if k != "params")
+
+        current = {trial_key(s) for s in tuned}
+        trials = {trial(key) for key in current}
+        stale = [key not in current and trial(key) in trials
+                 for key in results[TRIAL_KEY].itertuples(index=False, name=None)]
+        if any(stale):
+            _write(results[[not s for s in stale]], self.results_path)
+        return sum(stale)
+
     def failed(self):
         return _read(self.failed_path, FAILED_COLUMNS)
 
