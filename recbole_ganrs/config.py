@@ -5,6 +5,7 @@ Load order (later wins): RecBole's defaults, RecBole's model/dataset files,
 models only), ``properties/model/<Model>.yaml``,
 ``properties/dataset/<dataset>.yaml``, then the user's files, dict and command line.
 """
+import functools
 import os
 import sys
 from pathlib import Path
@@ -150,9 +151,10 @@ def search_space(model):
         return (yaml.safe_load(f) or {}).get(SEARCH_SPACE) or {}
 
 
+@functools.cache  # ~150 YAML files, read once a process: --tune checks every search space against them
 def recbole_setting_names():
     """Every key of RecBole's and the plugin's property files (overall, datasets, every model): the settings a
-    ``recbole:`` entry can mean; any other key is most likely a typo."""
+    ``recbole:`` entry or a ``search_space`` key can mean; any other key is most likely a typo."""
     import recbole
     import yaml
 
@@ -162,4 +164,4 @@ def recbole_setting_names():
             with open(path, encoding="utf-8") as f:
                 values = yaml.safe_load(f)
             names.update(values if isinstance(values, dict) else {})
-    return names - {SEARCH_SPACE}
+    return frozenset(names - {SEARCH_SPACE})

@@ -269,7 +269,7 @@ def benchmark(opts):
     check_address(opts.address)
     opts = dataclasses.replace(opts, source=opts.prepare_source())
     plans = check_plan(opts)  # refuse a bad source or impossible sizes before any work
-    check_cold_keep(parse_split(opts.split), load_ratings(opts.source))
+    check_cold_keep(parse_split(opts.split), opts.source)
     with exclusive_use(opts.output_dir):
         failed, _ = run_benchmark(opts, thresholds(opts), plans)
     if failed:
