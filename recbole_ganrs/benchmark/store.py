@@ -116,6 +116,7 @@ class ResultStore:
         results = self.results()
         if results.empty or not tuned:
             return 0
+
         def trial(key):  # a trial's key less its params
             return tuple(v for k, v in zip(TRIAL_KEY, key) if k != "params")
 

@@ -84,6 +84,7 @@ def check_plan(opts):
     """The run's SyntheticPlans, each request and generator setting checked before any work."""
     plans = dataset_plan(opts)
     scale, names = None, set()
+    source_name, origin = resolve_source(opts.source).name, source_origin(opts.source)
     for p in plans:
         p.request.validate()
         if p.request.binary is not None:
@@ -91,12 +92,12 @@ def check_plan(opts):
             check_binary(p.request.binary, scale)
         generator = make_generator(p.generator, **generator_settings(opts, p.generator, p.settings))
         generator.check_request(p.request)
-        name = dataset_name(resolve_source(opts.source).name, p.request, generator)
+        name = dataset_name(source_name, p.request, generator)
         if name in names:
             raise GanrsError(f"two datasets of this run would both be named {name}: their requests differ only beyond "
                              "what a name keeps (e.g. a --std past 6 significant digits)")
         names.add(name)
-        check_same_origin(Path(opts.data_dir) / name, opts.source)
+        check_same_origin(Path(opts.data_dir) / name, origin)
     check_condition(opts, plans)
     return plans
 
@@ -110,16 +111,17 @@ def source_origin(source):
     return record["original"] if record and "original" in record else str(folder)
 
 
-def check_same_origin(folder, source):
-    """Refuse to overwrite a dataset of the same name made from another source file (two sources both called
-    ratings.csv): a source edited in place is the same origin, and its datasets are made again as before."""
+def check_same_origin(folder, ours):
+    """Refuse to overwrite a dataset of the same name made from another source file than ``ours``
+    (:func:`source_origin`; two sources both called ratings.csv): a source edited in place is the same origin,
+    and its datasets are made again as before."""
     try:
         meta = read_sidecar(folder)
     except GanrsError:
         return  # damaged: made again
     if not meta:
         return
-    theirs, ours = (meta.get("source_conversion") or {}).get("original") or meta.get("source"), source_origin(source)
+    theirs = (meta.get("source_conversion") or {}).get("original") or meta.get("source")
     if BUNDLED in (theirs, ours):
         differ = theirs != ours
     else:  # a path written relative to another run's folder cannot be compared: given the benefit of the doubt
