@@ -16,6 +16,7 @@ from recbole_ganrs.benchmark.report import build_report, summarise
 from recbole_ganrs.benchmark.store import ResultStore
 from recbole_ganrs.data import load_ratings
 from recbole_ganrs.errors import GanrsError
+from tests.browser import render
 from tests.conftest import write_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +77,17 @@ def test_report_shows_mean_and_std_over_seeds():
     assert "0.200±0.141" in tables[0][1]
 
 
+def assert_listed_in_outputs_doc(out):
+    """Every file and folder the run wrote at the top of its output folder is in docs/outputs.md (names with
+    <placeholders> match any text there)."""
+    doc = (ROOT / "docs" / "outputs.md").read_text()
+    listed = [re.sub(r"<[^>]+>", ".+", re.escape(name).replace(r"\<", "<").replace(r"\>", ">")).split("/")[0]
+              for name in re.findall(r"^\| `([^`]+)`", doc, flags=re.M)]
+    patterns = [re.compile(p) for p in listed]
+    unlisted = [p.name for p in out.iterdir() if not any(pattern.fullmatch(p.name) for pattern in patterns)]
+    assert unlisted == [], f"written but not in docs/outputs.md: {unlisted}"
+
+
 @pytest.fixture
 def ml100k_slice(tmp_path):
     """The first 120 users of the bundled MovieLens-100k, as an atomic folder."""
@@ -92,16 +104,24 @@ def test_end_to_end_cli_with_a_failing_trial_and_resume(ml100k_slice, tmp_path):
            "--cpus", "2", "--no-progress"]
     first = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert first.returncode == 1, first.stderr[-2000:]  # SASRec (a sequential model) cannot run here
-    assert "2 trial(s) failed" in first.stderr
+    assert "6 trial(s) failed" in first.stderr  # on the source, the synthetic dataset and the ceiling's 4 halves
     results = pd.read_csv(out / "results.csv")
     assert set(results["model"]) == {"DeepMF", "BinaryRegression"}
-    synthetic = set(results["dataset"]) - {"ml-slice"}
+    halves = {d for d in results["dataset"] if "-half" in d}
+    assert halves == {"ml-slice-half0a", "ml-slice-half0b", "ml-slice-half1a", "ml-slice-half1b"}  # the default ceiling
+    synthetic = set(results["dataset"]) - {"ml-slice"} - halves
     assert len(synthetic) == 1 and next(iter(synthetic)).startswith("ganrs-ml-slice-u80-i150-s8000-std2.5-seed0-")
+    # the terminal: the verdict first, Table IV and the fidelity summary; the other tables only in the files
+    shown = first.stdout[first.stdout.index("VERDICT"):]
+    assert shown.index("VERDICT") < shown.index("Fidelity summary") < shown.index("Datasets (Table IV)")
+    assert "Kendall tau / Spearman rho" not in first.stdout and "--verbose prints them all" in first.stdout
+    assert re.search(r"q=4: (STANDS IN|PARTLY|DOES NOT|CANNOT TELL)", shown)
     assert set(results["q"]) == {4.0, 5.0} and set(results["N"]) == {2, 4, 6, 8, 10}
     metrics = ["precision", "recall", "f1", "f1_of_means", "ndcg", "mrr", "hit", "map"]
     assert results[metrics].apply(lambda c: c.between(0, 1)).all().all() and set(results["ties"]) == {"random"}
     assert set(pd.read_csv(out / "failed.csv")["model"]) == {"SASRec"}
     tables = (out / "tables.md").read_text()
+    assert tables.index("## Verdict") < tables.index("## Fidelity summary") < tables.index("## Datasets (Table IV)")
     assert "Kendall tau / Spearman rho" in tables and "Failed trials" in tables and "rating TVD" in tables
     assert "Paper claims" in tables and "paired Wilcoxon" in tables and "paper protocol" in tables
     latex = (out / "tables.tex").read_text()  # the same tables as booktabs LaTeX
@@ -115,11 +135,20 @@ def test_end_to_end_cli_with_a_failing_trial_and_resume(ml100k_slice, tmp_path):
     assert set(tests["model_a"]) | set(tests["model_b"]) == {"DeepMF", "BinaryRegression"}
     assert tests["p_wilcoxon"].between(0, 1).all() and (tests["users"] > 0).all()
     assert (tests["p_holm"] >= tests["p_wilcoxon"]).all()
+    # report.html in a real browser: the verdict first, every table of tables.md, every image, no error
+    page = render(out / "report.html")
+    assert page.headings[:3] == ["Verdict", next(h for h in page.headings if h.startswith("Fidelity summary")),
+                                 "Figures"]
+    assert page.tables == sum(line.startswith("|-") for line in tables.splitlines())
+    pngs = sorted(out.glob("*.png"))
+    assert len(page.images) == len(pngs) >= 4 and all(w > 0 for w in page.images)
+    assert page.errors == [] and page.requests == []
+    assert_listed_in_outputs_doc(out)
 
     second = subprocess.run(cmd[:cmd.index("SASRec")] + cmd[cmd.index("SASRec") + 1:],
                             capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert second.returncode == 0, second.stderr[-2000:]
-    assert "0 run, 4 already done" in second.stdout and "reusing" in second.stdout
+    assert "0 run, 12 already done" in second.stdout and "reusing" in second.stdout
     pd.testing.assert_frame_equal(pd.read_csv(out / "results.csv"), results)
 
     # the source edited in place: new synthetic data and new results, never the old ones
@@ -130,9 +159,10 @@ def test_end_to_end_cli_with_a_failing_trial_and_resume(ml100k_slice, tmp_path):
     third = subprocess.run(cmd[:cmd.index("SASRec")] + cmd[cmd.index("SASRec") + 1:],
                            capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert third.returncode == 0, third.stderr[-2000:]
-    assert "4 run, 0 already done" in third.stdout and "reusing" not in third.stdout
+    # the edited user is in one half of each split: the other half of each is unchanged and not trained again
+    assert "8 run, 4 already done" in third.stdout and "reusing" not in third.stdout
     rerun = pd.read_csv(out / "results.csv")
-    assert rerun["dataset_sha1"].nunique() == 4  # old and new content of both datasets, kept apart
+    assert rerun["dataset_sha1"].nunique() == 10  # old and new content of the four changed datasets, kept apart
 
 
 @pytest.mark.slow

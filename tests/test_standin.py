@@ -96,8 +96,10 @@ def test_the_cli_prints_a_stand_in_table_with_replicates_and_a_ceiling(tmp_path)
            "--output", str(out), "--data-dir", str(tmp_path / "data"), "--cpus", "2", "--no-progress"]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "Stand-in: does each generator's data rank the models as the source does?" in done.stdout
-    assert "Over the dataset replicates (mean ± std over dataset seeds)" in done.stdout
+    assert "statistical u80 i150 r3000 std2.5 (2 replicates):" in done.stdout  # the verdict pools them
+    tables = (out / "tables.md").read_text()
+    assert "Stand-in: does each generator's data rank the models as the source does?" in tables
+    assert "Over the dataset replicates (mean ± std over dataset seeds)" in tables
     standin = pd.read_csv(out / "standin.csv")
     assert set(standin["generator"]) >= {"split-half ceiling", "statistical u80 i150 r3000 std2.5"}
     assert set(standin.loc[standin["generator"] != "split-half ceiling", "replicates"]) == {2}

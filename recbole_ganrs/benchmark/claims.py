@@ -79,25 +79,31 @@ def order_check(summary, tests, dataset, models, metric="f1"):
     return same, total, significant, reversed_
 
 
+def claim_counts(summary, tests, dataset, models, metric="f1"):
+    """{claim: (k, m)} of one dataset: the cells where each paper claim holds among those it applies to; the
+    model order's entry also carries (significant, significantly reversed) after (k, m)."""
+    part = summary[summary["dataset"] == dataset]
+    dp, dr = _endpoint_changes(part)
+    p_low, r_high = _q_comparison(part)
+    return {"precision falls with N": (int((dp < 0).sum()), len(dp)),
+            "recall rises with N": (int((dr > 0).sum()), len(dr)),
+            "precision higher at lower q": (int((p_low > 0).sum()), len(p_low)),
+            "recall higher at higher q": (int((r_high > 0).sum()), len(r_high)),
+            f"paper's model order ({LABELS[metric]})": order_check(summary, tests, dataset, models, metric)}
+
+
 def claims_table(summary, tests, datasets, models, metric="f1"):
     """Rows: one per dataset; columns: each claim's verdict with its counts."""
     rows = []
     for dataset in datasets:
-        part = summary[summary["dataset"] == dataset]
-        if part.empty:
+        if summary[summary["dataset"] == dataset].empty:
             continue
-        dp, dr = _endpoint_changes(part)
-        p_low, r_high = _q_comparison(part)
-        same, total, significant, reversed_ = order_check(summary, tests, dataset, models, metric)
-        order = verdict(same, total)
-        if total:
-            order += f"; {significant} significant, {reversed_} significantly reversed"
-        rows.append({"dataset": dataset,
-                     "precision falls with N": verdict(int((dp < 0).sum()), len(dp)),
-                     "recall rises with N": verdict(int((dr > 0).sum()), len(dr)),
-                     "precision higher at lower q": verdict(int((p_low > 0).sum()), len(p_low)),
-                     "recall higher at higher q": verdict(int((r_high > 0).sum()), len(r_high)),
-                     f"paper's model order ({LABELS[metric]})": order})
+        row = {"dataset": dataset}
+        for claim, (hits, total, *significance) in claim_counts(summary, tests, dataset, models, metric).items():
+            row[claim] = verdict(hits, total)
+            if significance and total:
+                row[claim] += f"; {significance[0]} significant, {significance[1]} significantly reversed"
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

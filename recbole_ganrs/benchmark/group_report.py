@@ -165,28 +165,49 @@ def gap_kept_tables(kept, metric):
     return tables
 
 
-def plot_groups(rows, dataset, metric, path):
-    """A panel per (q, grouping) of ``dataset`` (a row per q): the metric per group, one line per model."""
-    frame = pd.DataFrame([r for r in rows if r["dataset"] == dataset])
+def plot_groups(rows, datasets, metric, path):
+    """A panel per (q, grouping) (a row per q): bars per group, one per dataset side by side (the source first,
+    solid; synthetic datasets hatched), each the mean over the models with the models' range as its whisker.
+    A grouping only the source has (e.g. occupations of an unconditioned run) shows the source alone."""
+    frame = pd.DataFrame([r for r in rows if r["dataset"] in datasets])
     if frame.empty:
         return None
     qs, groupings = q_levels(frame), list(dict.fromkeys(frame["grouping"]))
-    fig, axes = plt.subplots(len(qs), len(groupings), figsize=(3.6 * len(groupings), 3.2 * len(qs)), squeeze=False)
+    widths = [1.2 + 0.3 * _groups(frame, g) for g in groupings]  # a panel as wide as its groups need
+    fig, axes = plt.subplots(len(qs), len(groupings), figsize=(max(6.0, sum(widths)), 3.4 * len(qs)),
+                             squeeze=False, gridspec_kw={"width_ratios": widths})
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for (row, q), (col, grouping) in itertools.product(enumerate(qs), enumerate(groupings)):
         part, ax = at_q(frame, q), axes[row][col]
         part = part[part["grouping"] == grouping]
         names = group_order({g for groups in part["groups"] for g in groups})
-        for r in part.to_dict("records"):
-            ax.plot(names, [r["groups"].get(g, (np.nan,))[0] for g in names], marker="o", label=r["model"])
+        shown = [d for d in datasets if d in set(part["dataset"])]
+        width = 0.8 / max(len(shown), 1)
+        for i, dataset in enumerate(shown):
+            mine = part[part["dataset"] == dataset]
+            values = np.array([[r["groups"].get(g, (np.nan,))[0] for g in names] for r in mine.to_dict("records")])
+            mean = np.nanmean(values, axis=0)
+            whisker = np.nan_to_num(np.clip([mean - np.nanmin(values, axis=0), np.nanmax(values, axis=0) - mean],
+                                            0, None))  # rounding can make a one-model range a hair negative
+            x = np.arange(len(names)) + (i - (len(shown) - 1) / 2) * width
+            ax.bar(x, mean, width, color=colours[i % len(colours)], hatch=None if i == 0 else "//",
+                   edgecolor="black", lw=0.4, label=dataset if row == 0 and col == 0 else None,
+                   yerr=whisker, capsize=2,
+                   error_kw={"lw": 0.6})
+        ax.set_xticks(np.arange(len(names)), names, rotation=60, ha="right", fontsize=7)
         ax.set_title(f"{grouping}, {q_label(q)}", fontsize=9)
-        ax.set_ylabel(LABELS[metric])
-        ax.tick_params(axis="x", rotation=60, labelsize=7)
-    axes[0][0].legend(fontsize=7)
-    fig.tight_layout()
+        ax.set_ylabel(f"{LABELS[metric]} (mean over models)", fontsize=8)
+    fig.legend(loc="lower center", ncol=min(len(datasets), 2), fontsize=7)
+    fig.tight_layout(rect=(0, 0.04 + 0.03 * ((len(datasets) + 1) // 2), 1, 1))
     with replaced_on_success(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
+        fig.savefig(tmp, format="png", dpi=100)
     plt.close(fig)
     return path
+
+
+def _groups(frame, grouping):
+    """How many groups ``grouping`` has (its panel widens with them so that labels do not overlap)."""
+    return len({g for groups in frame[frame["grouping"] == grouping]["groups"] for g in groups})
 
 
 def cold_pairs(scores, names, metric):
@@ -223,7 +244,8 @@ def group_report(scores_of, source, synthetic, models, qs, metric, output):
         table = pd.DataFrame(agreement).round(3)
         tables.append((f"Ranking agreement per group with {source} ({LABELS[metric]} model means of each group)",
                        tabulate(table, headers="keys", tablefmt="github", showindex=False)))
-    written = [p for p in [plot_groups(rows[source], source, metric, output / f"groups-{metric}.png")] if p]
+    every = [r for name in rows for r in rows[name]]
+    written = [p for p in [plot_groups(every, [source, *synthetic], metric, output / f"groups-{metric}.png")] if p]
     flat = [{**{k: v for k, v in r.items() if k != "groups"}, "group": g, "mean": m, "users": n}
             for name in rows for r in rows[name] for g, (m, n) in r["groups"].items()]
     return tables, written, pd.DataFrame(flat), pd.DataFrame(agreement), pd.DataFrame(kept)

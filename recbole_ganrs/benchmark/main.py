@@ -17,7 +17,11 @@ from tabulate import tabulate
 from recbole_ganrs.benchmark.analysis import q_label, q_levels
 from recbole_ganrs.datasets.prepare import check_plan, prepare_datasets, size_series
 from recbole_ganrs.benchmark.group_report import group_report
-from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, write_latex, write_markdown
+from recbole_ganrs.benchmark.html_report import write_html
+from recbole_ganrs.benchmark.report import (
+    build_report, plot_curves, plot_model_curves, plot_scatter, write_latex, write_markdown,
+)
+from recbole_ganrs.benchmark.verdict import build_verdict
 from recbole_ganrs.benchmark.runner import check_address, run_trials, trial_specs
 from recbole_ganrs.benchmark.tuning import run_searches, tuned_specs, tuning_n
 from recbole_ganrs.benchmark.tuning_report import tuning_report
@@ -97,6 +101,15 @@ def replicate_summary(datasets, *row_lists):
     return tables
 
 
+def replicate_groups(datasets):
+    """{generator label: [its synthetic datasets' names, one per dataset seed]} in plan order."""
+    groups = {}
+    for d in datasets:
+        if d.kind == "synthetic":
+            groups.setdefault(d.replicate_label, []).append(d.name)
+    return groups
+
+
 def standin_report(opts, datasets, tests, scores_of):
     """The stand-in tables (standin.py) and their frame, when the run has replicates or a ceiling."""
     from recbole_ganrs.benchmark.analysis import significant_agreement
@@ -105,11 +118,9 @@ def standin_report(opts, datasets, tests, scores_of):
     synthetic = [d for d in datasets if d.kind == "synthetic"]
     halves = {(d.split, d.half): d.name for d in datasets if d.kind == "half"}
     ceiling = [(halves[(s, "a")], halves[(s, "b")]) for s in sorted({s for s, _ in halves})]
-    if not synthetic or not (ceiling or len(synthetic) > len({d.replicate_label for d in synthetic})):
+    if not synthetic:
         return [], pd.DataFrame()
-    groups = {}
-    for d in synthetic:
-        groups.setdefault(d.replicate_label, []).append(d.name)
+    groups = replicate_groups(datasets)
     kept = significant_agreement(tests, datasets[0].name, [d.name for d in synthetic])
     pairs_kept = {} if kept.empty else {(t["dataset"], t["q"]): t["share same"] for t in kept.to_dict("records")}
     qs = q_levels(scores_of(datasets[0].name))
@@ -119,7 +130,7 @@ def standin_report(opts, datasets, tests, scores_of):
     label = LABELS[opts.metric_column]
     tables = []
     for q, part in frame.groupby("q", sort=False, dropna=False):
-        shown = part.drop(columns="q").assign(**{"share of ceiling": [
+        shown = part.drop(columns=["q", "low", "high"]).assign(**{"share of ceiling": [
             "-" if pd.isna(v) else f"{v:.0%}" for v in part["share of ceiling"]]})
         title = (f"Stand-in: does each generator's data rank the models as the source does? {label}@{max(opts.ns)}, "
                  f"{q_label(q)}; mean over replicates, 95% bootstrap interval "
@@ -130,10 +141,21 @@ def standin_report(opts, datasets, tests, scores_of):
     return tables, frame
 
 
+@dataclasses.dataclass(frozen=True)
+class DatasetStats:
+    """The statistics of a run's datasets (stats/report.py): Table IV, fidelity and structure rows, and the tables
+    as text (Table IV first)."""
+    table: list
+    fidelity: list
+    structure: list
+    text: list
+
+
 def write_report(opts, datasets, stats, output, chosen=None, tried=None):
-    """Tables (printed and tables.md), analysis CSVs and plots from the results on disk; ``chosen``, ``tried``:
-    --tune's choice per (dataset, model) and the candidates it tried, whose trials get tables of their own beside
-    the defaults'."""
+    """The verdict, tables (tables.md, tables.tex), report.html, analysis CSVs and plots from the results on
+    disk; the terminal gets the verdict, Table IV and the fidelity summary (every table with --verbose).
+    ``stats``: the datasets' :class:`DatasetStats`; ``chosen``, ``tried``: --tune's choice per (dataset, model)
+    and the candidates it tried, whose trials get tables of their own beside the defaults'."""
     store = ResultStore(output)
     everything, datasets = datasets, [d for d in datasets if d.kind != "half"]  # halves: the stand-in table only
     names = [d.name for d in datasets]
@@ -154,8 +176,7 @@ def write_report(opts, datasets, stats, output, chosen=None, tried=None):
     conditioned = results["grouping"] == (Condition.parse(opts.condition).attribute if opts.condition else None)
     subsets = results[(results["grouping"] == "all") | cold | conditioned]  # the scenario table: all, cold, groups
     results = results[results["grouping"] == "all"]  # the other group rows: results.csv and the group tables
-    stats_rows, stats_text = stats
-    per_user = {row["dataset"]: row["#ratings"] / row["#users"] for row in stats_rows if row["#users"]}
+    per_user = {row["dataset"]: row["#ratings"] / row["#users"] for row in stats.table if row["#users"]}
     groups = report_groups(datasets)
 
     @functools.cache  # read once: the tests, the stand-in table and the group report all read every dataset
@@ -164,7 +185,7 @@ def write_report(opts, datasets, stats, output, chosen=None, tried=None):
                                  opts.split)
 
     tables, summary, agreement, tests, claims = build_report(
-        results, store.failed(), names, opts.models, names[0], stats_text, groups=groups,
+        results, store.failed(), names, opts.models, names[0], stats.text, groups=groups,
         size_series=size_series(datasets, per_user), scores_of=scores_of, metric=opts.metric_column)
     standin_tables, standin = standin_report(opts, everything, tests, scores_of)
     tables += standin_tables
@@ -190,32 +211,65 @@ def write_report(opts, datasets, stats, output, chosen=None, tried=None):
                                                     list(opts.models), opts.metric_column, opts.tune,
                                                     tuning_n(opts.ns))
         tables += tuning_tables
-    for title, table in tables[1:]:
-        print(f"{title}\n{table}\n")
+    verdict = None
+    if replicate_groups(datasets) and summary is not None:
+        verdict = build_verdict(source=names[0], groups=replicate_groups(datasets), standin=standin, tests=tests,
+                                summary=summary, claims_models=list(opts.models), fidelity_rows=stats.fidelity,
+                                structure_rows=stats.structure, qs=q_levels(summary), metric=opts.metric_column,
+                                n=max(opts.ns), protocol=opts.protocol)
+        title, rows, headers = verdict.fidelity_table()
+        tables = [("Verdict", verdict.text()), (title, tabulate(rows, headers=headers, tablefmt="github")), *tables]
     header = f"# Benchmark {output.name}\n\nsource {opts.source}; models {', '.join(opts.models)}; " \
              f"seeds {', '.join(map(str, opts.seeds))}; protocol {opts.protocol}; ties {opts.ties}; " \
              f"split {opts.split}; " \
              f"metric {LABELS[opts.metric_column]}\n\n"
     written = [write_markdown(tables, output / "tables.md", header=header), write_latex(tables, output / "tables.tex"),
                output / "results.csv", *written]
-    for frame, name in ((agreement, "ranking_agreement.csv"), (tests, "significance.csv"), (claims, "claims.csv"),
-                        (standin, "standin.csv"), (groups_frame, "groups.csv"),
-                        (group_agreement, "group_agreement.csv"), (gaps_kept, "group_gaps.csv"),
-                        (tuning_frame, "tuning_agreement.csv")):
+    frames = [(agreement, "ranking_agreement.csv"), (tests, "significance.csv"), (claims, "claims.csv"),
+              (standin, "standin.csv"), (groups_frame, "groups.csv"), (group_agreement, "group_agreement.csv"),
+              (gaps_kept, "group_gaps.csv"), (tuning_frame, "tuning_agreement.csv")]
+    if verdict is not None:
+        frames.append((verdict.frame(), "verdict.csv"))
+    for frame, name in frames:
         if len(frame):
             with replaced_on_success(output / name) as tmp:
                 frame.to_csv(tmp, index=False)
             written.append(output / name)
+    figures = []  # the comparisons first, then the paper's figures
     if summary is not None:
         present = set(summary["dataset"])
         models = [m for m in opts.models if m in set(summary["model"])]
+        if len(present) > 1:
+            figures.append(plot_scatter(summary, names[0], [n for n in names if n in present and n != names[0]],
+                                        models, output / f"{opts.metric_column}_scatter.png", opts.metric_column))
+        figures.append(plot_model_curves(summary, names[0], [n for n in names if n in present], models,
+                                         output / f"{opts.metric_column}_real_vs_synthetic.png", opts.metric_column))
+        figures += [p for p in written if str(p).endswith(".png")]  # groups, scenario
         for group, members in (groups or {"": []}).items():
             rows = [n for n in [names[0], *members] if n in present]
             slug = re.sub(r"[^a-z0-9]+", "-", group.lower()).strip("-")
-            written.append(plot_curves(summary, rows, models, output / (f"curves-{slug}.png" if slug else "curves.png"),
-                                       opts.metric_column))
-        written.append(plot_model_curves(summary, names[0], [n for n in names if n in present], models,
-                                         output / f"{opts.metric_column}_real_vs_synthetic.png", opts.metric_column))
+            figures.append(plot_curves(summary, rows, models,
+                                       output / (f"curves-{slug}.png" if slug else "curves.png"), opts.metric_column))
+    else:
+        figures += [p for p in written if str(p).endswith(".png")]
+    written += [f for f in figures if f not in written]
+    written.append(write_html(output / "report.html", f"Benchmark {output.name}", header.split("\n\n", 1)[1],
+                              tables, figures))
+    print_summary(opts, verdict, stats, tables, written)
+
+
+def print_summary(opts, verdict, stats, tables, written):
+    """The terminal: the verdict, Table IV and the fidelity summary, and where the rest went (all of it with
+    --verbose)."""
+    if opts.verbose:
+        for title, table in tables:
+            print(f"{title}\n{table}\n")
+    else:
+        for title, table in tables[:2] if verdict is not None else []:
+            print(f"{table}\n" if title == "Verdict" else f"{title}\n{table}\n")
+        print(f"Datasets (Table IV)\n{stats.text[0]}\n")
+        print(f"{len(tables)} tables (claims, every metric, rankings, stand-in, groups...) are in "
+              f"{opts.output_dir / 'tables.md'} and report.html; --verbose prints them all")
     print("wrote " + ", ".join(str(p) for p in written))
 
 
@@ -239,8 +293,8 @@ def run_benchmark(opts, qs=None, plans=None):
     group_rows, gap_rows = group_fidelity(paths)
     stats_text = format_stats(table_rows, fidelity_rows, structure_rows, group_rows, gap_rows)
     stats_text += replicate_summary(datasets, fidelity_rows, structure_rows)
-    for table in stats_text:
-        print(table, end="\n\n")
+    stats = DatasetStats(table_rows, fidelity_rows, structure_rows, stats_text)
+    print(f"{len(paths)} datasets ready and measured; training the models (the verdict and tables follow)")
 
     specs, chosen, tried = trial_specs(opts, datasets, qs), {}, {}
     if opts.tune:
@@ -256,7 +310,7 @@ def run_benchmark(opts, qs=None, plans=None):
     timings[f"trials ({ran} run, {skipped} already done)"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    write_report(opts, datasets, (table_rows, stats_text), output, chosen, tried)
+    write_report(opts, datasets, stats, output, chosen, tried)
     timings["report"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - start
     print("wall time: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))

@@ -36,6 +36,9 @@ from recbole_ganrs.options import (
 PAPER_SEEDS = [0, 1, 2]  # --paper: three seeds, so that model differences can be told from noise
 PAPER_DATASET_SEEDS = [0, 1, 2]  # --paper: three independent synthetic datasets of each kind
 PAPER_CEILING_SPLITS = 3  # --paper: three halvings of the source's users
+#: a run with synthetic datasets: two halvings, the fewest whose bootstrap interval holds the variation between
+#: halvings (one halving's interval resamples users only; docs/verdict.md has the measurement)
+CEILING_SPLITS = 2
 MAX_EPOCHS = 10_000
 MAX_TUNE = 1_000  # --tune: candidates per (dataset, model)
 #: --f1: CF4J's mean of per-user F1, or the F1 of the averaged precision and recall
@@ -61,7 +64,8 @@ class BenchmarkOptions(GeneratorOptions):
     save_predictions: bool = False
     save_splits: bool = False  # each (dataset, trial seed)'s split as pre-split files under <output>/splits
     dataset_seeds: Optional[list[int]] = None  # one independent synthetic dataset (fit + sample) per seed
-    ceiling_splits: int = 0  # split-half ceiling: K random halvings of the source's users (datasets/halves.py)
+    ceiling_splits: Optional[int] = None  # split-half ceiling: K halvings of the source's users (datasets/halves.py);
+    # None: CEILING_SPLITS when the run has synthetic datasets, else 0
     output: Optional[str] = None  # None: results/<run name>
     cpus: Optional[int] = None
     cpus_per_trial: int = 1
@@ -69,6 +73,7 @@ class BenchmarkOptions(GeneratorOptions):
     recbole: dict = field(default_factory=dict)
     scenario: Optional[list] = None  # [setting, value, value...] as given; parsed by scenario_grid
     tune: int = 0  # --tune N: N candidates per (dataset, model) besides the defaults (benchmark/tuning.py)
+    verbose: bool = False  # print every table, not only the verdict, Table IV and the fidelity summary
 
     def run_name(self):
         source = Path(self.source).name if self.source != BUNDLED else BUNDLED
@@ -142,8 +147,8 @@ def add_benchmark_arguments(parser):
              f"value; with --paper {' '.join(map(str, PAPER_DATASET_SEEDS))})")
     add("--ceiling-splits", type=int, metavar="K",
         help="split the source's users into random halves K times and train on each half: the agreement of two "
-             f"real halves is the ceiling beside every synthetic dataset's (default 0; with --paper "
-             f"{PAPER_CEILING_SPLITS})")
+             f"real halves is the ceiling beside every synthetic dataset's (default {CEILING_SPLITS} when the run "
+             f"has synthetic datasets, else 0; with --paper {PAPER_CEILING_SPLITS})")
     add("--save-predictions", action="store_true", default=None,
         help="write each trial's ranked test predictions to <output>/predictions/<dataset>-<sha1>/")
     add("--save-splits", action="store_true", default=None,
@@ -162,6 +167,8 @@ def add_benchmark_arguments(parser):
              "first seed's training part, scored by --metric at the smallest N on its validation part (never the "
              "test part), ASHA stopping the weak ones early; the trials then run with both the default and the "
              "chosen configuration, and the report sets them side by side (default 0: no tuning)")
+    add("--verbose", action="store_true", default=None,
+        help="print every table (default: the verdict, Table IV and the fidelity summary; all are in tables.md)")
     add("--quick", action="store_true", default=None,
         help=f"smoke run: {QUICK['epochs']} epochs, {QUICK['samples'][0]} draws, {QUICK['gan_steps']} GAN steps")
     return parser
@@ -201,6 +208,8 @@ def options_from_args(args):
             values["ceiling_splits"] = PAPER_CEILING_SPLITS
     if "models" in values:
         values["models"] = expand_models(values["models"]) if isinstance(values["models"], list) else values["models"]
+    if values.get("ceiling_splits") is None:
+        values["ceiling_splits"] = CEILING_SPLITS if values.get("users", GeneratorOptions().users) else 0
     opts = apply_quick(BenchmarkOptions(**values), explicit)
     validate(opts, explicit)
     # a files: split by its absolute path: trials run in Ray workers, in folders of their own
@@ -223,7 +232,7 @@ def validate(opts, explicit=()):
         check_seed(seed, "dataset seed")
     if opts.dataset_seeds is not None and len(set(opts.dataset_seeds)) != len(opts.dataset_seeds):
         raise GanrsError(f"--dataset-seeds repeats a seed: {opts.dataset_seeds}")
-    if not 0 <= opts.ceiling_splits <= 100:
+    if opts.ceiling_splits is not None and not 0 <= opts.ceiling_splits <= 100:
         raise GanrsError(f"--ceiling-splits must be in 0..100, got {opts.ceiling_splits}")
     if any(n < 1 for n in opts.ns):
         raise GanrsError(f"every N must be >= 1, got {opts.ns}")

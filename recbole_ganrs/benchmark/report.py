@@ -185,7 +185,7 @@ def plot_curves(summary, datasets, models, path, metric="f1"):
 
 def plot_model_curves(summary, source, datasets, models, path, metric="f1"):
     """The metric (F1) at each N of each model, real vs synthetic: one panel per model (columns) and q (rows),
-    one line per dataset, the source in black."""
+    one line per dataset in the same panel, the source solid black, each synthetic dataset dashed."""
     qs = q_levels(summary)
     fig, axes = plt.subplots(len(qs), len(models), figsize=(3.0 * len(models), 2.6 * len(qs)),
                              squeeze=False, sharex=True)
@@ -196,7 +196,7 @@ def plot_model_curves(summary, source, datasets, models, path, metric="f1"):
                 line = at_q(summary[(summary["dataset"] == dataset) & (summary["model"] == model)], q)
                 line = line.sort_values("N")
                 if len(line):
-                    style = dict(color="black", lw=2.2) if dataset == source else dict(lw=1.2)
+                    style = dict(color="black", lw=2.2) if dataset == source else dict(lw=1.2, ls="--")
                     ax.plot(line["N"], line[f"{metric}_mean"], marker="o", ms=3, label=dataset, **style)
             ax.set_title(f"{model}, {q_label(q)}", fontsize=8)
             if c == 0:
@@ -208,6 +208,42 @@ def plot_model_curves(summary, source, datasets, models, path, metric="f1"):
     fig.tight_layout(rect=(0, 0.04 + 0.03 * ((len(labels) + 2) // 3), 1, 1))
     with replaced_on_success(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+    return Path(path)
+
+
+def plot_scatter(summary, source, synthetic, models, path, metric="f1"):
+    """Real vs synthetic: a panel per (synthetic dataset, q), a point per (model, N) at (the source's value, the
+    synthetic one), a colour per model, the marker growing with N, and the line y = x where a perfect stand-in
+    would put them (a constant offset is a level difference; a scrambled cloud is a different ranking)."""
+    qs = q_levels(summary)
+    panels = [(d, q) for d in synthetic for q in qs]
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.8 * len(panels), 3.9), squeeze=False)
+    src = summary[summary["dataset"] == source]
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, (dataset, q) in zip(axes[0], panels):
+        keys = ["model", "N"]
+        both = at_q(src, q).set_index(keys)[f"{metric}_mean"].rename("source").to_frame().join(
+            at_q(summary[summary["dataset"] == dataset], q).set_index(keys)[f"{metric}_mean"].rename("synthetic"),
+            how="inner").reset_index()
+        for i, model in enumerate(models):
+            part = both[both["model"] == model]
+            ax.scatter(part["source"], part["synthetic"], s=6 + 3 * part["N"], color=colours[i % len(colours)],
+                       label=model, alpha=0.85)
+        values = both[["source", "synthetic"]].to_numpy()
+        if values.size:
+            lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+            pad = 0.05 * (hi - lo or 1)
+            ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="grey", lw=1, ls=":", label="y = x")
+        ax.set_xlabel(f"{LABELS[metric]} on {textwrap.shorten(source, 30)}", fontsize=8)
+        ax.set_ylabel(f"{LABELS[metric]}, synthetic", fontsize=8)
+        ax.set_title(textwrap.fill(f"{dataset}, {q_label(q)}", 38), fontsize=8)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(len(labels), 4),
+               fontsize=7, title="model (marker size: N)", title_fontsize=7)
+    fig.tight_layout()
+    with replaced_on_success(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
     plt.close(fig)
     return Path(path)
 

@@ -68,9 +68,10 @@ def bootstrap(pairs, rng, draws=BOOTSTRAP):
     return out
 
 
-def interval(values):
+def bounds(values):
+    """The 95% percentile interval of bootstrap ``values``: (low, high)."""
     lo, hi = np.nanpercentile(values, [(1 - LEVEL) / 2 * 100, (1 + LEVEL) / 2 * 100])
-    return f"[{lo:.2f}, {hi:.2f}]"
+    return float(lo), float(hi)
 
 
 def standin_frames(scores_of, source, groups, ceiling, models, qs, pairs_kept=None, seed=0):
@@ -105,15 +106,18 @@ def standin_frames(scores_of, source, groups, ceiling, models, qs, pairs_kept=No
                 if kept:
                     rows.append({"q": q, "generator": label, "measure": "pairs kept", "mean": float(np.mean(kept)),
                                  "interval": f"[{min(kept):.2f}, {max(kept):.2f}] (replicates)",
-                                 "ceiling": np.nan, "share of ceiling": np.nan, "replicates": len(kept)})
+                                 "ceiling": np.nan, "share of ceiling": np.nan, "replicates": len(kept),
+                                 "low": float(min(kept)), "high": float(max(kept))})
         verdicts += _verdict(q, points_of, draws_of, ceiling_point)
     return pd.DataFrame(rows), verdicts
 
 
 def _row(q, label, measure, point, draws, ceiling, replicates):
     share = point / ceiling if ceiling and measure != "gap spread" and not np.isnan(ceiling) else np.nan
-    return {"q": q, "generator": label, "measure": measure, "mean": point, "interval": interval(draws),
-            "ceiling": np.nan if ceiling is None else ceiling, "share of ceiling": share, "replicates": replicates}
+    low, high = bounds(draws)
+    return {"q": q, "generator": label, "measure": measure, "mean": point, "interval": f"[{low:.2f}, {high:.2f}]",
+            "ceiling": np.nan if ceiling is None else ceiling, "share of ceiling": share, "replicates": replicates,
+            "low": low, "high": high}
 
 
 def _verdict(q, points_of, draws_of, ceiling):

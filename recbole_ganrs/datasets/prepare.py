@@ -191,6 +191,6 @@ def prepare_datasets(opts, log=print, fitted=None, plans=None):
         datasets.append(BenchmarkDataset(name, str(data_dir), "synthetic", plan.groups, plan.generator,
                                          plan.settings, plan.request))
     for split, side, name, folder in write_halves(opts.source, source.name, data_dir,
-                                                  getattr(opts, "ceiling_splits", 0), log):
+                                                  getattr(opts, "ceiling_splits", 0) or 0, log):
         datasets.append(BenchmarkDataset(name, folder, "half", split=split, half=side))
     return datasets, written
