@@ -1,6 +1,7 @@
 """The benchmark: options, result store, report, and one end-to-end run of the real CLI."""
 import re
 import signal
+from dataclasses import replace
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from recbole_ganrs.benchmark.options import parse_options
 from recbole_ganrs.benchmark.analysis import ranking_agreement
 from recbole_ganrs.benchmark.report import build_report, summarise
 from recbole_ganrs.benchmark.store import ResultStore
+from recbole_ganrs.benchmark.trial_key import TrialKey, TrialSpec
 from recbole_ganrs.data import load_ratings
 from recbole_ganrs.errors import GanrsError
 from tests.browser import render
@@ -47,14 +49,14 @@ def test_yaml_unknown_key_warns_and_wrong_type_fails(tmp_path):
 
 def test_store_replaces_a_trial_and_clears_its_failure(tmp_path):
     store = ResultStore(tmp_path)
-    spec = {"dataset": "d", "model": "M", "seed": 0, "protocol": "paper", "ties": "random"}
+    spec = TrialKey("d", "M", 0, "paper", "random")
     store.add_failure(spec, "boom")
     assert store.failed()["error"].tolist() == ["boom"]
     store.add_rows(spec, rows("d", "M", [0.1, 0.2]))
     store.add_rows(spec, rows("d", "M", [0.3, 0.4]))
     assert store.results()["f1"].tolist() == [0.3, 0.4] and store.failed().empty
-    assert store.done() == {("d", "M", 0, "paper", "random", "random", "", "default", "")}  # no content hash given
-    other = {**spec, "model": "N"}
+    assert store.done() == {TrialKey("d", "M", 0, "paper", "random", "random", "", "default", "")}  # no content hash
+    other = replace(spec, model="N")
     store.add_rows(other, rows("d", "N", [0.5, 0.6]))
     assert not store.results_path.exists()  # each trial its own part file until the run merges them
     store.consolidate()
@@ -214,7 +216,7 @@ def test_bad_benchmark_input_exits_2_with_one_line(tmp_path):
 def test_a_trial_process_that_dies_is_recorded_as_failed(tmp_path):
     from recbole_ganrs.benchmark.runner import make_callback
 
-    spec = {"dataset": "d", "model": "M", "seed": 0, "protocol": "paper", "ties": "random"}
+    spec = TrialSpec(TrialKey("d", "M", 0, "paper", "random"))
     store = ResultStore(tmp_path)
     callback = make_callback(store, [spec], progress=False)
 
@@ -339,11 +341,12 @@ def test_paired_wilcoxon_ranks_models_by_per_user_f1(tmp_path):
     base = rng.uniform(0.2, 0.6, 200)
     for model, shift in (("A", 0.1), ("B", 0.0), ("C", 0.001)):
         f1 = (base + shift + rng.normal(0, 0.01, 200)).round(5)
-        spec = {"dataset": "d", "model": model, "seed": 0, "protocol": "paper", "ties": "random"}
+        spec = TrialKey("d", model, 0, "paper", "random")
         store.add_user_scores(spec, {"4.0": {"user": list(range(200)), "f1": f1.tolist()}})
         store.add_rows(spec, rows("d", model, [f1.mean(), f1.mean()]))
     summary = summarise(store.results())
-    tests = significance(lambda d: store.user_scores(d, ["A", "B", "C"], [0], None, "paper", "random", "f1"), ["d"])
+    keys = [TrialKey("d", m, 0, "paper", "random") for m in ("A", "B", "C")]
+    tests = significance(lambda d: store.user_scores(keys, "f1"), ["d"])
     p = tests.set_index(["model_a", "model_b"])["p_wilcoxon"]
     assert p[("A", "B")] < 1e-6 and p[("B", "C")] > 0.05
     ranked = ranking_with_tests(summary, tests)

@@ -3,6 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from recbole_ganrs.benchmark.trial_key import TrialSpec
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.evaluation.groups import activity_quartiles, gap_test, read_user_file, user_groups
 from recbole_ganrs.evaluation.splits import Split, benchmark_ratios, parse_split, warm_parts
@@ -78,7 +79,7 @@ def test_trial_on_a_cold_user_split_reports_cold_warm_activity_and_attribute_gro
     spec = {"dataset": "ml-100k", "dataset_config": {"dataset": "ml-100k", "data_path": str(tmp_path)},
             "model": "DeepMF", "seed": 0, "protocol": "full", "ties": "random", "split": "cold-users:0.3:3",
             "ns": [2, 5], "qs": [4.0], "epochs": 2, "user_file": str(folder / "ml-100k.user")}
-    rows, per_user, _ = run_trial(spec)
+    rows, per_user, _ = run_trial(TrialSpec.of(**spec))
     frame = pd.DataFrame(rows)
     at5 = frame[frame["N"] == 5].set_index(["grouping", "subset"])
     assert at5.loc[("cold-start", "cold"), "test_users"] == 18  # 30% of 60, each with 12 test items
@@ -122,7 +123,7 @@ def test_a_saved_split_loads_in_recbole_and_a_trial_from_it_gives_the_same_metri
     spec = {"dataset": "tiny", "dataset_config": {"dataset": "tiny", "data_path": str(tmp_path)}, "model": "DeepMF",
             "seed": 3, "protocol": "paper", "ties": "random", "ns": [2, 5], "qs": [4.0], "epochs": 2,
             "save_split": str(tmp_path / "splits")}
-    rows, _, _ = run_trial(spec)
+    rows, _, _ = run_trial(TrialSpec.of(**spec))
     saved = tmp_path / "splits" / "seed3" / "tiny"
     assert sorted(p.name for p in saved.iterdir()) == sorted(f"tiny.{p}.{e}" for p in ("train", "valid", "test")
                                                             for e in ("inter", "csv"))
@@ -130,7 +131,7 @@ def test_a_saved_split_loads_in_recbole_and_a_trial_from_it_gives_the_same_metri
         "data_path": str(saved.parent), "benchmark_filename": ["train", "valid", "test"], "state": "ERROR",
         "checkpoint_dir": str(tmp_path / "saved")})
     assert len(create_dataset(config).inter_feat) == len(pd.read_csv(folder / "tiny.inter", sep="\t"))
-    again, _, _ = run_trial({**spec, "save_split": None, "split": f"files:{tmp_path / 'splits'}"})
+    again, _, _ = run_trial(TrialSpec.of(**{**spec, "save_split": None, "split": f"files:{tmp_path / 'splits'}"}))
     metrics = ["precision", "recall", "f1", "ndcg"]
     first, second = pd.DataFrame(rows), pd.DataFrame(again)
     assert set(second["split"]) == {f"files:{(tmp_path / 'splits').resolve()}"}
@@ -140,7 +141,7 @@ def test_a_saved_split_loads_in_recbole_and_a_trial_from_it_gives_the_same_metri
     test_file = saved / "tiny.test.inter"  # the trial really reads the files: a row less is refused
     test_file.write_text("".join(test_file.read_text().splitlines(keepends=True)[:-1]))
     with pytest.raises(GanrsError, match="saved from another dataset"):
-        run_trial({**spec, "save_split": None, "split": f"files:{tmp_path / 'splits'}"})
+        run_trial(TrialSpec.of(**{**spec, "save_split": None, "split": f"files:{tmp_path / 'splits'}"}))
 
 
 def test_gap_kept_pairs_the_rows_of_a_protocol_without_q():

@@ -2,6 +2,7 @@
 import pytest
 import torch
 
+from recbole_ganrs.benchmark.trial_key import TrialSpec
 from recbole_ganrs.quick_start import run
 
 RATING_MODELS = ["DeepMF", "VDeepMF", "NCF", "NCFClassification", "NCFImprovedClassification"]
@@ -91,7 +92,7 @@ def test_recbole_baselines_train_and_reload_on_todays_stack(name, tiny_config):
 
     spec = {"dataset": "tiny", "dataset_config": {"dataset": "tiny", "data_path": tiny_config["data_path"]},
             "model": name, "seed": 0, "protocol": "full", "ties": "random", "ns": [2, 5], "qs": [4.0], "epochs": 2}
-    rows, per_user, _ = run_trial(spec)
+    rows, per_user, _ = run_trial(TrialSpec.of(**spec))
     assert {r["N"] for r in rows} == {2, 5} and all(0 <= r["precision"] <= 1 for r in rows)
     assert len(per_user["4.0"]["user"]) > 0
 

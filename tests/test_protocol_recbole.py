@@ -7,15 +7,16 @@ import pytest
 from recbole_ganrs.benchmark.trial import evaluate, run_trial
 from recbole_ganrs.config import benchmark_split
 from recbole_ganrs.evaluation import get_protocol
+from recbole_ganrs.benchmark.trial_key import TrialSpec
 from recbole_ganrs.quick_start import run
 
 METRICS = ["Precision", "Recall", "NDCG", "MRR", "Hit", "MAP"]
 
 
 def spec_for(tiny_config, model, protocol, **extra):
-    return {"dataset": "tiny", "dataset_config": {"dataset": "tiny", "data_path": tiny_config["data_path"]},
+    return TrialSpec.of(**{"dataset": "tiny", "dataset_config": {"dataset": "tiny", "data_path": tiny_config["data_path"]},
             "model": model, "seed": 0, "protocol": protocol, "ties": "random", "ns": [2, 5], "qs": [4.0, 5.0],
-            "epochs": 3, **extra}
+            "epochs": 3, **extra})
 
 
 @pytest.mark.parametrize("model", ["DeepMF", "BPR"])
@@ -25,7 +26,7 @@ def test_recbole_protocol_matches_recbole_evaluator(model, tiny_config):
                                      model == "DeepMF")
     result = run(model, config_dict={**config, "metrics": METRICS, "topk": [2, 5]}, verbose=False)
     spec = spec_for(tiny_config, model, "recbole")
-    rows, _ = evaluate(result, spec, protocol.levels(spec["qs"]))
+    rows, _ = evaluate(result, spec, protocol.levels(spec.qs))
     ours = {r["N"]: r for r in rows if r["grouping"] == "all"}
     for n in (2, 5):
         for metric in METRICS:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from recbole_ganrs.benchmark.trial_key import TrialKey, TrialSpec
 from recbole_ganrs.benchmark.tuning import candidates, choice, model_space
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.models import PAPER_MODELS
@@ -102,11 +103,11 @@ def test_a_search_never_reads_the_test_part(tmp_path, monkeypatch, model, protoc
             "tune_q": 4.0, "tune_n": 2, "metric": "f1"}
     for params in candidates(model, 2, seed=0):  # --tune 2: the defaults and two draws
         scores = []
-        tune_candidate({**spec, "params": params}, lambda score, final=False: scores.append((score, final)))
+        tune_candidate(TrialSpec.of(**spec, params=params), lambda score, final=False: scores.append((score, final)))
         assert len(scores) == 4 and scores[-1][1] and all(0 <= s <= 1 for s, _ in scores)
     poisoned["part"] = 1  # the same search without the validation part cannot run: the check can fail
     with pytest.raises(AssertionError, match="was read"):
-        tune_candidate({**spec, "params": {}}, lambda score, final=False: None)
+        tune_candidate(TrialSpec.of(**spec, params={}), lambda score, final=False: None)
 
 
 def test_tune_end_to_end_chooses_runs_both_configurations_and_resumes(tmp_path):
@@ -161,7 +162,7 @@ def test_a_kept_split_gives_the_numbers_of_a_split_built_anew(tmp_path, monkeypa
     monkeypatch.setattr(quick_start, "create_dataset", lambda config: built.append(1) or create(config))
     base = {"dataset": "tiny", "dataset_config": {"dataset": "tiny", "data_path": str(tmp_path)}, "protocol": "paper",
             "ties": "random", "ns": [2, 5], "qs": [4.0], "epochs": 2}
-    specs = [{**base, "model": m, "seed": s} for s in (0, 1) for m in ("DeepMF", "NCF", "BinaryRegression")]
+    specs = [TrialSpec.of(**base, model=m, seed=s) for s in (0, 1) for m in ("DeepMF", "NCF", "BinaryRegression")]
     quick_start.BUILT.clear()
     kept = [pd.DataFrame(run_trial(spec)[0]) for spec in specs]
     assert len(built) == 4  # per seed: one split for both rating models, one for the binary model's labels
@@ -199,8 +200,8 @@ def test_a_candidate_ended_by_an_interrupt_is_not_recorded_so_a_rerun_trains_it(
 
     from recbole_ganrs.benchmark.tuning import Search, TuningStore, finished, recording_callback, search_records
 
-    search = Search({"model": "DeepMF", "dataset": "d"}, ("d", "", "DeepMF", "paper", "random", "random", "f1", 2,
-                                                          4.0, 0, "abc"))
+    search = Search(TrialSpec(TrialKey("d", "DeepMF", 0, "paper", "random")),
+                    ("d", "", "DeepMF", "paper", "random", "random", "f1", 2, 4.0, 0, "abc"))
     store = TuningStore(tmp_path)
     callback = recording_callback(store, {search.name: search}, 3, False, SimpleNamespace(stopped={"asha"}))
     for name, results in (("done", [0.5, 0.6, (0.6, True)]), ("asha", [0.2, 0.3]), ("interrupted", [0.7])):
@@ -223,13 +224,11 @@ def test_a_new_choice_replaces_the_rows_of_the_superseded_one(tmp_path):
     from recbole_ganrs.benchmark.trial import params_text
 
     store = ResultStore(tmp_path)
-    base = {"dataset": "d", "model": "DeepMF", "seed": 0, "protocol": "paper", "ties": "random", "split": "random",
-            "dataset_sha1": "abc"}
-    old, new = {**base, "config": "tuned", "params": {"learning_rate": 0.01}}, \
-        {**base, "config": "tuned", "params": {"learning_rate": 0.002}}
-    for spec in ({**base, "config": "default", "params": None}, old, new):
-        store.add_rows(spec, [{**spec, "params": params_text(spec["params"]), "N": 2, "f1": 0.5}])
+    base = TrialKey("d", "DeepMF", 0, "paper", "random", "random", "abc")
+    old, new = base.tuned({"learning_rate": 0.01}), base.tuned({"learning_rate": 0.002})
+    for key in (base, old, new):
+        store.add_rows(key, [key.row(N=2, f1=0.5)])
     assert store.drop_superseded([new]) == 1
     kept = store.results()
-    assert sorted(kept["params"].astype(str)) == sorted([params_text(None), params_text(new["params"])])
+    assert sorted(kept["params"].astype(str)) == sorted([params_text(None), new.params])
     assert store.drop_superseded([new]) == 0

@@ -3,7 +3,6 @@ evaluate the models as Ray Tune trials, print and write the tables and plots. Re
 same output resumes it."""
 import dataclasses
 import functools
-import json
 
 from recbole_ganrs.data.users import Condition
 import re
@@ -26,7 +25,7 @@ from recbole_ganrs.benchmark.runner import check_address, run_trials, trial_spec
 from recbole_ganrs.benchmark.tuning import run_searches, tuned_specs, tuning_n
 from recbole_ganrs.benchmark.tuning_report import tuning_report
 from recbole_ganrs.benchmark.scenario_report import scenario_report
-from recbole_ganrs.benchmark.store import ResultStore
+from recbole_ganrs.benchmark.store import ResultStore, keys_of
 from recbole_ganrs.config import benchmark_split
 from recbole_ganrs.data import load_ratings
 from recbole_ganrs.files import exclusive_use, replaced_on_success
@@ -68,13 +67,6 @@ def report_groups(datasets):
         for g in d.groups:
             groups.setdefault(g, []).append(d.name)
     return groups
-
-
-def current_results(results, sha1):
-    """The rows of the datasets as they are on disk now, ``sha1`` = {name: content sha1} (rows of an
-    earlier content of a dataset with the same name, e.g. a source edited in place, are left out)."""
-    keep = [sha1.get(name) == digest for name, digest in zip(results["dataset"], results["dataset_sha1"])]
-    return results[keep]
 
 
 def replicate_summary(datasets, *row_lists):
@@ -151,20 +143,20 @@ class DatasetStats:
     text: list
 
 
-def write_report(opts, datasets, stats, output, chosen=None, tried=None):
+def write_report(opts, datasets, stats, output, keys, chosen=None, tried=None):
     """The verdict, tables (tables.md, tables.tex), report.html, analysis CSVs and plots from the results on
-    disk; the terminal gets the verdict, Table IV and the fidelity summary (every table with --verbose).
-    ``stats``: the datasets' :class:`DatasetStats`; ``chosen``, ``tried``: --tune's choice per (dataset, model)
-    and the candidates it tried, whose trials get tables of their own beside the defaults'."""
+    disk of the trials ``keys`` (the run's :class:`TrialKey` s: rows of any other trial, e.g. of an earlier
+    content of a dataset or another protocol in the same folder, are left out); the terminal gets the verdict,
+    Table IV and the fidelity summary (every table with --verbose). ``stats``: the datasets'
+    :class:`DatasetStats`; ``chosen``, ``tried``: --tune's choice per (dataset, model) and the candidates it
+    tried, whose trials get tables of their own beside the defaults'."""
     store = ResultStore(output)
     everything, datasets = datasets, [d for d in datasets if d.kind != "half"]  # halves: the stand-in table only
     names = [d.name for d in datasets]
-    sha1 = {d.name: d.sha1 for d in everything}
-    results = current_results(store.results(), sha1)
+    planned = set(keys)
+    results = store.results()
     if len(results):
-        results = results[results["model"].isin(opts.models) & results["seed"].isin(opts.seeds)
-                          & (results["protocol"] == opts.protocol) & (results["ties"] == opts.ties)
-                          & (results["split"] == opts.split) & results["dataset"].isin(names)]
+        results = results[[k in planned and k.dataset in names for k in keys_of(results)]]
     if results.empty:  # every trial failed (a bad saved split, a model that cannot train on these data...)
         failed = store.failed()
         first = f": the first ends with '{str(failed['error'].iloc[0]).strip().splitlines()[-1]}'" if len(failed) else ""
@@ -179,10 +171,13 @@ def write_report(opts, datasets, stats, output, chosen=None, tried=None):
     per_user = {row["dataset"]: row["#ratings"] / row["#users"] for row in stats.table if row["#users"]}
     groups = report_groups(datasets)
 
+    def keys_of_dataset(d, config="default"):
+        mine = [k for k in keys if k.dataset == d and k.config == config]
+        return sorted(mine, key=lambda k: (opts.models.index(k.model), opts.seeds.index(k.seed)))
+
     @functools.cache  # read once: the tests, the stand-in table and the group report all read every dataset
     def scores_of(d):
-        return store.user_scores(d, opts.models, opts.seeds, sha1[d], opts.protocol, opts.ties, opts.metric_column,
-                                 opts.split)
+        return store.user_scores(keys_of_dataset(d), opts.metric_column)
 
     tables, summary, agreement, tests, claims = build_report(
         results, store.failed(), names, opts.models, names[0], stats.text, groups=groups,
@@ -199,13 +194,8 @@ def write_report(opts, datasets, stats, output, chosen=None, tried=None):
         written += scenario_written
     tuning_frame = pd.DataFrame()
     if chosen:
-        tuned_params = {d: {m: json.loads(r["params"]) for (d2, m), r in chosen.items() if d2 == d} for d in names}
-
         def tuned_scores_of(d, tuned):
-            if not tuned:
-                return scores_of(d)
-            return store.user_scores(d, opts.models, opts.seeds, sha1[d], opts.protocol, opts.ties,
-                                     opts.metric_column, opts.split, params=tuned_params[d])
+            return store.user_scores(keys_of_dataset(d, "tuned"), opts.metric_column) if tuned else scores_of(d)
 
         tuning_tables, tuning_frame = tuning_report(both, chosen, tried, tuned_scores_of, names,
                                                     list(opts.models), opts.metric_column, opts.tune,
@@ -302,7 +292,7 @@ def run_benchmark(opts, qs=None, plans=None):
         chosen, tried = run_searches(opts, specs, output)
         timings[f"tuning ({opts.tune} draws + the defaults per dataset and model)"] = time.perf_counter() - t
         specs += tuned_specs(specs, chosen)
-        dropped = ResultStore(output).drop_superseded([s for s in specs if s.get("config") == "tuned"])
+        dropped = ResultStore(output).drop_superseded([s.key for s in specs if s.key.config == "tuned"])
         if dropped:
             print(f"removed {dropped} result rows of tuned trials an earlier --tune chose differently")
     t = time.perf_counter()
@@ -310,7 +300,7 @@ def run_benchmark(opts, qs=None, plans=None):
     timings[f"trials ({ran} run, {skipped} already done)"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    write_report(opts, datasets, stats, output, chosen, tried)
+    write_report(opts, datasets, stats, output, [s.key for s in specs], chosen, tried)
     timings["report"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - start
     print("wall time: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))

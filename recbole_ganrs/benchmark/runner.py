@@ -18,7 +18,8 @@ from tqdm.auto import tqdm
 # Ray 2.6's new console output ignores verbose=0; the legacy reporter honours it
 os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 
-from recbole_ganrs.benchmark.store import ResultStore, trial_key
+from recbole_ganrs.benchmark.store import ResultStore
+from recbole_ganrs.benchmark.trial_key import TrialKey, TrialSpec
 from recbole_ganrs.compat import ray_runtime_env
 from recbole_ganrs.errors import GanrsError, Interrupted
 from recbole_ganrs.files import replaced_on_success
@@ -26,20 +27,18 @@ from recbole_ganrs.files import replaced_on_success
 CONNECT_TIMEOUT = 5  # seconds to reach --address
 
 
-
 def trial_specs(opts, datasets, qs):
     """The trials of the run, in a stable order: dataset by dataset, seed by seed, so that a trial worker's
     consecutive trials share the split it keeps (quick_start.built_dataset)."""
     scenario = opts.scenario_grid
     return [
-        {"dataset": d.name, "dataset_sha1": d.sha1, "dataset_config": d.recbole_config(), "model": model, "seed": seed,
-         "protocol": opts.protocol, "ties": opts.ties, "split": opts.split, "user_file": user_file(d),
-         "condition": opts.condition, "ns": list(opts.ns), "qs": dataset_qs(d, qs),
-         "epochs": opts.epochs, "predictions_dir": predictions_dir(opts, d),
-         "save_split": str((opts.output_dir / "splits").resolve()) if opts.save_splits else None,
-         "cold_k": scenario.cold_k(d.request) if scenario and d.request else None,
-         "recbole": dict(opts.recbole), "threads": opts.cpus_per_trial, "device": opts.device,
-         "config": "default", "params": None}
+        TrialSpec(TrialKey(d.name, model, seed, opts.protocol, opts.ties, opts.split, d.sha1 or ""),
+                  dataset_config=d.recbole_config(), ns=list(opts.ns), qs=dataset_qs(d, qs), epochs=opts.epochs,
+                  recbole=dict(opts.recbole), user_file=user_file(d), condition=opts.condition,
+                  cold_k=scenario.cold_k(d.request) if scenario and d.request else None,
+                  predictions_dir=predictions_dir(opts, d),
+                  save_split=str((opts.output_dir / "splits").resolve()) if opts.save_splits else None,
+                  threads=opts.cpus_per_trial, device=opts.device)
         for d in datasets for seed in opts.seeds for model in opts.models  # a worker keeps a (dataset, seed)'s split
     ]
 
@@ -61,10 +60,6 @@ def predictions_dir(opts, dataset):
 def dataset_qs(dataset, qs):
     """The q values of a dataset: the run's, or 1 for a like / dislike (0/1) dataset."""
     return [1.0] if dataset.request is not None and dataset.request.binary is not None else list(qs)
-
-
-def trial_name(spec):
-    return f"{spec['model']}-{spec['dataset']}-seed{spec['seed']}" + ("-tuned" if spec.get("config") == "tuned" else "")
 
 
 def check_address(address, timeout=CONNECT_TIMEOUT):
@@ -149,7 +144,7 @@ def loopback_node():
 def make_callback(store, specs, progress):
     from ray import tune
 
-    by_name = {trial_name(s): s for s in specs}
+    by_name = {s.key.name: s.key for s in specs}
 
     class StoreResults(tune.Callback):
         """Write each trial's rows, or its error, the moment it ends."""
@@ -167,9 +162,9 @@ def make_callback(store, specs, progress):
             if result.get("error"):
                 self.errors[str(trial)] = result["error"]
             else:
-                spec = by_name[str(trial)]
-                store.add_user_scores(spec, json.loads(result.get("per_user", "{}")))
-                store.add_rows(spec, json.loads(result["rows"]))
+                key = by_name[str(trial)]
+                store.add_user_scores(key, json.loads(result.get("per_user", "{}")))
+                store.add_rows(key, json.loads(result["rows"]))
                 wall = time.perf_counter() - self.started.get(str(trial), time.perf_counter())
                 self.timings.append({"trial": str(trial), "wall": wall, **json.loads(result.get("seconds", "{}"))})
 
@@ -264,12 +259,13 @@ def run_trials(opts, all_specs, output_dir):
 
     store = ResultStore(output_dir)
     done = store.done()
-    specs = [s for s in all_specs if trial_key(s) not in done]
+    specs = [s for s in all_specs if s.key not in done]
     if not specs:
         return 0, len(all_specs), []
     callback = make_callback(store, specs, opts.progress)
-    signum = run_tuner(opts, tune_trainable, output_dir, "trials", callback, lambda config: trial_name(config["spec"]),
-                       param_space={"spec": tune.grid_search(specs)})
+    signum = run_tuner(opts, tune_trainable, output_dir, "trials", callback,
+                       lambda config: TrialSpec.from_ray(config["spec"]).key.name,
+                       param_space={"spec": tune.grid_search([s.to_ray() for s in specs])})
     store.consolidate()
     if callback.timings:
         with replaced_on_success(Path(output_dir) / "timings.csv") as tmp:
@@ -281,7 +277,7 @@ def run_trials(opts, all_specs, output_dir):
 def check_all_read(store, specs, failed, signum):
     """Raise :class:`Interrupted` naming the trials that have neither results nor an error."""
     done, failed_names = store.done(), {name for name, _ in failed}
-    missing = [trial_name(s) for s in specs if trial_key(s) not in done and trial_name(s) not in failed_names]
+    missing = [s.key.name for s in specs if s.key not in done and s.key.name not in failed_names]
     if not missing:
         return
     how = f"stopped by {signal.Signals(signum).name}" if signum else "stopped before every trial was read"

@@ -11,6 +11,7 @@ trial also leaves its relevant test users' metrics at the largest N in
 ``per_user/<dataset>-<sha1>/<protocol>-<ties>/<model>-seed<k>.npz``
 (for the paired tests). Every file is written atomically.
 """
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,17 +19,19 @@ import pandas as pd
 
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.evaluation import METRICS, PER_USER
-from recbole_ganrs.files import json_digest, replaced_on_success
+from recbole_ganrs.benchmark.trial_key import TrialKey
+from recbole_ganrs.files import replaced_on_success
 
-RESULT_COLUMNS = ["dataset", "model", "seed", "protocol", "ties", "split", "q", "N", *METRICS, "test_users",
-                  "relevant_users", "share_full_n", "epochs_run", "best_epoch", "dataset_sha1", "grouping", "subset",
-                  "config", "params"]
-#: columns a results file of an earlier version may lack, with the value its rows had ("grouping": see _read);
-#: config: "default" (the model's properties file) or "tuned" (--tune's choice, its ``params`` as sorted JSON)
-OPTIONAL_COLUMNS = {"subset": "all", "split": "random", "config": "default", "params": ""}
-FAILED_COLUMNS = ["dataset", "model", "seed", "protocol", "ties", "split", "dataset_sha1", "config", "params", "error"]
-#: a trial is done when its dataset *content* (sha1 of the .inter), not just its name, has results
-TRIAL_KEY = ["dataset", "model", "seed", "protocol", "ties", "split", "dataset_sha1", "config", "params"]
+#: a trial is done when its key has results: its dataset *content* (sha1 of the .inter), not just its name
+TRIAL_KEY = TrialKey.columns()
+#: results.csv's columns by name; their order is the file's layout since before the content hash and tuning: the
+#: key's first six (who ran what), q and N, the metrics and what explains them, then the rest of the key
+RESULT_COLUMNS = [*TRIAL_KEY[:6], "q", "N", *METRICS, "test_users", "relevant_users", "share_full_n", "epochs_run",
+                  "best_epoch", TRIAL_KEY[6], "grouping", "subset", *TRIAL_KEY[7:]]
+#: columns a results file of an earlier version may lack, with the value its rows had ("grouping": see _read)
+OPTIONAL_COLUMNS = {"subset": "all", **{f.name: f.default for f in fields(TrialKey)
+                                        if f.name in ("split", "config", "params")}}
+FAILED_COLUMNS = [*TRIAL_KEY, "error"]
 #: key columns read as text, an empty cell being "" (pandas would read it as NaN)
 TEXT_KEYS = ("dataset_sha1", "params")
 #: per-user metrics of a trial, as stored (F1 of means has no per-user value of its own)
@@ -64,11 +67,9 @@ def _write(frame, path):
         frame.to_csv(tmp, index=False)
 
 
-def trial_key(spec):
-    from recbole_ganrs.benchmark.trial import params_text
-
-    values = {**spec, "dataset_sha1": spec.get("dataset_sha1") or "", "params": params_text(spec.get("params"))}
-    return tuple(values.get(k, OPTIONAL_COLUMNS.get(k)) for k in TRIAL_KEY)
+def keys_of(frame):
+    """The :class:`TrialKey` of each row of a results or failures frame."""
+    return [TrialKey.of_values(values) for values in frame[TRIAL_KEY].itertuples(index=False, name=None)]
 
 
 class ResultStore:
@@ -79,8 +80,8 @@ class ResultStore:
         self.results_path, self.failed_path = self.dir / "results.csv", self.dir / "failed.csv"
         self.parts_dir = self.dir / "results.d"
 
-    def _part_path(self, spec):
-        return self.parts_dir / f"{json_digest([str(k) for k in trial_key(spec)])[:16]}.csv"
+    def _part_path(self, key):
+        return self.parts_dir / key.part_name
 
     def _parts(self):
         return sorted(self.parts_dir.glob("*.csv")) if self.parts_dir.is_dir() else []
@@ -94,8 +95,8 @@ class ResultStore:
         if not parts:
             return merged
         new = pd.concat(parts, ignore_index=True)
-        keys = set(new[TRIAL_KEY].itertuples(index=False, name=None))
-        merged = merged[[k not in keys for k in merged[TRIAL_KEY].itertuples(index=False, name=None)]]
+        keys = set(keys_of(new))
+        merged = merged[[k not in keys for k in keys_of(merged)]]
         return pd.concat([merged, new], ignore_index=True) if len(merged) else new
 
     def consolidate(self):
@@ -110,20 +111,15 @@ class ResultStore:
 
     def drop_superseded(self, tuned):
         """Remove the rows of tuned trials that a new choice replaced: those of a (dataset, content, model, seed,
-        protocol, ties, split) of ``tuned`` (this run's tuned specs) with other ``params`` (a --tune 2 run on a
-        --tune 1 output); returns how many rows went."""
+        protocol, ties, split) of ``tuned`` (this run's tuned trial keys) with other ``params`` (a --tune 2 run on
+        a --tune 1 output); returns how many rows went."""
         self.consolidate()
         results = self.results()
         if results.empty or not tuned:
             return 0
-
-        def trial(key):  # a trial's key less its params
-            return tuple(v for k, v in zip(TRIAL_KEY, key) if k != "params")
-
-        current = {trial_key(s) for s in tuned}
-        trials = {trial(key) for key in current}
-        stale = [key not in current and trial(key) in trials
-                 for key in results[TRIAL_KEY].itertuples(index=False, name=None)]
+        current = set(tuned)
+        trials = {replace(key, params="") for key in current}  # a trial less its params
+        stale = [key not in current and replace(key, params="") in trials for key in keys_of(results)]
         if any(stale):
             _write(results[[not s for s in stale]], self.results_path)
         return sum(stale)
@@ -132,76 +128,65 @@ class ResultStore:
         return _read(self.failed_path, FAILED_COLUMNS)
 
     def done(self):
-        """Keys (dataset, model, seed, protocol) of the trials with results."""
-        return set(self.results()[TRIAL_KEY].itertuples(index=False, name=None))
+        """The :class:`TrialKey` of every trial with results."""
+        return set(keys_of(self.results()))
 
-    def add_rows(self, spec, rows):
+    def add_rows(self, key, rows):
+        """Store the rows of trial ``key`` (each a ``key.row(...)``)."""
         new = pd.DataFrame(rows).reindex(columns=RESULT_COLUMNS).fillna(
-            {**OPTIONAL_COLUMNS, "grouping": "all", "split": spec.get("split", "random")})
+            {**OPTIONAL_COLUMNS, "grouping": "all", "split": key.split})
         new["params"] = new["params"].astype(str)
         self.parts_dir.mkdir(parents=True, exist_ok=True)
-        _write(new, self._part_path(spec))
-        self._drop_failure(spec)
+        _write(new, self._part_path(key))
+        self._drop_failure(key)
 
-    def user_scores_path(self, spec):
-        folder = spec["dataset"] if not spec.get("dataset_sha1") else f"{spec['dataset']}-{spec['dataset_sha1'][:12]}"
-        split = spec.get("split", "random")
-        run = f"{spec['protocol']}-{spec['ties']}" + ("" if split == "random" else f"-{split.replace(':', '-')}")
-        params = spec.get("params")
-        tuned = f"-tuned-{json_digest(params)[:12]}" if params else ""
-        return self.dir / "per_user" / folder / run / f"{spec['model']}-seed{spec['seed']}{tuned}.npz"
+    def user_scores_path(self, key):
+        return key.user_scores_path(self.dir)
 
-    def add_user_scores(self, spec, per_user):
+    def add_user_scores(self, key, per_user):
         """Store ``{q: {"user": [...], metric: [...], "group:<grouping>": [...]}}`` of one trial (nothing when
         empty); users are the dataset's own ids; q "None": every test item relevant (stored as NaN)."""
         if not per_user:
             return
         qs = np.concatenate([np.full(len(v["user"]), np.nan if q == "None" else float(q)) for q, v in per_user.items()])
         arrays = {"q": qs, "user": np.concatenate([np.asarray(v["user"], str) for v in per_user.values()])}
-        for key in sorted({k for v in per_user.values() for k in v if k.startswith("group:")}):
-            if all(key in v for v in per_user.values()):
-                arrays[key] = np.concatenate([np.asarray(v[key], str) for v in per_user.values()])
+        for grouping in sorted({k for v in per_user.values() for k in v if k.startswith("group:")}):
+            if all(grouping in v for v in per_user.values()):
+                arrays[grouping] = np.concatenate([np.asarray(v[grouping], str) for v in per_user.values()])
         for metric in USER_METRICS:
             if all(metric in v for v in per_user.values()):
                 arrays[metric] = np.concatenate([np.asarray(v[metric], np.float64) for v in per_user.values()])
-        path = self.user_scores_path(spec)
+        path = self.user_scores_path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         with replaced_on_success(path) as tmp:
             with open(tmp, "wb") as f:
                 np.savez_compressed(f, **arrays)
 
-    def user_scores(self, dataset, models, seeds, dataset_sha1, protocol, ties, metric, split="random", params=None):
-        """Per-user values of ``metric`` (a results column) on ``dataset`` (of that content) under one protocol,
-        tie order and split: a frame (model, seed, q, user, value, and a ``group:<grouping>`` column per
-        grouping stored) of the trials that have them; ``params``: {model: tuned configuration} to read the
-        tuned trials' instead of the defaults'."""
+    def user_scores(self, keys, metric):
+        """Per-user values of ``metric`` (a results column) of the trials ``keys`` that have them: a frame
+        (model, seed, q, user, value, and a ``group:<grouping>`` column per grouping stored), in ``keys`` order."""
         frames, column = [], PER_USER[metric]
-        for model in models:
-            if params is not None and model not in params:
-                continue
-            for seed in seeds:
-                path = self.user_scores_path({"dataset": dataset, "dataset_sha1": dataset_sha1, "model": model,
-                                              "seed": seed, "protocol": protocol, "ties": ties, "split": split,
-                                              "params": None if params is None else params[model]})
-                if path.is_file():
-                    with np.load(path, allow_pickle=False) as data:
-                        if column in data:
-                            groups = {k: data[k] for k in data.files if k.startswith("group:")}
-                            frames.append(pd.DataFrame({"model": model, "seed": seed, "q": data["q"],
-                                                        "user": data["user"].astype(str), "value": data[column],
-                                                        **groups}))
+        for key in keys:
+            path = self.user_scores_path(key)
+            if path.is_file():
+                with np.load(path, allow_pickle=False) as data:
+                    if column in data:
+                        groups = {k: data[k] for k in data.files if k.startswith("group:")}
+                        frames.append(pd.DataFrame({"model": key.model, "seed": key.seed, "q": data["q"],
+                                                    "user": data["user"].astype(str), "value": data[column],
+                                                    **groups}))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
             columns=["model", "seed", "q", "user", "value"])
 
-    def add_failure(self, spec, error):
-        self._drop_failure(spec)
+    def add_failure(self, key, error):
+        self._drop_failure(key)
         failed = self.failed()
-        entry = pd.DataFrame([{**dict(zip(TRIAL_KEY, trial_key(spec))), "error": error}], columns=FAILED_COLUMNS)
+        entry = pd.DataFrame([{**key.as_dict(), "error": error}], columns=FAILED_COLUMNS)
         _write(pd.concat([failed, entry], ignore_index=True) if len(failed) else entry, self.failed_path)
 
-    def _drop_failure(self, spec):
+    def _drop_failure(self, key):
         failed = self.failed()
         if len(failed):
-            keep = [k != trial_key(spec) for k in failed[TRIAL_KEY].itertuples(index=False, name=None)]
+            keep = [k != key for k in keys_of(failed)]
             if not all(keep):
                 _write(failed[keep], self.failed_path)

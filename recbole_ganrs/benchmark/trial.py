@@ -17,12 +17,14 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
+from recbole_ganrs.benchmark.trial_key import TrialSpec, params_text  # noqa: F401  (params_text: re-exported)
 from recbole_ganrs.config import benchmark_split
 from recbole_ganrs.evaluation import evaluate_lists, get_protocol, test_items_share
 from recbole_ganrs.evaluation.groups import read_user_file, user_groups
@@ -39,27 +41,19 @@ def learns_relevance(model_class):
 
 
 def base_config(spec, workdir):
-    config = {**spec["dataset_config"], **spec.get("recbole", {}), "seed": stream(spec["seed"], "trial", "recbole"),
+    config = {**spec.dataset_config, **spec.recbole, "seed": stream(spec.key.seed, "trial", "recbole"),
               "reproducibility": True,
               "checkpoint_dir": str(workdir), "state": "WARNING", "show_progress": False}
-    if spec.get("epochs"):
-        config["epochs"] = spec["epochs"]
-    config.update(spec.get("params") or {})  # a --tune choice (benchmark/tuning.py) over the model's defaults
-    if spec.get("device") == "cuda":  # RecBole sets CUDA_VISIBLE_DEVICES to gpu_id: keep the GPU Ray gave this trial
+    if spec.epochs:
+        config["epochs"] = spec.epochs
+    config.update(spec.params or {})  # a --tune choice (benchmark/tuning.py) over the model's defaults
+    if spec.device == "cuda":  # RecBole sets CUDA_VISIBLE_DEVICES to gpu_id: keep the GPU Ray gave this trial
         config.update(use_gpu=True, gpu_id=os.environ.get("CUDA_VISIBLE_DEVICES") or "0")
     return config
 
 
-def params_text(params):
-    """A tuned configuration as results.csv stores it (sorted JSON; "" for the model's defaults)."""
-    return json.dumps(params, sort_keys=True) if params else ""
-
-
 def row(spec, q, metric, extra, grouping="all", subset="all"):
-    return {"dataset": spec["dataset"], "model": spec["model"], "seed": spec["seed"], "protocol": spec["protocol"],
-            "ties": spec["ties"], "split": spec.get("split", "random"), "q": q, **metric,
-            "config": spec.get("config", "default"), "params": params_text(spec.get("params")),
-            "dataset_sha1": spec.get("dataset_sha1"), "grouping": grouping, "subset": subset, **extra}
+    return spec.key.row(q=q, **metric, grouping=grouping, subset=subset, **extra)
 
 
 def train_counts(result, users):
@@ -76,11 +70,11 @@ def ranked_groups(result, spec, users):
     tokens = dataset.id2token(dataset.uid_field, users).astype(str)
     counts = train_counts(result, users)
     cold = None
-    if spec.get("cold_ids") is not None:
-        cold = np.isin(tokens, spec["cold_ids"])
-    elif spec.get("cold_k"):
-        cold = counts <= spec["cold_k"]
-    user_file = read_user_file(spec["user_file"], spec.get("condition")) if spec.get("user_file") else None
+    if spec.cold_ids is not None:
+        cold = np.isin(tokens, spec.cold_ids)
+    elif spec.cold_k:
+        cold = counts <= spec.cold_k
+    user_file = read_user_file(spec.user_file, spec.condition) if spec.user_file else None
     return tokens, user_groups(tokens, counts, user_file, cold)
 
 
@@ -93,37 +87,37 @@ def relevance(pred, q, rating_field, label_field):
 
 def evaluate(result, spec, q_values):
     """(rows, per-user metrics at the largest N) of a trained model at each q, under the trial's protocol."""
-    protocol = get_protocol(spec["protocol"])
+    protocol = get_protocol(spec.key.protocol)
     rating_field, label_field = result["config"]["RATING_FIELD"], result["config"]["LABEL_FIELD"]
-    ranking, pred = protocol.rank(result, [rating_field, label_field], spec["ties"],
-                                  stream(spec["seed"], "trial", "ties"), max(spec["ns"]))
+    ranking, pred = protocol.rank(result, [rating_field, label_field], spec.key.ties,
+                                  stream(spec.key.seed, "trial", "ties"), max(spec.ns))
     curve = result.get("valid_curve") or []
-    extra = {"share_full_n": test_items_share(pred.users, max(spec["ns"])), "epochs_run": len(curve),
+    extra = {"share_full_n": test_items_share(pred.users, max(spec.ns)), "epochs_run": len(curve),
              "best_epoch": best_epoch(curve, result["valid_score_bigger"])}
     tokens, groups = ranked_groups(result, spec, ranking.users)
     rows, per_user = [], {}
     for q in q_values:
         lists = ranking.lists(relevance(pred, q, rating_field, label_field), protocol.allowed(result["model"], pred, q))
-        metrics, users = evaluate_lists(lists, spec["ns"], protocol.precision_over_all)
+        metrics, users = evaluate_lists(lists, spec.ns, protocol.precision_over_all)
         rows += [row(spec, q, m, extra) for m in metrics]
         for grouping, labels in groups.items():
             for label in sorted(set(labels)):
                 part = lists.select(labels == label)
                 rows += [row(spec, q, m, extra, grouping, label)
-                         for m in evaluate_lists(part, spec["ns"], protocol.precision_over_all)[0]]
+                         for m in evaluate_lists(part, spec.ns, protocol.precision_over_all)[0]]
         at = np.searchsorted(ranking.users, users["user"])  # ranking.users is sorted: each scored user's row
         per_user[str(q)] = {**{k: np.round(v, 5).tolist() for k, v in users.items() if k != "user"},
                             "user": tokens[at].tolist(),
                             **{f"group:{g}": labels[at].tolist() for g, labels in groups.items()}}
-    if spec.get("predictions_dir"):
+    if spec.predictions_dir:
         save_predictions(result, ranking, pred, rating_field, label_field, spec, q_values)
     return rows, per_user
 
 
 def predictions_path(spec, q_values):
     """``<predictions_dir>/<Model>-seed<S>.csv``; a model trained per q (the binary one) gets one file per q."""
-    suffix = f"-q{q_values[0]:g}" if learns_relevance(get_model(spec["model"])) and q_values[0] is not None else ""
-    return Path(spec["predictions_dir"]) / f"{spec['model']}-seed{spec['seed']}{suffix}.csv"
+    suffix = f"-q{q_values[0]:g}" if learns_relevance(get_model(spec.key.model)) and q_values[0] is not None else ""
+    return Path(spec.predictions_dir) / f"{spec.key.model}-seed{spec.key.seed}{suffix}.csv"
 
 
 def save_predictions(result, ranking, pred, rating_field, label_field, spec, q_values):
@@ -158,57 +152,58 @@ SPLIT_NAME = "split"
 def write_split(spec, workdir):
     """(spec with the cold users' ids, RecBole config entries) of the trial's ``--split``: a cold split's
     three parts written under ``workdir`` (seeded by the trial seed); nothing for the random split."""
-    split = parse_split(spec.get("split", "random"))
+    split = parse_split(spec.key.split)
     if split.kind == "files":  # quick_start.prepare builds the parts from the saved files
-        folder = saved_split_folder(split.path, spec["seed"], spec["dataset"])
-        return spec, {"ganrs_saved_split": [str(folder), spec["dataset"]]}
+        folder = saved_split_folder(split.path, spec.key.seed, spec.key.dataset)
+        return spec, {"ganrs_saved_split": [str(folder), spec.key.dataset]}
     if not split.cold:
         return spec, {}
-    name, data_path = spec["dataset_config"]["dataset"], spec["dataset_config"]["data_path"]
+    name, data_path = spec.dataset_config["dataset"], spec.dataset_config["data_path"]
     folder = Path(workdir) / "split"
-    cold = split.write(Path(data_path) / name / f"{name}.inter", folder, SPLIT_NAME, spec["seed"])
-    return {**spec, "cold_ids": cold if split.kind == "cold-users" else None}, split.recbole_config(folder, SPLIT_NAME)
+    cold = split.write(Path(data_path) / name / f"{name}.inter", folder, SPLIT_NAME, spec.key.seed)
+    return (replace(spec, cold_ids=cold if split.kind == "cold-users" else None),
+            split.recbole_config(folder, SPLIT_NAME))
 
 
 def keep_split(result, spec):
     """--save-splits: the trial's train / valid / test parts as pre-split files (once per dataset and seed: every
     model of a seed gets the same split; a rating model's parts, which keep the ratings)."""
-    if not spec.get("save_split"):
+    if not spec.save_split:
         return
-    folder = saved_split_folder(spec["save_split"], spec["seed"], spec["dataset"])
-    if not (folder / f"{spec['dataset']}.test.inter").is_file():
+    folder = saved_split_folder(spec.save_split, spec.key.seed, spec.key.dataset)
+    if not (folder / f"{spec.key.dataset}.test.inter").is_file():
         save_split([result["train_data"].dataset, result["valid_data"]._dataset, result["test_data"]._dataset],
-                   folder, spec["dataset"])
+                   folder, spec.key.dataset)
 
 
 def trial_config(spec, model_class, workdir):
     """(spec, RecBole config dict) of a trial: the protocol's settings, the split's files, the tuned ``params``."""
-    protocol = get_protocol(spec["protocol"])
-    config = protocol.recbole_config(base_config(spec, workdir), benchmark_split(), spec["ns"],
+    protocol = get_protocol(spec.key.protocol)
+    config = protocol.recbole_config(base_config(spec, workdir), benchmark_split(), spec.ns,
                                      issubclass(model_class, RatingRecommender))
     spec, split_config = write_split(spec, workdir)
     return spec, {**config, **split_config}
 
 
 def run_trial(spec):
-    """Train and evaluate ``spec['model']`` on ``spec['dataset']``; returns (rows, per-user metrics, seconds spent
-    preparing the data, training and evaluating)."""
-    torch.set_num_threads(spec.get("threads", 1))
-    protocol = get_protocol(spec["protocol"])
-    model_class = get_model(spec["model"])
+    """Train and evaluate the :class:`TrialSpec`'s model on its dataset; returns (rows, per-user metrics, seconds
+    spent preparing the data, training and evaluating)."""
+    torch.set_num_threads(spec.threads)
+    protocol = get_protocol(spec.key.protocol)
+    model_class = get_model(spec.key.model)
     workdir = tempfile.mkdtemp(prefix="ganrs-trial-")
     seconds = {"prepare": 0.0, "train": 0.0, "evaluate": 0.0}
     try:
         spec, config = trial_config(spec, model_class, workdir)
-        levels = protocol.levels(spec["qs"])
+        levels = protocol.levels(spec.qs)
         if learns_relevance(model_class) and levels == [None]:
-            raise ValueError(f"{spec['model']} learns relevance at a q; the {protocol.name} protocol has none")
+            raise ValueError(f"{spec.key.model} learns relevance at a q; the {protocol.name} protocol has none")
         # a rating model trains once for every q; the binary model learns relevance at a q: once per q
         runs = [(None, levels)] if not learns_relevance(model_class) else [(q, [q]) for q in levels]
         rows, per_user = [], {}
         for q, evaluated in runs:
             settings = config if q is None else {**config, "threshold": {"rating": q}}
-            result = run(spec["model"], config_dict=settings, verbose=False, test=False)
+            result = run(spec.key.model, config_dict=settings, verbose=False, test=False)
             if q is None:  # the saved split keeps the ratings: a rating model's parts
                 keep_split(result, spec)
             start = time.perf_counter()
@@ -223,30 +218,30 @@ def run_trial(spec):
 
 
 def validation_score(result, spec, q):
-    """``spec['metric']`` at N = ``spec['tune_n']`` on the validation part, relevance at ``q``, under the trial's
+    """``spec.metric`` at N = ``spec.tune_n`` on the validation part, relevance at ``q``, under the trial's
     protocol (what --tune maximises; the test part is not read)."""
-    protocol = get_protocol(spec["protocol"])
+    protocol = get_protocol(spec.key.protocol)
     rating_field, label_field = result["config"]["RATING_FIELD"], result["config"]["LABEL_FIELD"]
-    ranking, pred = protocol.rank(result, [rating_field, label_field], spec["ties"],
-                                  stream(spec["seed"], "trial", "ties"), spec["tune_n"], part="valid")
+    ranking, pred = protocol.rank(result, [rating_field, label_field], spec.key.ties,
+                                  stream(spec.key.seed, "trial", "ties"), spec.tune_n, part="valid")
     lists = ranking.lists(relevance(pred, q, rating_field, label_field), protocol.allowed(result["model"], pred, q))
-    metrics, _ = evaluate_lists(lists, [spec["tune_n"]], protocol.precision_over_all)
-    return float(metrics[0][spec["metric"]])
+    metrics, _ = evaluate_lists(lists, [spec.tune_n], protocol.precision_over_all)
+    return float(metrics[0][spec.metric])
 
 
 def tune_candidate(spec, report):
-    """Train one --tune candidate (``spec['params']``) on the training part and score it on the validation part
-    at ``spec['tune_q']``: ``report(score)`` after every validation epoch, then ``report(score, final=True)`` with
+    """Train one --tune candidate (``spec.params``) on the training part and score it on the validation part
+    at ``spec.tune_q``: ``report(score)`` after every validation epoch, then ``report(score, final=True)`` with
     the checkpoint a trial would keep (the best by the model's own validation metric)."""
-    torch.set_num_threads(spec.get("threads", 1))
-    model_class = get_model(spec["model"])
-    q = spec["tune_q"]
+    torch.set_num_threads(spec.threads)
+    model_class = get_model(spec.key.model)
+    q = spec.tune_q
     workdir = tempfile.mkdtemp(prefix="ganrs-tune-")
     try:
         spec, config = trial_config(spec, model_class, workdir)
         if learns_relevance(model_class):
             config["threshold"] = {"rating": q}
-        result = run(spec["model"], config_dict=config, verbose=False, test=False,
+        result = run(spec.key.model, config_dict=config, verbose=False, test=False,
                      on_validation=lambda epoch, parts: report(validation_score(parts, spec, q)))
         report(validation_score(result, spec, q), final=True)
     finally:
@@ -265,7 +260,7 @@ def tune_trainable(config):
     from ray.air import session
 
     try:
-        rows, per_user, seconds = run_trial(config["spec"])
+        rows, per_user, seconds = run_trial(TrialSpec.from_ray(config["spec"]))
     except Exception as exc:
         # the driver's callback gets the reason now; raising marks the trial failed in Tune
         session.report({"rows": "[]", "error": error_line(exc)})

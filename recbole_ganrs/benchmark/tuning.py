@@ -18,7 +18,7 @@ into ``tuning.csv``): a re-run trains no finished candidate again and replays it
 """
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from recbole_ganrs.benchmark.trial_key import TrialSpec
 from recbole_ganrs.config import SEARCH_SPACE, model_defaults, properties_dir, recbole_setting_names, search_space
 from recbole_ganrs.errors import GanrsError, Interrupted
 from recbole_ganrs.evaluation import get_protocol
@@ -122,12 +123,12 @@ def candidates(model, n, seed):
 class Search:
     """One (dataset, model) search: the trial spec its candidates train with, and its key in tuning.csv."""
 
-    spec: dict
+    spec: TrialSpec
     key: tuple
 
     @property
     def name(self):
-        return f"{self.spec['model']}-{self.spec['dataset']}"
+        return f"{self.spec.key.model}-{self.spec.key.dataset}"
 
 
 def tuning_n(ns):
@@ -141,14 +142,14 @@ def tuning_n(ns):
 
 def searches(opts, specs):
     """A :class:`Search` per (dataset, model): from the trial specs of the first seed (the runner's)."""
-    first = [s for s in specs if s["seed"] == opts.seeds[0] and not s.get("params")]
+    first = [s for s in specs if s.key.seed == opts.seeds[0] and not s.params]
     out = []
     for spec in first:
-        q = get_protocol(spec["protocol"]).levels(spec["qs"])[0]
-        spec = {**spec, "tune_q": q, "tune_n": tuning_n(spec["ns"]), "metric": opts.metric_column}
-        key = (spec["dataset"], spec.get("dataset_sha1") or "", spec["model"], spec["protocol"], spec["ties"],
-               spec.get("split", "random"), opts.metric_column, spec["tune_n"], "" if q is None else float(q),
-               int(spec["seed"]), json_digest(search_space(spec["model"]))[:12])
+        q = get_protocol(spec.key.protocol).levels(spec.qs)[0]
+        spec = replace(spec, tune_q=q, tune_n=tuning_n(spec.ns), metric=opts.metric_column)
+        k = spec.key
+        key = (k.dataset, k.dataset_sha1, k.model, k.protocol, k.ties, k.split, opts.metric_column, spec.tune_n,
+               "" if q is None else float(q), int(k.seed), json_digest(search_space(k.model))[:12])
         out.append(Search(spec, key))
     return out
 
@@ -301,7 +302,7 @@ def tuning_trainable(config):
         session.report({METRIC: score, "final": final})
 
     try:
-        tune_candidate({**config["spec"], "params": config["params"]}, report)
+        tune_candidate(TrialSpec.from_ray(config["spec"]).tuned(config["params"]), report)
     except Exception as exc:
         session.report({"error": error_line(exc)})
         raise
@@ -361,9 +362,9 @@ def run_searches(opts, specs, output_dir):
     for search in all_searches:
         done = finished(search_records(records, search))
         replayed[search.name] = [json.loads(done[c]["curve"]) for c in sorted(done) if c <= opts.tune]
-        todo = [(c, p) for c, p in enumerate(candidates(search.spec["model"], opts.tune, opts.seeds[0]))
+        todo = [(c, p) for c, p in enumerate(candidates(search.spec.key.model, opts.tune, opts.seeds[0]))
                 if c not in done]
-        queues[search.name] = [{"search": search.name, "candidate": c, "params": p, "spec": search.spec}
+        queues[search.name] = [{"search": search.name, "candidate": c, "params": p, "spec": search.spec.to_ray()}
                                for c, p in todo]
     total = sum(map(len, queues.values()))
     if total:
@@ -386,12 +387,11 @@ def run_searches(opts, specs, output_dir):
         if best is None:
             raise GanrsError(f"--tune: no candidate of {search.name} trained to the end (see tuning.csv): the "
                              "tuned trials cannot run")
-        pair = (search.spec["dataset"], search.spec["model"])
+        pair = (search.spec.key.dataset, search.spec.key.model)
         chosen[pair], tried[pair] = best, mine
     return chosen, tried
 
 
 def tuned_specs(specs, chosen):
     """The trials again, each with its (dataset, model)'s chosen configuration."""
-    return [{**s, "config": "tuned", "params": json.loads(chosen[(s["dataset"], s["model"])]["params"])}
-            for s in specs]
+    return [s.tuned(json.loads(chosen[(s.key.dataset, s.key.model)]["params"])) for s in specs]
