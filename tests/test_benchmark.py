@@ -74,7 +74,8 @@ def test_kendall_tau_of_model_rankings():
 
 def test_report_shows_mean_and_std_over_seeds():
     frame = pd.DataFrame(rows("real", "A", [0.1, 0.3], seed=0) + rows("real", "A", [0.3, 0.5], seed=1))
-    tables, summary, *_ = build_report(frame, pd.DataFrame(), ["real"], ["A"], "real")
+    section, summary, _ = build_report(frame, pd.DataFrame(), ["real"], ["A"], "real")
+    tables = section.tables
     assert summary["f1_mean"].tolist() == [0.2, 0.4]
     assert "0.200±0.141" in tables[0][1]
 
@@ -375,9 +376,9 @@ def test_the_report_follows_the_chosen_metric():
     frame = pd.DataFrame([{**r, "ndcg": 1 - r["f1"]} for r in
                           rows("real", "A", [0.1, 0.3]) + rows("real", "B", [0.2, 0.2])
                           + rows("syn", "A", [0.1, 0.3]) + rows("syn", "B", [0.2, 0.2])])
-    tables, summary, agreement, *_ = build_report(frame, pd.DataFrame(), ["real", "syn"], ["A", "B"], "real",
-                                                  metric="ndcg")
-    titles = " ".join(title for title, _ in tables)
+    section, summary, _ = build_report(frame, pd.DataFrame(), ["real", "syn"], ["A", "B"], "real", metric="ndcg")
+    titles = " ".join(title for title, _ in section.tables)
+    agreement = dict(section.frames)["ranking_agreement.csv"]
     assert "NDCG@10" in titles and "NDCG ranking" in titles and "every metric at N=10" in titles
     # NDCG ranks B over A at N=10 on both datasets: full agreement
     assert agreement.set_index("N").loc[10, "kendall_tau"] == pytest.approx(1.0)

@@ -17,6 +17,7 @@ import pandas as pd  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 from recbole_ganrs.benchmark.analysis import ALPHA, at_q, holm, q_label, q_levels, significance  # noqa: E402
+from recbole_ganrs.benchmark.section import Section  # noqa: E402
 from recbole_ganrs.benchmark.standin import measures  # noqa: E402
 from recbole_ganrs.evaluation import LABELS  # noqa: E402
 from recbole_ganrs.evaluation.groups import gap_test  # noqa: E402
@@ -231,7 +232,8 @@ def cold_pairs(scores, names, metric):
 
 
 def group_report(scores_of, source, synthetic, models, qs, metric, output):
-    """(tables, written paths, groups frame, agreement frame) for the source and the synthetic datasets."""
+    """The per-group tables of the source and the synthetic datasets as a :class:`Section`, with groups.csv,
+    group_agreement.csv, group_gaps.csv and the group figure."""
     scores = {name: scores_of(name) for name in [source, *synthetic]}
     rows = {name: group_frame(scores[name], name, models, qs) for name in scores}
     tables = group_tables(rows[source], metric)
@@ -248,4 +250,6 @@ def group_report(scores_of, source, synthetic, models, qs, metric, output):
     written = [p for p in [plot_groups(every, [source, *synthetic], metric, output / f"groups-{metric}.png")] if p]
     flat = [{**{k: v for k, v in r.items() if k != "groups"}, "group": g, "mean": m, "users": n}
             for name in rows for r in rows[name] for g, (m, n) in r["groups"].items()]
-    return tables, written, pd.DataFrame(flat), pd.DataFrame(agreement), pd.DataFrame(kept)
+    frames = (("groups.csv", pd.DataFrame(flat)), ("group_agreement.csv", pd.DataFrame(agreement)),
+              ("group_gaps.csv", pd.DataFrame(kept)))
+    return Section(tuple(tables), frames, tuple(written))

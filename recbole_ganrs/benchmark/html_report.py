@@ -4,7 +4,7 @@ import base64
 import html
 from pathlib import Path
 
-from recbole_ganrs.benchmark.report import github_rows
+from recbole_ganrs.benchmark.text_tables import github_rows
 from recbole_ganrs.files import replaced_on_success
 
 STYLE = """

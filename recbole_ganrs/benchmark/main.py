@@ -16,10 +16,8 @@ from tabulate import tabulate
 from recbole_ganrs.benchmark.analysis import q_label, q_levels
 from recbole_ganrs.datasets.prepare import check_plan, prepare_datasets, size_series
 from recbole_ganrs.benchmark.group_report import group_report
-from recbole_ganrs.benchmark.html_report import write_html
-from recbole_ganrs.benchmark.report import (
-    build_report, plot_curves, plot_model_curves, plot_scatter, write_latex, write_markdown,
-)
+from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, plot_scatter
+from recbole_ganrs.benchmark.section import Section, write_sections
 from recbole_ganrs.benchmark.verdict import build_verdict
 from recbole_ganrs.benchmark.runner import check_address, run_trials, trial_specs
 from recbole_ganrs.benchmark.tuning import run_searches, tuned_specs, tuning_n
@@ -28,7 +26,7 @@ from recbole_ganrs.benchmark.scenario_report import scenario_report
 from recbole_ganrs.benchmark.store import ResultStore, keys_of
 from recbole_ganrs.config import benchmark_split
 from recbole_ganrs.data import load_ratings
-from recbole_ganrs.files import exclusive_use, replaced_on_success
+from recbole_ganrs.files import exclusive_use
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.limits import cores
 from recbole_ganrs.evaluation import LABELS, default_thresholds, get_protocol
@@ -103,7 +101,8 @@ def replicate_groups(datasets):
 
 
 def standin_report(opts, datasets, tests, scores_of):
-    """The stand-in tables (standin.py) and their frame, when the run has replicates or a ceiling."""
+    """The stand-in :class:`Section` (standin.py's tables and standin.csv) and its frame, when the run has a
+    synthetic dataset."""
     from recbole_ganrs.benchmark.analysis import significant_agreement
     from recbole_ganrs.benchmark.standin import standin_frames
 
@@ -111,14 +110,14 @@ def standin_report(opts, datasets, tests, scores_of):
     halves = {(d.split, d.half): d.name for d in datasets if d.kind == "half"}
     ceiling = [(halves[(s, "a")], halves[(s, "b")]) for s in sorted({s for s, _ in halves})]
     if not synthetic:
-        return [], pd.DataFrame()
+        return Section(), pd.DataFrame()
     groups = replicate_groups(datasets)
     kept = significant_agreement(tests, datasets[0].name, [d.name for d in synthetic])
     pairs_kept = {} if kept.empty else {(t["dataset"], t["q"]): t["share same"] for t in kept.to_dict("records")}
     qs = q_levels(scores_of(datasets[0].name))
     frame, verdicts = standin_frames(scores_of, datasets[0].name, groups, ceiling, list(opts.models), qs, pairs_kept)
     if frame.empty:
-        return [], frame
+        return Section(), frame
     label = LABELS[opts.metric_column]
     tables = []
     for q, part in frame.groupby("q", sort=False, dropna=False):
@@ -130,7 +129,7 @@ def standin_report(opts, datasets, tests, scores_of):
                  + " ".join(v for v in verdicts if v.startswith(f"q={q:g}:")))
         tables.append((title, tabulate(shown.values.tolist(), headers=list(shown.columns), tablefmt="github",
                                        floatfmt=".2f")))
-    return tables, frame
+    return Section(tuple(tables), (("standin.csv", frame),)), frame
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,15 +152,7 @@ def write_report(opts, datasets, stats, output, keys, chosen=None, tried=None):
     store = ResultStore(output)
     everything, datasets = datasets, [d for d in datasets if d.kind != "half"]  # halves: the stand-in table only
     names = [d.name for d in datasets]
-    planned = set(keys)
-    results = store.results()
-    if len(results):
-        results = results[[k in planned and k.dataset in names for k in keys_of(results)]]
-    if results.empty:  # every trial failed (a bad saved split, a model that cannot train on these data...)
-        failed = store.failed()
-        first = f": the first ends with '{str(failed['error'].iloc[0]).strip().splitlines()[-1]}'" if len(failed) else ""
-        raise GanrsError(f"no trial of this run has results ({len(failed)} failed, see {store.failed_path}{first}); "
-                         "no tables were written")
+    results = run_rows(store, keys, names)
     both = results[results["grouping"] == "all"]  # default and tuned configurations: the --tune tables
     results = results[results["config"] == "default"]
     cold = (results["grouping"] == "cold-start") & (results["subset"] == "cold")
@@ -179,73 +170,77 @@ def write_report(opts, datasets, stats, output, keys, chosen=None, tried=None):
     def scores_of(d):
         return store.user_scores(keys_of_dataset(d), opts.metric_column)
 
-    tables, summary, agreement, tests, claims = build_report(
-        results, store.failed(), names, opts.models, names[0], stats.text, groups=groups,
+    metrics, summary, tests = build_report(
+        results, store.failed(), names, opts.models, names[0], groups=groups,
         size_series=size_series(datasets, per_user), scores_of=scores_of, metric=opts.metric_column)
-    standin_tables, standin = standin_report(opts, everything, tests, scores_of)
-    tables += standin_tables
-    group_tables_, written, groups_frame, group_agreement, gaps_kept = group_report(
-        scores_of, names[0], names[1:], opts.models, q_levels(results), opts.metric_column, output)
-    tables += group_tables_
+    standin, standin_frame = standin_report(opts, everything, tests, scores_of)
+    sections = [Section((("Datasets (Table IV) and fidelity", "\n\n".join(stats.text)),)), metrics, standin,
+                group_report(scores_of, names[0], names[1:], opts.models, q_levels(results), opts.metric_column,
+                             output)]
     if opts.scenario_grid:
-        scenario_tables, scenario_written = scenario_report(subsets, datasets, opts.scenario_grid, opts.models,
-                                                            max(opts.ns), output, opts.metric_column)
-        tables += scenario_tables
-        written += scenario_written
-    tuning_frame = pd.DataFrame()
+        sections.append(scenario_report(subsets, datasets, opts.scenario_grid, opts.models, max(opts.ns), output,
+                                        opts.metric_column))
     if chosen:
         def tuned_scores_of(d, tuned):
             return store.user_scores(keys_of_dataset(d, "tuned"), opts.metric_column) if tuned else scores_of(d)
 
-        tuning_tables, tuning_frame = tuning_report(both, chosen, tried, tuned_scores_of, names,
-                                                    list(opts.models), opts.metric_column, opts.tune,
-                                                    tuning_n(opts.ns))
-        tables += tuning_tables
+        sections.append(tuning_report(both, chosen, tried, tuned_scores_of, names, list(opts.models),
+                                      opts.metric_column, opts.tune, tuning_n(opts.ns)))
     verdict = None
     if replicate_groups(datasets) and summary is not None:
-        verdict = build_verdict(source=names[0], groups=replicate_groups(datasets), standin=standin, tests=tests,
-                                summary=summary, claims_models=list(opts.models), fidelity_rows=stats.fidelity,
-                                structure_rows=stats.structure, qs=q_levels(summary), metric=opts.metric_column,
-                                n=max(opts.ns), protocol=opts.protocol)
-        title, rows, headers = verdict.fidelity_table()
-        tables = [("Verdict", verdict.text()), (title, tabulate(rows, headers=headers, tablefmt="github")), *tables]
-    header = f"# Benchmark {output.name}\n\nsource {opts.source}; models {', '.join(opts.models)}; " \
-             f"seeds {', '.join(map(str, opts.seeds))}; protocol {opts.protocol}; ties {opts.ties}; " \
-             f"split {opts.split}; " \
-             f"metric {LABELS[opts.metric_column]}\n\n"
-    written = [write_markdown(tables, output / "tables.md", header=header), write_latex(tables, output / "tables.tex"),
-               output / "results.csv", *written]
-    frames = [(agreement, "ranking_agreement.csv"), (tests, "significance.csv"), (claims, "claims.csv"),
-              (standin, "standin.csv"), (groups_frame, "groups.csv"), (group_agreement, "group_agreement.csv"),
-              (gaps_kept, "group_gaps.csv"), (tuning_frame, "tuning_agreement.csv")]
-    if verdict is not None:
-        frames.append((verdict.frame(), "verdict.csv"))
-    for frame, name in frames:
-        if len(frame):
-            with replaced_on_success(output / name) as tmp:
-                frame.to_csv(tmp, index=False)
-            written.append(output / name)
-    figures = []  # the comparisons first, then the paper's figures
-    if summary is not None:
-        present = set(summary["dataset"])
-        models = [m for m in opts.models if m in set(summary["model"])]
-        if len(present) > 1:
-            figures.append(plot_scatter(summary, names[0], [n for n in names if n in present and n != names[0]],
-                                        models, output / f"{opts.metric_column}_scatter.png", opts.metric_column))
-        figures.append(plot_model_curves(summary, names[0], [n for n in names if n in present], models,
-                                         output / f"{opts.metric_column}_real_vs_synthetic.png", opts.metric_column))
-        figures += [p for p in written if str(p).endswith(".png")]  # groups, scenario
-        for group, members in (groups or {"": []}).items():
-            rows = [n for n in [names[0], *members] if n in present]
-            slug = re.sub(r"[^a-z0-9]+", "-", group.lower()).strip("-")
-            figures.append(plot_curves(summary, rows, models,
-                                       output / (f"curves-{slug}.png" if slug else "curves.png"), opts.metric_column))
-    else:
-        figures += [p for p in written if str(p).endswith(".png")]
-    written += [f for f in figures if f not in written]
-    written.append(write_html(output / "report.html", f"Benchmark {output.name}", header.split("\n\n", 1)[1],
-                              tables, figures))
-    print_summary(opts, verdict, stats, tables, written)
+        verdict = build_verdict(source=names[0], groups=replicate_groups(datasets), standin=standin_frame,
+                                tests=tests, summary=summary, claims_models=list(opts.models),
+                                fidelity_rows=stats.fidelity, structure_rows=stats.structure, qs=q_levels(summary),
+                                metric=opts.metric_column, n=max(opts.ns), protocol=opts.protocol)
+        sections.insert(0, verdict_section(verdict))
+    sections.append(figures_section(opts, summary, names, groups, output))
+    header = f"source {opts.source}; models {', '.join(opts.models)}; seeds {', '.join(map(str, opts.seeds))}; " \
+             f"protocol {opts.protocol}; ties {opts.ties}; split {opts.split}; metric {LABELS[opts.metric_column]}"
+    written = write_sections(sections, output, f"Benchmark {output.name}", header)
+    print_summary(opts, verdict, stats, [t for s in sections for t in s.tables], [*written[:2], store.results_path,
+                                                                                  *written[2:]])
+
+
+def run_rows(store, keys, names):
+    """The results.csv rows of the trials ``keys`` on the datasets ``names``; one line and no tables when none of
+    them has results."""
+    planned = set(keys)
+    results = store.results()
+    if len(results):
+        results = results[[k in planned and k.dataset in names for k in keys_of(results)]]
+    if results.empty:  # every trial failed (a bad saved split, a model that cannot train on these data...)
+        failed = store.failed()
+        first = f": the first ends with '{str(failed['error'].iloc[0]).strip().splitlines()[-1]}'" if len(failed) else ""
+        raise GanrsError(f"no trial of this run has results ({len(failed)} failed, see {store.failed_path}{first}); "
+                         "no tables were written")
+    return results
+
+
+def verdict_section(verdict):
+    """The verdict and the fidelity summary, first in every report, and verdict.csv."""
+    title, rows, headers = verdict.fidelity_table()
+    return Section((("Verdict", verdict.text()), (title, tabulate(rows, headers=headers, tablefmt="github"))),
+                   (("verdict.csv", verdict.frame()),))
+
+
+def figures_section(opts, summary, names, groups, output):
+    """The comparison figures (real vs synthetic scatter, each model's curves), then the paper's Figures 4-7."""
+    if summary is None:
+        return Section()
+    figures = []
+    present = set(summary["dataset"])
+    models = [m for m in opts.models if m in set(summary["model"])]
+    if len(present) > 1:
+        figures.append(plot_scatter(summary, names[0], [n for n in names if n in present and n != names[0]],
+                                    models, output / f"{opts.metric_column}_scatter.png", opts.metric_column))
+    figures.append(plot_model_curves(summary, names[0], [n for n in names if n in present], models,
+                                     output / f"{opts.metric_column}_real_vs_synthetic.png", opts.metric_column))
+    for group, members in (groups or {"": []}).items():
+        rows = [n for n in [names[0], *members] if n in present]
+        slug = re.sub(r"[^a-z0-9]+", "-", group.lower()).strip("-")
+        figures.append(plot_curves(summary, rows, models, output / (f"curves-{slug}.png" if slug else "curves.png"),
+                                   opts.metric_column))
+    return Section(figures=tuple(figures))
 
 
 def print_summary(opts, verdict, stats, tables, written):

@@ -16,6 +16,7 @@ from recbole_ganrs.benchmark.analysis import (  # noqa: E402
 )
 from recbole_ganrs.benchmark.claims import claims_table, size_claims_table  # noqa: E402
 from recbole_ganrs.evaluation import LABELS, METRICS  # noqa: E402
+from recbole_ganrs.benchmark.section import Section  # noqa: E402
 from recbole_ganrs.files import replaced_on_success  # noqa: E402
 
 
@@ -248,9 +249,9 @@ def plot_scatter(summary, source, synthetic, models, path, metric="f1"):
     return Path(path)
 
 
-def build_report(results, failed, datasets, models, source, stats_tables=(), groups=None, size_series=(),
-                 scores_of=None, metric="f1"):
-    """All tables as (title, text) pairs, and the frames behind them: (tables, summary, agreement, tests, claims).
+def build_report(results, failed, datasets, models, source, groups=None, size_series=(), scores_of=None, metric="f1"):
+    """The metric, ranking and claims tables as a :class:`Section` (with ranking_agreement.csv, significance.csv
+    and claims.csv), and the frames the other sections build on: (section, summary, tests).
 
     groups: {group: [dataset names]} for the side-by-side tables (default: all in one);
     size_series: [(label, [names, fewest ratings per user first], {name: ratings per user})] for the size
@@ -258,7 +259,7 @@ def build_report(results, failed, datasets, models, source, stats_tables=(), gro
     tables, agreement, tests and the model-order claim are about (F1, CF4J's, by default).
     """
     summary = summarise(results) if len(results) else None
-    tables = [("Datasets (Table IV) and fidelity", "\n\n".join(stats_tables))] if stats_tables else []
+    tables = []
     agreement, tests, claims = pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
     if summary is not None:
         present = [d for d in datasets if d in set(summary["dataset"])]
@@ -285,56 +286,5 @@ def build_report(results, failed, datasets, models, source, stats_tables=(), gro
                                   f"{label}@{n_max} (Holm-corrected over the model pairs)",
                                   ranking_with_tests(summary, tests, metric))
     tables += failed_table(failed)
-    return tables, summary, agreement, tests, claims
-
-
-def write_markdown(tables, path, header=""):
-    text = header + "".join(f"## {title}\n\n{table}\n\n" for title, table in tables)
-    with replaced_on_success(path) as tmp:
-        Path(tmp).write_text(text, encoding="utf-8")
-    return Path(path)
-
-
-def github_rows(text):
-    """(headers, rows) of each github-format table in ``text`` (tabulate's output), with the lines between
-    tables as captions: [(caption lines, headers, rows)]."""
-    blocks, caption, lines = [], [], text.splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.startswith("|") and i + 1 < len(lines) and set(lines[i + 1].replace("|", "").strip()) <= set("-:"):
-            cells = lambda row: [c.strip() for c in row.strip().strip("|").split("|")]  # noqa: E731
-            headers, rows, i = cells(line), [], i + 2
-            while i < len(lines) and lines[i].startswith("|"):
-                rows.append(cells(lines[i]))
-                i += 1
-            blocks.append((caption, headers, rows))
-            caption = []
-            continue
-        if line.strip():
-            caption.append(line.strip())
-        i += 1
-    return blocks
-
-
-def write_latex(tables, path):
-    """The report's tables as LaTeX (booktabs, as RecBole's ``list_to_latex``): one ``table`` environment per
-    table, its title as the caption; the same cells as tables.md."""
-    parts = ["% recbole-ganrs benchmark tables: \\usepackage{booktabs}\n"]
-    for title, table in tables:
-        for caption, headers, rows in github_rows(table):
-            text = " ".join([title, *caption]) if caption else title
-            parts.append("\\begin{table}[ht]\n\\centering\n\\small\n"
-                         + tabulate(rows, headers=headers, tablefmt="latex_booktabs", disable_numparse=True)
-                         + f"\n\\caption{{{latex_escape(text)}}}\n\\end{{table}}\n")
-    with replaced_on_success(path) as tmp:
-        Path(tmp).write_text("\n".join(parts), encoding="utf-8")
-    return Path(path)
-
-
-def latex_escape(text):
-    for char, escaped in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"),
-                          ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("~", r"\textasciitilde{}"),
-                          ("^", r"\textasciicircum{}")):
-        text = text.replace(char, escaped)
-    return text
+    frames = (("ranking_agreement.csv", agreement), ("significance.csv", tests), ("claims.csv", claims))
+    return Section(tuple(tables), frames), summary, tests

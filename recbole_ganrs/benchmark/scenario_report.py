@@ -9,6 +9,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
+from recbole_ganrs.benchmark.section import Section  # noqa: E402
 from recbole_ganrs.evaluation import LABELS  # noqa: E402
 from recbole_ganrs.files import replaced_on_success  # noqa: E402
 
@@ -76,13 +77,13 @@ def plot_scenario(frame, scenario, models, n, path, metric="f1"):
 
 
 def scenario_report(results, datasets, scenario, models, n, output, metric="f1"):
-    """(tables, written paths) of a scenario run: ``datasets`` the run's BenchmarkDatasets."""
+    """The scenario :class:`Section` (its tables, scenario.csv, scenario.png): ``datasets`` the run's
+    BenchmarkDatasets."""
     value_of = {d.name: label for d in datasets if d.request is not None
                 for value, label in zip(scenario.values, scenario.labels) if getattr(d.request, scenario.field) == value}
     frame = scenario_frame(results, value_of, n, metric)
     if frame.empty:
-        return [], []
+        return Section()
     tables = scenario_table(frame, scenario, models, n, metric=metric)
-    with replaced_on_success(output / "scenario.csv") as tmp:
-        pd.DataFrame(frame).to_csv(tmp, index=False)
-    return tables, [output / "scenario.csv", plot_scenario(frame, scenario, models, n, output / "scenario.png", metric)]
+    return Section(tuple(tables), (("scenario.csv", pd.DataFrame(frame)),),
+                   (plot_scenario(frame, scenario, models, n, output / "scenario.png", metric),))

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
+from recbole_ganrs.benchmark.section import Section
 from recbole_ganrs.benchmark.analysis import (
     at_q, q_label, q_levels, ranking_agreement, significance, significant_agreement,
 )
@@ -82,14 +83,14 @@ def agreement_rows(summary, tests, source, synthetic, metric, label):
 
 
 def tuning_report(results, chosen, tried, scores_of, datasets, models, metric, n, tuned_at):
-    """(tables, frame of the agreement rows): the --tune section of the report. ``results``: the rows of both
+    """The --tune :class:`Section` (its tables and tuning_agreement.csv). ``results``: the rows of both
     configurations; ``scores_of(dataset, tuned)``: per-user frames for the paired tests."""
     source, synthetic = datasets[0], datasets[1:]
     tables = [choice_table(chosen, tried, datasets, models, metric, n, tuned_at)]
     default = results[results["config"] == "default"]
     tuned = tuned_rows(results, chosen)
     if default.empty or tuned.empty:
-        return tables, pd.DataFrame()
+        return Section(tuple(tables))
     summaries = {"default": summarise(default), "tuned": summarise(tuned)}
     tables += default_vs_tuned(summaries["default"], summaries["tuned"], datasets, models, metric)
     rows = []
@@ -105,4 +106,4 @@ def tuning_report(results, chosen, tried, scores_of, datasets, models, metric, n
                        "in the same order here and those significantly reversed",
                        tabulate(frame.values.tolist(), headers=list(frame.columns), tablefmt="github",
                                 floatfmt=".2f")))
-    return tables, frame
+    return Section(tuple(tables), (("tuning_agreement.csv", frame),))
