@@ -17,7 +17,7 @@ import pandas as pd
 from tabulate import tabulate
 
 import recbole_ganrs  # noqa: F401
-from recbole_ganrs.benchmark.main import run_benchmark
+from recbole_ganrs.benchmark.run import BenchmarkRun
 from recbole_ganrs.benchmark.options import parse_options
 from recbole_ganrs.limits import cores
 
@@ -38,7 +38,8 @@ def main(argv):
     with tempfile.TemporaryDirectory() as tmp:
         opts = parse_options([*argv, "--output", f"{tmp}/out", "--data-dir", f"{tmp}/data", "--no-progress"])
         start = time.perf_counter()
-        failed, timings = run_benchmark(opts)
+        outcome = BenchmarkRun.prepare(opts).execute()
+        failed, timings = outcome.failed, outcome.timings
         wall = time.perf_counter() - start
         trials = sum(v for k, v in timings.items() if k.startswith("trials"))
         timings_csv = Path(opts.output_dir) / "timings.csv"

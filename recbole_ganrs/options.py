@@ -149,14 +149,19 @@ class GeneratorOptions:
     def prepare_source(self):
         """The source as a run reads it (converted once when RecBole cannot read it as it is, or when the
         duplicates and rating-count settings change it): see data/prepare.py."""
-        from recbole_ganrs.data import prepare_source
-        from recbole_ganrs.data.prepare import holdout_source
+        return self.prepared_source()[0]
 
-        source = prepare_source(self.source, self.data_dir, self.duplicates, self.min_user_ratings,
-                                self.min_item_ratings)
+    def prepared_source(self):
+        """(:meth:`prepare_source`'s source, its ratings): the source read once."""
+        from recbole_ganrs.data import load_ratings
+        from recbole_ganrs.data.prepare import holdout_source, prepared_source
+
+        source, ratings = prepared_source(self.source, self.data_dir, self.duplicates, self.min_user_ratings,
+                                          self.min_item_ratings)
         if self.privacy_holdout is None:
-            return source
-        return holdout_source(source, self.data_dir, self.privacy_holdout, self.dataset_seed)
+            return source, ratings
+        held = holdout_source(source, self.data_dir, self.privacy_holdout, self.dataset_seed)
+        return held, load_ratings(held)
 
     @property
     def dataset_seed(self):

@@ -178,3 +178,19 @@ def test_rating_count_filters_drop_users_and_items_until_both_hold(tmp_path):
     assert any("1 user(s) and 1 item(s) dropped" in c for c in record["changes"])
     other = prepare_source(tmp_path / "r.csv", tmp_path / "data", min_user_ratings=2, log=lambda _: None)
     assert other != folder and json.loads((Path(other) / "source.json").read_text())["min_item_ratings"] == 1
+
+
+def test_a_plain_files_run_keeps_one_output_folder_before_and_after_its_conversion(tmp_path, monkeypatch):
+    """The output folder is fixed from the source as given: the lock and the checks are on the folder the run
+    writes, although the run reads a converted copy of the file under another path."""
+    import dataclasses
+
+    from recbole_ganrs.benchmark.options import parse_options
+
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "ratings.csv"
+    source.write_text("".join(f"{u},{i},{1 + (u + i) % 5}\n" for u in range(30) for i in range(12)))
+    opts = parse_options(["--source", str(source), "--users", "100", "--data-dir", str(tmp_path / "data")])
+    converted = dataclasses.replace(opts, source=opts.prepare_source())
+    assert Path(converted.source) != source
+    assert opts.output_dir == converted.output_dir == Path("results") / "ratings-u100"

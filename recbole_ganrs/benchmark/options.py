@@ -76,7 +76,9 @@ class BenchmarkOptions(GeneratorOptions):
     verbose: bool = False  # print every table, not only the verdict, Table IV and the fidelity summary
 
     def run_name(self):
-        source = Path(self.source).name if self.source != BUNDLED else BUNDLED
+        """The default output folder's name: the source as given (a folder's name, a file's stem), the sizes."""
+        path = Path(self.source)
+        source = BUNDLED if self.source == BUNDLED else (path.stem if path.is_file() else path.name)
         users = "paper" if self.paper else ("-".join(f"u{u}" for u in self.users) or "source-only")
         scenario = f"-{self.scenario_grid.name}" if self.scenario_grid else ""
         return f"{source}-{users}{scenario}" + ("-quick" if self.quick else "")
@@ -212,8 +214,9 @@ def options_from_args(args):
         values["ceiling_splits"] = CEILING_SPLITS if values.get("users", GeneratorOptions().users) else 0
     opts = apply_quick(BenchmarkOptions(**values), explicit)
     validate(opts, explicit)
-    # a files: split by its absolute path: trials run in Ray workers, in folders of their own
-    return resolved_options(dataclasses.replace(opts, split=parse_split(opts.split).label))
+    # a files: split by its absolute path: trials run in Ray workers, in folders of their own; the output folder
+    # fixed now, from the source as given (the run reads a converted copy of a plain file under another name)
+    return resolved_options(dataclasses.replace(opts, split=parse_split(opts.split).label, output=str(opts.output_dir)))
 
 
 def validate(opts, explicit=()):

@@ -36,6 +36,12 @@ def prepare_source(source, data_dir, duplicates="error", min_user_ratings=1, min
     """The source to run on (a path string, or ``ml-100k``): ``source`` itself when RecBole can read it
     and it needs no duplicates resolved and nothing filtered, else its converted copy. Checks it strictly (a
     source to learn from)."""
+    return prepared_source(source, data_dir, duplicates, min_user_ratings, min_item_ratings, log)[0]
+
+
+def prepared_source(source, data_dir, duplicates="error", min_user_ratings=1, min_item_ratings=1, log=print):
+    """(:func:`prepare_source`'s source, its ratings as load_ratings reads them): a run reads its source once.
+    The ratings of a converted copy are read back from the copy, as every later reader will see them."""
     src = resolve_source(source)
     ratings = load_ratings(src)
     deduplicated = drop_duplicates(ratings, duplicates)
@@ -46,7 +52,7 @@ def prepare_source(source, data_dir, duplicates="error", min_user_ratings=1, min
     check_pairs(kept, src.inter_path)
     problem = src.not_atomic()
     if problem is None and len(kept) == len(ratings):
-        return source
+        return source, ratings
     settings = {"duplicates": duplicates, "min_user_ratings": min_user_ratings, "min_item_ratings": min_item_ratings}
     users = user_file_of(src.inter_path)
     key = json_digest({"content": file_digest(src.inter_path), **settings,
@@ -68,7 +74,7 @@ def prepare_source(source, data_dir, duplicates="error", min_user_ratings=1, min
         with replaced_on_success(folder / SOURCE_RECORD) as tmp:
             tmp.write_text(json.dumps(record, indent=2), encoding="utf-8")
         log(f"converted {src.inter_path} ({'; '.join(why)}) to {inter}")
-    return str(folder)
+    return str(folder), load_ratings(folder)
 
 
 def copy_user_file(inter_path, folder, name):

@@ -134,13 +134,13 @@ def saved_split_folder(root, seed, name):
     return Path(root) / f"seed{seed}" / name
 
 
-def check_cold_keep(split, source):
-    """Refuse, before any work, a cold split whose K leaves no cold user (item) of the source a test rating: its
-    first K ratings go to training, so only those with more than K are ever tested."""
+def check_cold_keep(split, ratings):
+    """Refuse, before any work, a cold split whose K leaves no cold user (item) of the source (its ``ratings``) a
+    test rating: its first K ratings go to training, so only those with more than K are ever tested."""
     if not split.cold:
-        return  # the source is read only for a cold split
+        return
     column = AXES[split.kind]
-    most = int(load_ratings(source).groupby(column).size().max())
+    most = int(ratings.groupby(column).size().max())
     if most <= split.keep:
         raise GanrsError(f"--split {split.label}: no {column[:-3]} of the source has more than {split.keep} ratings "
                          f"(the most is {most}), so no cold {column[:-3]} would have a test rating: lower K")

@@ -34,20 +34,29 @@ def _detection(ratings, inter_path, source, source_path):
                  lambda: round(detection_auc(ratings, source), 3))
 
 
-def stats_rows(datasets, split=None):
+def stats_rows(datasets, split=None, loaded=None):
     """(Table IV rows, fidelity rows, structure rows) of ``datasets`` (sources or folders). Fidelity only for
     synthetic folders, against the source named in their sidecar; structure for every dataset, each
-    synthetic one's source first (``split``: the benchmark's RS ratios, for the test items per user)."""
+    synthetic one's source first (``split``: the benchmark's RS ratios, for the test items per user).
+    ``loaded``: {dataset: its ratings} already read (a run's source); each dataset is read at most once."""
+    read = {resolve_source(k).inter_path: v for k, v in (loaded or {}).items()}
+
+    def load(dataset):
+        path = resolve_source(dataset).inter_path
+        if path not in read:
+            read[path] = load_ratings(dataset)
+        return read[path]
+
     rows, fidelity_rows, structure, sources = [], [], {}, {}
     for dataset in datasets:
         src = resolve_source(dataset)
-        ratings = load_ratings(src)
+        ratings = load(src)
         rows.append(dataset_row(src.name, ratings))
         origin = source_of(src.inter_path.parent)
         if origin:
             check_trusted(src.inter_path.parent)
             if origin not in sources:
-                sources[origin] = load_ratings(origin)
+                sources[origin] = load(origin)
                 name = resolve_source(origin).name
                 if name not in structure:  # a source given among the datasets is measured once
                     structure[name] = _structure(f"{name} (source)", sources[origin],

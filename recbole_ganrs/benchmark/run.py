@@ -1,0 +1,171 @@
+"""One benchmark run as an object (the shape of Cornac's ``Experiment`` and LensKit's analysis objects): its
+options resolved once, its source read once, the plan of synthetic datasets and the evaluation setting checked
+before any work; :meth:`BenchmarkRun.execute` makes the datasets, measures them, trains the trials (tuning them
+first with --tune) and writes the report, each stage timed. ``recbole-ganrs benchmark`` and ``run_benchmark.py``
+are :func:`benchmark`."""
+import sys
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from tabulate import tabulate
+
+from recbole_ganrs.benchmark.options import BenchmarkOptions
+from recbole_ganrs.benchmark.run_report import write_report
+from recbole_ganrs.benchmark.runner import check_address, run_trials, trial_specs
+from recbole_ganrs.benchmark.store import ResultStore
+from recbole_ganrs.benchmark.tuning import run_searches, tuned_specs
+from recbole_ganrs.config import benchmark_split
+from recbole_ganrs.datasets.prepare import check_plan, prepare_datasets
+from recbole_ganrs.errors import GanrsError
+from recbole_ganrs.evaluation import default_thresholds, get_protocol
+from recbole_ganrs.evaluation.splits import check_cold_keep, parse_split
+from recbole_ganrs.files import exclusive_use
+from recbole_ganrs.limits import cores
+from recbole_ganrs.registry import get_model
+
+
+@dataclass(frozen=True)
+class DatasetStats:
+    """The statistics of a run's datasets (stats/report.py): Table IV, fidelity and structure rows, and the tables
+    as text (Table IV first)."""
+    table: list
+    fidelity: list
+    structure: list
+    text: list
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a run ended with: the trials that failed ([(trial, error)]) and each stage's seconds."""
+    failed: list
+    timings: dict
+
+
+@dataclass(frozen=True)
+class BenchmarkRun:
+    """A checked run: ``opts`` (the source in it is the one the run reads: a converted copy of a plain file),
+    ``ratings`` (the source's, read once), ``qs`` (the relevance thresholds) and ``plans`` (the synthetic datasets
+    to make or reuse, each request checked)."""
+    opts: BenchmarkOptions
+    ratings: pd.DataFrame = field(repr=False)
+    qs: list
+    plans: list
+
+    @classmethod
+    def prepare(cls, opts):
+        """Check everything the run needs before any work (one :class:`GanrsError` line for the first problem)."""
+        check_models(opts.models, opts.protocol)
+        check_address(opts.address)
+        source, ratings = opts.prepared_source()
+        opts = replace(opts, source=source, cpus=opts.cpus or (None if opts.address else cores()))
+        plans = check_plan(opts)  # a bad request or impossible sizes
+        check_cold_keep(parse_split(opts.split), ratings)
+        return cls(opts, ratings, thresholds(opts, ratings), plans)
+
+    @property
+    def output(self):
+        return self.opts.output_dir
+
+    def execute(self):
+        """Make the datasets, measure them, train (and tune) the trials, write the report: a :class:`RunOutcome`."""
+        timings, start = {}, time.perf_counter()
+        self.output.mkdir(parents=True, exist_ok=True)
+        datasets, _ = prepare_datasets(self.opts, plans=self.plans)
+        timings["datasets (fit + generate)"] = time.perf_counter() - start
+        stats = self.measure(datasets)
+        specs, chosen, tried = trial_specs(self.opts, datasets, self.qs), {}, {}
+        if self.opts.tune:
+            t = time.perf_counter()
+            chosen, tried = run_searches(self.opts, specs, self.output)
+            timings[f"tuning ({self.opts.tune} draws + the defaults per dataset and model)"] = time.perf_counter() - t
+            specs += tuned_specs(specs, chosen)
+            dropped = ResultStore(self.output).drop_superseded([s.key for s in specs if s.key.config == "tuned"])
+            if dropped:
+                print(f"removed {dropped} result rows of tuned trials an earlier --tune chose differently")
+        t = time.perf_counter()
+        ran, skipped, failed = run_trials(self.opts, specs, self.output)
+        timings[f"trials ({ran} run, {skipped} already done)"] = time.perf_counter() - t
+        t = time.perf_counter()
+        write_report(self.opts, datasets, stats, self.output, [s.key for s in specs], chosen, tried)
+        timings["report"] = time.perf_counter() - t
+        timings["total"] = time.perf_counter() - start
+        print("wall time: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+        return RunOutcome(failed, timings)
+
+    def measure(self, datasets):
+        """Table IV, fidelity and structure of the source and the synthetic datasets (the halves are only
+        trained): a :class:`DatasetStats`."""
+        from recbole_ganrs.stats import format_stats, stats_rows
+        from recbole_ganrs.stats.report import group_fidelity
+
+        paths = [f"{d.data_path}/{d.name}" if d.kind == "synthetic" else self.opts.source for d in datasets
+                 if d.kind != "half"]
+        table_rows, fidelity_rows, structure_rows = stats_rows(paths, benchmark_split()["split"]["RS"],
+                                                               loaded={self.opts.source: self.ratings})
+        group_rows, gap_rows = group_fidelity(paths)
+        text = format_stats(table_rows, fidelity_rows, structure_rows, group_rows, gap_rows)
+        text += replicate_summary(datasets, fidelity_rows, structure_rows)
+        print(f"{len(paths)} datasets ready and measured; training the models (the verdict and tables follow)")
+        return DatasetStats(table_rows, fidelity_rows, structure_rows, text)
+
+
+def benchmark(opts):
+    """Check everything a run needs before any work, run it; returns the exit status."""
+    run = BenchmarkRun.prepare(opts)
+    with exclusive_use(run.output):
+        outcome = run.execute()
+    if outcome.failed:
+        print(f"{len(outcome.failed)} trial(s) failed: see failed.csv; re-run the same command to retry them",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def check_models(models, protocol):
+    """Every model known (UnknownModelError names it), and each one evaluable under ``protocol``."""
+    from recbole_ganrs.benchmark.trial import learns_relevance
+
+    for model in models:
+        if learns_relevance(get_model(model)) and not get_protocol(protocol).uses_q:
+            raise GanrsError(f"{model} learns relevance at a q and the {protocol} protocol has no q: drop it from "
+                             "--models, or use --protocol full (full sort with relevance q)")
+
+
+def thresholds(opts, ratings):
+    """q values: given, or the top two values of the source's rating scale (``ratings``: the source's)."""
+    if not get_protocol(opts.protocol).uses_q:
+        return []
+    values = np.unique(ratings["rating"])
+    if opts.qs:
+        unreachable = [q for q in opts.qs if not values[0] < q <= values[-1]]
+        if unreachable:
+            raise GanrsError(f"q {', '.join(f'{q:g}' for q in unreachable)} cannot split the source's scale "
+                             f"{values[0]:g}..{values[-1]:g} into relevant and not relevant")
+        return [float(q) for q in opts.qs]
+    return default_thresholds(values)
+
+
+def replicate_summary(datasets, *row_lists):
+    """Per table of rows (fidelity, structure): each replicate group's mean ± std over its dataset seeds, for
+    the groups with more than one replicate."""
+    label_of = {d.name: d.replicate_label for d in datasets if d.kind == "synthetic"}
+    tables = []
+    for rows in row_lists:
+        frame = pd.DataFrame([r for r in rows if r.get("dataset") in label_of])
+        if frame.empty:
+            continue
+        frame["generator"] = frame["dataset"].map(label_of)
+        numeric = [c for c in frame.columns if c not in ("dataset", "generator") and
+                   pd.api.types.is_numeric_dtype(frame[c])]
+        grouped = frame.groupby("generator", sort=False)
+        if grouped.size().max() < 2:
+            continue
+        mean, std = grouped[numeric].mean(), grouped[numeric].std()
+        cells = [[g, int(grouped.size()[g])] + ["-" if pd.isna(mean.loc[g, c]) else
+                                                f"{mean.loc[g, c]:.3g}±{std.loc[g, c]:.2g}" for c in numeric]
+                 for g in mean.index]
+        tables.append("Over the dataset replicates (mean ± std over dataset seeds):\n"
+                      + tabulate(cells, headers=["generator", "replicates", *numeric], tablefmt="github"))
+    return tables
