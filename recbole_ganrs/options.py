@@ -198,36 +198,39 @@ SECTIONS = {"synthetic": "synthetic datasets (list values make a grid)",
 
 def _default_text(f):
     value = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
-    value = value[0] if isinstance(value, list) and value else value
+    if isinstance(value, list):
+        return " ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def add_generator_arguments(parser, users_help=None):
-    """The shared flags of the synthetic datasets, made from :class:`GeneratorOptions`' declarations (every
-    default None, so that a flag left out is told from one given: ``explicit_values``)."""
-    sections = {key: parser.add_argument_group(title) for key, title in SECTIONS.items()}
-    hints = typing.get_type_hints(GeneratorOptions)
-    for f, d in declared_flags():
-        group = sections[d["section"]]
-        text = d["help"].replace("{default}", _default_text(f))
-        if f.name == "users" and users_help:
-            text = users_help
+def add_flags(group, options_class, declared, help_overrides=None):
+    """Add the argparse argument of each declared option ``[(field, declaration)]`` of ``options_class`` to
+    ``group``: its type and nargs from the field's type hint, its help from the declaration (``{default}``
+    filled in from the field), every default None so that a flag left out is told from one given
+    (``explicit_values``)."""
+    hints = typing.get_type_hints(options_class)
+    for f, d in declared:
+        text = (help_overrides or {}).get(f.name) or d["help"].replace("{default}", _default_text(f))
+        names = [d["negate"] or f"--{f.name.replace('_', '-')}", *d["aliases"]]
         if hints[f.name] is bool:
-            if d["negate"]:
-                group.add_argument(d["negate"], *d["aliases"], dest=f.name, action="store_false", default=None,
-                                   help=text)
-            else:
-                group.add_argument(f"--{f.name.replace('_', '-')}", *d["aliases"], dest=f.name,
-                                   action="store_true", default=None, help=text)
+            group.add_argument(*names, dest=f.name, action="store_false" if d["negate"] else "store_true",
+                               default=None, help=text)
             continue
         hint = hints[f.name]
         if typing.get_origin(hint) is typing.Union:
             hint = next(a for a in typing.get_args(hint) if a is not type(None))
-        listed = typing.get_origin(hint) is list
-        kind = typing.get_args(hint)[0] if listed else hint
-        group.add_argument(f"--{f.name.replace('_', '-')}", *d["aliases"], dest=f.name,
-                           type=kind if kind is not str else None, nargs=d["nargs"] or ("+" if listed else None),
-                           choices=d["choices"], metavar=d["metavar"], help=text)
+        listed = hint is list or typing.get_origin(hint) is list
+        kind = (typing.get_args(hint) or (str,))[0] if listed else hint
+        group.add_argument(*names, dest=f.name, type=kind if kind is not str else None,
+                           nargs=d["nargs"] or ("+" if listed else None), choices=d["choices"], metavar=d["metavar"],
+                           help=text)
+
+
+def add_generator_arguments(parser, users_help=None):
+    """The shared flags of the synthetic datasets, made from :class:`GeneratorOptions`' declarations."""
+    sections = {key: parser.add_argument_group(title) for key, title in SECTIONS.items()}
+    for f, d in declared_flags():  # in declaration order, each in its section's group
+        add_flags(sections[d["section"]], GeneratorOptions, [(f, d)], {"users": users_help} if users_help else None)
     return sections["synthetic"]
 
 

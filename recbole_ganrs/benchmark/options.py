@@ -29,8 +29,8 @@ from recbole_ganrs.limits import check_seed, cores
 from recbole_ganrs.generator import GENERATORS
 from recbole_ganrs.models import MODEL_SETS, PAPER_MODELS, expand_models
 from recbole_ganrs.options import (
-    GeneratorOptions, add_generator_arguments, declared_flags, explicit_values, grid_settings, read_yaml,
-    resolved_options, validate_generator_options,
+    GeneratorOptions, add_flags, add_generator_arguments, declared_flags, explicit_values, flag, grid_settings,
+    read_yaml, resolved_options, validate_generator_options,
 )
 
 PAPER_SEEDS = [0, 1, 2]  # --paper: three seeds, so that model differences can be told from noise
@@ -49,31 +49,79 @@ MODEL_SET_HELP = ", ".join(f"{name} ({' '.join(models)})" for name, models in MO
 QUICK = {"epochs": 2, "samples": [100_000], "gan_steps": 500}  # --quick: a smoke run
 
 
+def bench(help, **kwargs):
+    """A benchmark flag's declaration (options.flag in the benchmark's own section)."""
+    return flag(help, section="benchmark", **kwargs)
+
+
 @dataclass
 class BenchmarkOptions(GeneratorOptions):
-    paper: Optional[str] = None  # a source: run the paper's plan on it
-    models: list[str] = field(default_factory=lambda: list(PAPER_MODELS))
-    ns: list[int] = field(default_factory=lambda: [2, 4, 6, 8, 10])
-    qs: Optional[list[float]] = None  # None: the top two values of the source's scale
-    epochs: Optional[int] = None  # None: each model's YAML default
-    protocol: str = next(iter(PROTOCOLS))
-    ties: str = TIES[0]
-    split: str = "random"  # evaluation/splits.py: random, cold-users:F:K or cold-items:F:K
-    metric: str = "f1"  # the metric of the tables, plots, agreement and claims
-    f1: str = F1_KINDS[0]
-    save_predictions: bool = False
-    save_splits: bool = False  # each (dataset, trial seed)'s split as pre-split files under <output>/splits
-    dataset_seeds: Optional[list[int]] = None  # one independent synthetic dataset (fit + sample) per seed
-    ceiling_splits: Optional[int] = None  # split-half ceiling: K halvings of the source's users (datasets/halves.py);
-    # None: CEILING_SPLITS when the run has synthetic datasets, else 0
-    output: Optional[str] = None  # None: results/<run name>
-    cpus: Optional[int] = None
-    cpus_per_trial: int = 1
-    quick: bool = False
-    recbole: dict = field(default_factory=dict)
-    scenario: Optional[list] = None  # [setting, value, value...] as given; parsed by scenario_grid
-    tune: int = 0  # --tune N: N candidates per (dataset, model) besides the defaults (benchmark/tuning.py)
-    verbose: bool = False  # print every table, not only the verdict, Table IV and the fidelity summary
+    """The benchmark's options: the synthetic datasets' (GeneratorOptions) and its own, each flag declared once
+    here (its help, choices, metavar); argparse, the YAML keys and the choices' checks are made from them."""
+    seeds: list[int] = field(default_factory=lambda: [0], metadata=bench(
+        "one trial per model x dataset x seed; datasets are made with the first (default {default}; with --paper "
+        f"{' '.join(map(str, PAPER_SEEDS))})"))
+    paper: Optional[str] = field(default=None, metadata=bench(
+        "the paper's experiments on SOURCE (ml-100k or an atomic folder): Table IV, Experiment 3 (2000 and 8000 "
+        "users), the samples sweep of Experiment 2, and the comparison generators", metavar="SOURCE"))
+    models: list[str] = field(default_factory=lambda: list(PAPER_MODELS), metadata=bench(
+        "plugin models (default: the paper's six) or RecBole models, e.g. BPR, or sets joined with +: "
+        f"{MODEL_SET_HELP}, e.g. paper+baselines"))
+    ns: list[int] = field(default_factory=lambda: [2, 4, 6, 8, 10], metadata=bench(
+        "numbers of recommendations N (default {default})"))
+    qs: Optional[list[float]] = field(default=None, metadata=bench(  # None: the top two values of the scale
+        "relevance thresholds (default: top two rating values)"))
+    epochs: Optional[int] = field(default=None, metadata=bench(  # None: each model's YAML default
+        "training epochs of every model (default: each model's YAML)"))
+    protocol: str = field(default=next(iter(PROTOCOLS)), metadata=bench(
+        "; ".join(f"{name}{' (default)' if i == 0 else ''}: {p.description}" for i, (name, p) in
+                  enumerate(PROTOCOLS.items())), choices=list(PROTOCOLS)))
+    ties: str = field(default=TIES[0], metadata=bench(
+        "order of equal predictions: random (default; seeded by the trial seed, the same for every model) or cf4j "
+        "(CF4J's: first appearance in the test set)", choices=list(TIES)))
+    split: str = field(default="random", metadata=bench(
+        "random (default: RecBole's 60/10/30 of each user's ratings), cold-users:F:K (a share F of the users keep "
+        "K ratings in training, their others are their test items; the warm users are split at random) or "
+        "cold-items:F:K (the same for items), seeded by the trial seed; files:DIR reads the splits a --save-splits "
+        "run wrote under DIR", metavar="SPLIT"))
+    metric: str = field(default="f1", metadata=bench(
+        "metric of the tables, plots, ranking agreement and claims (default {default}); results.csv has them all",
+        choices=list(HEADLINE_METRICS)))
+    f1: str = field(default=F1_KINDS[0], metadata=bench(
+        "cf4j (default): mean of each user's F1, as CF4J computes it; of-means: 2PR/(P+R) of the averaged "
+        "precision and recall", choices=list(F1_KINDS)))
+    dataset_seeds: Optional[list[int]] = field(default=None, metadata=bench(
+        "one independent synthetic dataset per seed (its fit and sample seeded by it; the trial seeds are --seeds): "
+        "fidelity and agreement are reported over these replicates (default: the first --seeds value; with --paper "
+        f"{' '.join(map(str, PAPER_DATASET_SEEDS))})", metavar="S"))
+    ceiling_splits: Optional[int] = field(default=None, metadata=bench(  # None: decided by options_from_args
+        "split the source's users into random halves K times and train on each half: the agreement of two real "
+        f"halves is the ceiling beside every synthetic dataset's (default {CEILING_SPLITS} when the run has "
+        f"synthetic datasets, else 0; with --paper {PAPER_CEILING_SPLITS})", metavar="K"))
+    save_predictions: bool = field(default=False, metadata=bench(
+        "write each trial's ranked test predictions to <output>/predictions/<dataset>-<sha1>/"))
+    save_splits: bool = field(default=False, metadata=bench(
+        "write each dataset's train / valid / test split of each trial seed as RecBole pre-split files "
+        "(<output>/splits/seed<S>/<dataset>/<dataset>.train.inter ..., loadable with benchmark_filename) and as "
+        "CSV; --split files:<output>/splits re-runs trials from them with the same metrics"))
+    output: Optional[str] = field(default=None, metadata=bench(  # fixed by options_from_args
+        "results folder (default results/<run name>); re-running resumes it"))
+    cpus: Optional[int] = field(default=None, metadata=bench("CPUs of the local Ray (default: all cores)"))
+    cpus_per_trial: int = field(default=1, metadata=bench("CPUs (torch threads) per trial (default {default})"))
+    scenario: Optional[list] = field(default=None, metadata=bench(  # as given; parsed by scenario_grid
+        f"a grid over one scenario setting, one synthetic dataset per value: {', '.join(SETTINGS)}, e.g. --scenario "
+        "cold-users 0 0.3 0.6; the report adds F1 against it", metavar="SETTING V"))
+    tune: int = field(default=0, metadata=bench(
+        "tune every model on every dataset before the trials: its defaults and N configurations drawn from the "
+        "search_space of properties/model/<Model>.yaml (the same N for every dataset), trained on the first seed's "
+        "training part, scored by --metric at the smallest N on its validation part (never the test part), ASHA "
+        "stopping the weak ones early; the trials then run with both the default and the chosen configuration, "
+        "and the report sets them side by side (default 0: no tuning)", metavar="N"))
+    verbose: bool = field(default=False, metadata=bench(
+        "print every table (default: the verdict, Table IV and the fidelity summary; all are in tables.md)"))
+    quick: bool = field(default=False, metadata=bench(
+        f"smoke run: {QUICK['epochs']} epochs, {QUICK['samples'][0]} draws, {QUICK['gan_steps']} GAN steps"))
+    recbole: dict = field(default_factory=dict)  # YAML only: passed to every RecBole config
 
     def run_name(self):
         """The default output folder's name: the source as given (a folder's name, a file's stem), the sizes."""
@@ -113,67 +161,18 @@ def apply_quick(opts, explicit):
 
 
 def add_benchmark_arguments(parser):
-    """The benchmark's flags (the synthetic datasets' flags are the shared group of options.py)."""
-    add = parser.add_argument
-    add("--config", help="YAML file of options (flag names with underscores); flags override it")
+    """The benchmark's flags: --config, the synthetic datasets' shared group (options.py), then its own, all from
+    the fields' declarations."""
+    parser.add_argument("--config", help="YAML file of options (flag names with underscores); flags override it")
     add_generator_arguments(parser, users_help=f"synthetic users, one dataset per value (default "
                                                f"{GeneratorOptions().users[0]}); none: the source only")
-    add("--paper", metavar="SOURCE",
-        help="the paper's experiments on SOURCE (ml-100k or an atomic folder): Table IV, Experiment 3 "
-             "(2000 and 8000 users), the samples sweep of Experiment 2, and the comparison generators")
-    add("--models", nargs="+", help="plugin models (default: the paper's six) or RecBole models, e.g. BPR, or "
-                                    f"sets joined with +: {MODEL_SET_HELP}, "
-                                    "e.g. paper+baselines")
-    add("--seeds", type=int, nargs="+", help="one trial per model x dataset x seed; datasets are made with the "
-                                              f"first (default 0; with --paper {' '.join(map(str, PAPER_SEEDS))})")
-    add("--ns", type=int, nargs="+", help="numbers of recommendations N (default 2 4 6 8 10)")
-    add("--qs", type=float, nargs="+", help="relevance thresholds (default: top two rating values)")
-    add("--epochs", type=int, help="training epochs of every model (default: each model's YAML)")
-    add("--protocol", choices=list(PROTOCOLS),
-        help="; ".join(f"{name}{' (default)' if i == 0 else ''}: {p.description}"
-                       for i, (name, p) in enumerate(PROTOCOLS.items())))
-    add("--ties", choices=TIES, help="order of equal predictions: random (default; seeded by the trial seed, the "
-                                     "same for every model) or cf4j (CF4J's: first appearance in the test set)")
-    add("--split", metavar="SPLIT",
-        help="random (default: RecBole's 60/10/30 of each user's ratings), cold-users:F:K (a share F of the users "
-             "keep K ratings in training, their others are their test items; the warm users are split at random) "
-             "or cold-items:F:K (the same for items), seeded by the trial seed; files:DIR reads the splits a "
-             "--save-splits run wrote under DIR")
-    add("--metric", choices=HEADLINE_METRICS,
-        help="metric of the tables, plots, ranking agreement and claims (default f1); results.csv has them all")
-    add("--f1", choices=F1_KINDS, help="cf4j (default): mean of each user's F1, as CF4J computes it; of-means: "
-                                       "2PR/(P+R) of the averaged precision and recall")
-    add("--dataset-seeds", type=int, nargs="+", metavar="S",
-        help="one independent synthetic dataset per seed (its fit and sample seeded by it; the trial seeds are "
-             "--seeds): fidelity and agreement are reported over these replicates (default: the first --seeds "
-             f"value; with --paper {' '.join(map(str, PAPER_DATASET_SEEDS))})")
-    add("--ceiling-splits", type=int, metavar="K",
-        help="split the source's users into random halves K times and train on each half: the agreement of two "
-             f"real halves is the ceiling beside every synthetic dataset's (default {CEILING_SPLITS} when the run "
-             f"has synthetic datasets, else 0; with --paper {PAPER_CEILING_SPLITS})")
-    add("--save-predictions", action="store_true", default=None,
-        help="write each trial's ranked test predictions to <output>/predictions/<dataset>-<sha1>/")
-    add("--save-splits", action="store_true", default=None,
-        help="write each dataset's train / valid / test split of each trial seed as RecBole pre-split files "
-             "(<output>/splits/seed<S>/<dataset>/<dataset>.train.inter ..., loadable with benchmark_filename) and "
-             "as CSV; --split files:<output>/splits re-runs trials from them with the same metrics")
-    add("--output", help="results folder (default results/<run name>); re-running resumes it")
-    add("--cpus", type=int, help="CPUs of the local Ray (default: all cores)")
-    add("--cpus-per-trial", type=int, help="CPUs (torch threads) per trial (default 1)")
-    add("--scenario", nargs="+", metavar="SETTING V",
-        help="a grid over one scenario setting, one synthetic dataset per value: "
-             f"{', '.join(SETTINGS)}, e.g. --scenario cold-users 0 0.3 0.6; the report adds F1 against it")
-    add("--tune", type=int, metavar="N",
-        help="tune every model on every dataset before the trials: its defaults and N configurations drawn from "
-             "the search_space of properties/model/<Model>.yaml (the same N for every dataset), trained on the "
-             "first seed's training part, scored by --metric at the smallest N on its validation part (never the "
-             "test part), ASHA stopping the weak ones early; the trials then run with both the default and the "
-             "chosen configuration, and the report sets them side by side (default 0: no tuning)")
-    add("--verbose", action="store_true", default=None,
-        help="print every table (default: the verdict, Table IV and the fidelity summary; all are in tables.md)")
-    add("--quick", action="store_true", default=None,
-        help=f"smoke run: {QUICK['epochs']} epochs, {QUICK['samples'][0]} draws, {QUICK['gan_steps']} GAN steps")
+    add_flags(parser, BenchmarkOptions, benchmark_flags())
     return parser
+
+
+def benchmark_flags():
+    """(field, declaration) of the benchmark's own flags, in declaration order."""
+    return [(f, d) for f, d in declared_flags(BenchmarkOptions) if d["section"] == "benchmark"]
 
 
 def build_parser(prog="recbole-ganrs benchmark"):
@@ -220,10 +219,9 @@ def options_from_args(args):
 
 
 def validate(opts, explicit=()):
-    for key, choices in (("protocol", list(PROTOCOLS)), ("ties", TIES), ("metric", HEADLINE_METRICS),
-                         ("f1", F1_KINDS)):
-        if getattr(opts, key) not in choices:
-            raise GanrsError(f"{key} must be one of {', '.join(choices)}, not '{getattr(opts, key)}'")
+    for f, d in benchmark_flags():  # a YAML value is checked as a flag's is
+        if d["choices"] and getattr(opts, f.name) not in d["choices"]:
+            raise GanrsError(f"{f.name} must be one of {', '.join(d['choices'])}, not '{getattr(opts, f.name)}'")
     validate_generator_options(opts, explicit)
     split = parse_split(opts.split)
     if split.kind == "files":
