@@ -39,9 +39,8 @@ class TrialKey:
     @classmethod
     def of_values(cls, values):
         """The key of a row's key columns (``columns()`` order), as pandas reads them."""
-        dataset, model, seed, protocol, ties, split, sha1, config, params = values
-        return cls(str(dataset), str(model), int(seed), str(protocol), str(ties), str(split), str(sha1 or ""),
-                   str(config), str(params or ""))
+        return cls(*(f.type(v) if v is not None and v == v else f.type()  # an empty cell (NaN): "" or 0
+                      for f, v in zip(fields(cls), values)))
 
     def values(self):
         return astuple(self)
