@@ -75,7 +75,7 @@ def test_standin_table_ranks_a_faithful_generator_above_a_flat_one():
     assert 0.9 < table.loc[("good", "gap r"), "share of ceiling"] < 1.1
     lo, hi = (float(x) for x in table.loc[("good", "gap concordance"), "interval"].strip("[]").split(", "))
     assert lo <= table.loc[("good", "gap concordance"), "mean"] <= hi
-    assert verdicts[0].startswith("q=4: good stands in best") and "beats flat in 100%" in verdicts[0]
+    assert verdicts[0].startswith("q=4: good agrees best with the source") and "beats flat in 100%" in verdicts[0]
 
 
 def test_the_cli_prints_a_stand_in_table_with_replicates_and_a_ceiling(tmp_path):

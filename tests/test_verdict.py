@@ -114,3 +114,16 @@ def test_claims_held_on_the_source_and_lost_on_a_replicate():
     assert g.claims_lost == (("recall higher at higher q", "0/4"),)
     assert "paper claims: 3 of the 4 that hold on the source hold here; lost: recall higher at higher q (0/4)" \
         in verdict.text()
+
+
+def test_the_metrics_direction_with_n_is_compared_with_the_sources():
+    standin = [headline(GEN, q, 0.9, 0.8, 0.95) for q in (4.0, 5.0)]
+    summary = summary_of({("src", "A"): 0.5, ("src", "B"): 0.4, ("syn", "A"): 0.5, ("syn", "B"): 0.4})
+    falls = (summary["dataset"] == "syn") & (summary["q"] == 5.0) & (summary["N"] == 10)
+    summary.loc[falls, "f1_mean"] -= 0.3  # F1 falls with N at q=5 on syn, rises on the source
+    verdict = build_verdict(source="src", groups={GEN: ["syn"]}, standin=pd.DataFrame(standin),
+                            tests=significance_of("src", 0.001), summary=summary, claims_models=["A", "B"],
+                            fidelity_rows=[], structure_rows=[], qs=[4.0, 5.0], metric="f1", n=10, protocol="paper")
+    assert verdict.generators[0].trend == (2, 4, (5.0,))
+    assert "F1 with N: the same direction as on the source in 2 of 4 (model, q) cells; not at q=5" in verdict.text()
+    assert verdict.frame()["trend with N kept"].tolist() == ["2/4", "2/4"]

@@ -73,7 +73,8 @@ def write_report(opts, datasets, stats, output, keys, chosen=None, tried=None):
                                 fidelity_rows=stats.fidelity, structure_rows=stats.structure, qs=q_levels(summary),
                                 metric=opts.metric_column, n=max(opts.ns), protocol=opts.protocol)
         sections.insert(0, verdict_section(verdict))
-    sections.append(figures_section(opts, summary, names, groups, output))
+    # the comparison figures before the groups' (a section with no tables: the tables' order is unchanged)
+    sections.insert(1 if verdict is not None else 0, figures_section(opts, summary, names, groups, output))
     header = f"source {opts.source}; models {', '.join(opts.models)}; seeds {', '.join(map(str, opts.seeds))}; " \
              f"protocol {opts.protocol}; ties {opts.ties}; split {opts.split}; metric {LABELS[opts.metric_column]}"
     written = write_sections(sections, output, f"Benchmark {output.name}", header)

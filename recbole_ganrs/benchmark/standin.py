@@ -127,7 +127,7 @@ def _verdict(q, points_of, draws_of, ceiling):
         return []
     ranked = sorted(points_of, key=lambda g: -np.nan_to_num(points_of[g][HEADLINE], nan=-2))
     best = ranked[0]
-    line = f"q={q:g}: {best} stands in best ({HEADLINE} {points_of[best][HEADLINE]:.2f}"
+    line = f"q={q:g}: {best} agrees best with the source ({HEADLINE} {points_of[best][HEADLINE]:.2f}"
     if ceiling.get(HEADLINE):
         line += f", {points_of[best][HEADLINE] / ceiling[HEADLINE]:.0%} of the ceiling"
     line += ")"

@@ -151,6 +151,7 @@ class GeneratorVerdict:
     claims_held: tuple  # the claims that hold on the source
     claims_lost: tuple  # of those, the ones failing on some replicate: (claim, "k/m" per replicate)
     checks: tuple
+    trend: tuple = ()  # (cells whose metric moves with N as on the source, cells, [q where some cell does not])
 
     @property
     def findings(self):
@@ -166,6 +167,10 @@ class GeneratorVerdict:
         if self.claims_lost:
             claims += "; lost: " + "; ".join(f"{c} ({counts})" for c, counts in self.claims_lost)
         out.append(claims)
+        if self.trend:
+            same, total, qs = self.trend
+            out.append(f"  {metric.split('@')[0]} with N: the same direction as on the source in {same} of {total} "
+                       f"(model, q) cells" + (f"; not at {', '.join(q_label(q) for q in qs)}" if qs else ""))
         out.append("  outside tolerance: " + ("; ".join(f.text() for f in self.findings) if self.findings
                                                else "none of the measures checked"))
         return out
@@ -219,6 +224,7 @@ class Verdict:
                              "low": d.low, "high": d.high, "share of ceiling": d.share, "ceiling": d.ceiling,
                              "level difference": d.level,
                              "claims kept": f"{len(g.claims_held) - len(g.claims_lost)}/{len(g.claims_held)}",
+                             "trend with N kept": f"{g.trend[0]}/{g.trend[1]}" if g.trend else "",
                              "outside tolerance": "; ".join(f.measure for f in g.findings)})
         return pd.DataFrame(rows)
 
@@ -270,7 +276,8 @@ def build_verdict(*, source, groups, standin, tests, summary, claims_models, fid
                                   level=_level(summary, source, names, s.q, metric)) for s in seps)
         held, lost = _claims(summary, tests, source, names, claims_models, metric)
         generators.append(GeneratorVerdict(label, tuple(names), decisions, held, lost,
-                                           _checks(names, source, fidelity_rows, structure_rows, rules)))
+                                           _checks(names, source, fidelity_rows, structure_rows, rules),
+                                           _trend(summary, source, names, metric)))
     design = separating_design(protocol, claims_models) if not all(s.separable for s in seps) else None
     return Verdict(source, f"{LABELS[metric]}@{n}", seps, tuple(generators), design, rules)
 
@@ -314,6 +321,28 @@ def _level(summary, source, names, q, metric):
              for _, part in at[at["dataset"].isin(names)].groupby("dataset")]
     diffs = [d for d in diffs if not np.isnan(d)]
     return float(np.mean(diffs)) if diffs else np.nan
+
+
+def _trend(summary, source, names, metric):
+    """(cells, of the replicates' (model, q) cells, whose metric moves from the smallest to the largest N in the
+    source's direction; cells; the q values where some cell does not): the paper's figures read these curves."""
+    if summary is None:
+        return ()
+    ends = summary[summary["N"].isin([summary["N"].min(), summary["N"].max()])].sort_values("N")
+    change = ends.groupby(["dataset", "model", "q"], dropna=False)[f"{metric}_mean"].agg(lambda v: v.iloc[-1] - v.iloc[0])
+    if source not in change.index.get_level_values(0):
+        return ()
+    src = np.sign(change.xs(source, level="dataset"))
+    same = total = 0
+    differing = []
+    for name in names:
+        if name not in change.index.get_level_values(0):
+            continue
+        mine = np.sign(change.xs(name, level="dataset")).reindex(src.index).dropna()
+        agree = mine == src.reindex(mine.index)
+        same, total = same + int(agree.sum()), total + len(agree)
+        differing += [q for (_, q), ok in agree.items() if not ok]
+    return (same, total, tuple(sorted(set(differing), key=lambda q: (pd.isna(q), q)))) if total else ()
 
 
 def _claims(summary, tests, source, names, models, metric):
