@@ -127,3 +127,17 @@ def test_the_metrics_direction_with_n_is_compared_with_the_sources():
     assert verdict.generators[0].trend == (2, 4, (5.0,))
     assert "F1 with N: the same direction as on the source in 2 of 4 (model, q) cells; not at q=5" in verdict.text()
     assert verdict.frame()["trend with N kept"].tolist() == ["2/4", "2/4"]
+
+
+def test_ratings_per_user_are_checked_against_the_sources():
+    table = [{"dataset": "src", "#users": 943, "#ratings": 100_000}, {"dataset": "syn", "#users": 8000,
+                                                                       "#ratings": 440_418}]
+    standin = [headline(GEN, q, 0.9, 0.8, 0.95) for q in (4.0, 5.0)]
+    summary = summary_of({("src", "A"): 0.5, ("src", "B"): 0.4, ("syn", "A"): 0.5, ("syn", "B"): 0.4})
+    structure = [{"dataset": "src (source)", "MF RMSE": 0.94}, {"dataset": "syn", "MF RMSE": 0.94}]
+    verdict = build_verdict(source="src", groups={GEN: ["syn"]}, standin=pd.DataFrame(standin),
+                            tests=significance_of("src", 0.001), summary=summary, claims_models=["A", "B"],
+                            fidelity_rows=[], structure_rows=structure, qs=[4.0, 5.0], metric="f1", n=10,
+                            protocol="paper", table_rows=table)
+    (finding,) = verdict.generators[0].findings
+    assert finding.measure == "ratings per user" and finding.text().startswith("ratings per user 55.1 vs 106")

@@ -71,7 +71,8 @@ def write_report(opts, datasets, stats, output, keys, chosen=None, tried=None):
         verdict = build_verdict(source=names[0], groups=replicate_groups(datasets), standin=standin_frame,
                                 tests=tests, summary=summary, claims_models=list(opts.models),
                                 fidelity_rows=stats.fidelity, structure_rows=stats.structure, qs=q_levels(summary),
-                                metric=opts.metric_column, n=max(opts.ns), protocol=opts.protocol)
+                                metric=opts.metric_column, n=max(opts.ns), protocol=opts.protocol,
+                                table_rows=stats.table)
         sections.insert(0, verdict_section(verdict))
     # the comparison figures before the groups' (a section with no tables: the tables' order is unchanged)
     sections.insert(1 if verdict is not None else 0, figures_section(opts, summary, names, groups, output))

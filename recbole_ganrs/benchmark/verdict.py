@@ -76,6 +76,8 @@ TOLERANCES = (
     Tolerance("item-mean std", "ratio", 0.2, "items' rating levels spread differently"),
     Tolerance("within-user std", "ratio", 0.2, "users spread their ratings differently"),
     Tolerance("MF RMSE", "ratio", 0.05, "a matrix factorisation predicts it more (or less) easily"),
+    Tolerance("ratings per user", "ratio", 0.2, "precision, recall and their curves with N follow the ratings per "
+              "user (the paper's size claim): --ratings <users x the source's ratings per user> matches it"),
 )
 
 
@@ -266,9 +268,11 @@ def separating_design(protocol, models):
 
 
 def build_verdict(*, source, groups, standin, tests, summary, claims_models, fidelity_rows, structure_rows,
-                  qs, metric, n, protocol, rules=RULES):
+                  qs, metric, n, protocol, table_rows=(), rules=RULES):
     """The run's :class:`Verdict`. ``groups``: {generator label: [its replicate dataset names]}; ``standin``:
-    standin.py's frame; ``tests``: analysis.significance's frame; ``summary``: report.summarise's frame."""
+    standin.py's frame; ``tests``: analysis.significance's frame; ``summary``: report.summarise's frame;
+    ``table_rows``: Table IV's rows (#users, #ratings), for the ratings per user."""
+    structure_rows = [*structure_rows, *_per_user_rows(table_rows, source)]
     seps = tuple(separation(standin, tests, summary, source, q, metric) for q in qs)
     generators = []
     for label, names in groups.items():
@@ -358,10 +362,16 @@ def _claims(summary, tests, source, names, models, metric):
     return held, lost
 
 
+def _per_user_rows(table_rows, source):
+    """{dataset, "ratings per user"} of Table IV's rows, the source's named as the structure table names it."""
+    return [{"dataset": f"{source} (source)" if r["dataset"] == source else r["dataset"],
+             "ratings per user": r["#ratings"] / r["#users"]} for r in table_rows if r.get("#users")]
+
+
 def _checks(names, source, fidelity_rows, structure_rows, rules):
     """Every measure with a tolerance, each averaged over the replicates."""
     mine = [r for r in [*fidelity_rows, *structure_rows] if r.get("dataset") in names]
-    src = next((r for r in structure_rows if r.get("dataset") == f"{source} (source)"), {})
+    src = {k: v for r in structure_rows if r.get("dataset") == f"{source} (source)" for k, v in r.items()}
     checks = []
     for tolerance in rules.tolerances:
         for column in dict.fromkeys(c for r in mine for c in r if tolerance.applies(c)):
