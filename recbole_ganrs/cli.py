@@ -184,7 +184,13 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
+#: the SIGTERM that stopped the command, if one did: code between the handler and main (Ray's ray.get) may turn
+#: the Stopped it raised into a plain KeyboardInterrupt, which would read as Ctrl-C
+RECEIVED = []
+
+
 def raise_stopped(signum, frame):
+    RECEIVED.append(signum)
     raise Stopped(signum)
 
 
@@ -221,7 +227,7 @@ def main(argv=None, prog=None):
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM outside the trials stage (which says more itself)
-        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        signum = exc.signum if isinstance(exc, Stopped) else (RECEIVED[0] if RECEIVED else signal.SIGINT)
         print(f"error: {stopped_message(args.command, signum)}", file=sys.stderr)
         return 128 + signum
     except GanrsError as exc:

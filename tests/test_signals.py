@@ -51,3 +51,56 @@ def test_the_benchmark_dataset_stage_stops_with_one_line(tmp_path):
     assert returncode == 143, stderr[-2000:]
     assert "Traceback" not in stderr and stderr.splitlines()[-1].startswith("error: stopped by SIGTERM during benchmark")
     assert not (out / "results.csv").exists() and not (out / "tables.md").exists()
+
+
+def test_a_deferred_signal_is_raised_when_the_block_ends_not_inside_it():
+    """signals.deferred: native code that checks for signals mid-call (scipy's cKDTree.query with workers=-1)
+    must not see the handler raise, or it leaves its threads running as the process exits (SIGSEGV)."""
+    from recbole_ganrs.signals import deferred
+
+    class Raised(Exception):
+        pass
+
+    def handler(signum, frame):
+        raise Raised(signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        finished = False
+        with pytest.raises(Raised):
+            with deferred():
+                signal.raise_signal(signal.SIGTERM)  # the handler would raise here: held instead
+                finished = True
+        assert finished and signal.getsignal(signal.SIGTERM) is handler
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_handlers_set_before_ray_init_are_set_again_after_it():
+    from recbole_ganrs.signals import own_handlers
+
+    def mine(signum, frame):
+        pass
+
+    previous = signal.signal(signal.SIGTERM, mine)
+    try:
+        with own_handlers():
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)  # as ray.init puts its own
+        assert signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_sigterm_that_other_code_turned_into_ctrl_c_still_reads_as_sigterm(monkeypatch):
+    """Ray's ray.get turns the Stopped raised by the SIGTERM handler into a plain KeyboardInterrupt."""
+    from recbole_ganrs import cli
+
+    def command(args, extra):
+        try:
+            signal.raise_signal(signal.SIGTERM)
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt from None
+
+    monkeypatch.setattr(cli, "cmd_stats", command)
+    monkeypatch.setattr(cli, "RECEIVED", [])
+    assert cli.main(["stats", "ml-100k"]) == 143

@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
 
 from recbole_ganrs.benchmark.store import ResultStore
+from recbole_ganrs.signals import own_handlers
 from recbole_ganrs.benchmark.trial_key import TrialKey, TrialSpec
 from recbole_ganrs.compat import ray_runtime_env
 from recbole_ganrs.errors import GanrsError, Interrupted
@@ -114,14 +115,15 @@ def start_ray(address=None, cpus=None):
         return
     kwargs = dict(include_dashboard=False, runtime_env=ray_runtime_env(), logging_level=logging.WARNING,
                   log_to_driver=False)
-    if address:
-        try:
-            ray.init(address=address, **kwargs)
-        except (ConnectionError, RuntimeError, ValueError) as exc:
-            raise GanrsError(f"cannot connect to the Ray cluster at {address}: {str(exc).splitlines()[0]}") from None
-    else:  # a private local instance, whatever cluster address a `ray start` left on this machine
-        with loopback_node():
-            ray.init(address="local", num_cpus=cpus, _node_ip_address=LOOPBACK, **kwargs)
+    with own_handlers():  # not Ray's: see signals.py
+        if address:
+            try:
+                ray.init(address=address, **kwargs)
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                raise GanrsError(f"cannot connect to the Ray cluster at {address}: {str(exc).splitlines()[0]}") from None
+        else:  # a private local instance, whatever cluster address a `ray start` left on this machine
+            with loopback_node():
+                ray.init(address="local", num_cpus=cpus, _node_ip_address=LOOPBACK, **kwargs)
 
 
 @contextlib.contextmanager

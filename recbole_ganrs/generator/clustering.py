@@ -23,6 +23,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 from sklearn.cluster import KMeans
 
+from recbole_ganrs.signals import deferred
+
 SKLEARN_MAX_CLUSTERS = 10_000
 
 
@@ -34,7 +36,8 @@ def neighbour_index(centres):
 
 def nearest(index, points, k):
     """(squared distances, indices) [n, k] of the ``k`` nearest centres of each point, on all cores."""
-    dist, idx = index.query(points, k=[*range(1, k + 1)], workers=-1)  # a list keeps [n, 1] when k is 1
+    with deferred():  # a signal mid-query would leave the query's threads running as the process exits
+        dist, idx = index.query(points, k=[*range(1, k + 1)], workers=-1)  # a list keeps [n, 1] when k is 1
     return (dist**2).astype(np.float32), idx
 
 
