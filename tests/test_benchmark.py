@@ -393,3 +393,27 @@ def test_a_ranking_of_tied_models_says_so_instead_of_nan():
     ((title, table),) = ranking_table(agreement, pd.DataFrame(), "f1")
     assert "nan" not in table and "tied" in table and "0.50 / 0.60" in table
     assert "every model scores the same on one side at that N" in title
+
+
+def test_a_full_disk_under_tunes_errors_is_found_for_its_one_line():
+    """Tune raises TuneError(traceback) from its except blocks, twice over, when the driver cannot write (a full
+    disk, replayed on a 2 MB tmpfs: a 120-line traceback and exit 1 before); the OSError is in the chain."""
+    import errno
+
+    from ray.tune import TuneError
+
+    from recbole_ganrs.benchmark.runner import os_error_under
+    from recbole_ganrs.cli import os_error_message
+
+    try:
+        try:
+            try:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            except OSError:
+                raise TuneError("Traceback (most recent call last): ...")
+        except TuneError:
+            raise TuneError("The Ray Tune run failed.")
+    except TuneError as exc:
+        found = os_error_under(exc)
+    assert isinstance(found, OSError) and os_error_message(found).startswith("disk full")
+    assert os_error_under(TuneError("a trial's own error")) is None

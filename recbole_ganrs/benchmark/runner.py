@@ -17,6 +17,11 @@ from tqdm.auto import tqdm
 
 # Ray 2.6's new console output ignores verbose=0; the legacy reporter honours it
 os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+# Tune's own CSV / JSON / TensorBoard logs of every trial: the store keeps what a run reads, and on a full disk
+# tensorboardX's exit hooks printed a traceback each after the one-line error
+os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
+# ...which Tune's analysis of a finished experiment then misses, a warning per run: nothing here reads it
+logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
 
 from recbole_ganrs.benchmark.store import ResultStore
 from recbole_ganrs.signals import own_handlers
@@ -246,8 +251,23 @@ def run_tuner(opts, trainable, output_dir, experiment, callback, name_of, param_
             tuner.fit()
         except KeyboardInterrupt:  # a second Ctrl-C, or one outside Tune's own handler
             caught["signal"] = caught["signal"] or signal.SIGINT
+        except tune.TuneError as exc:  # an OS error of the driver's (a full disk) wrapped twice by Tune
+            cause = os_error_under(exc)
+            if cause is None:
+                raise
+            raise cause from None
     callback.bar.close()
     return caught["signal"]
+
+
+def os_error_under(exc):
+    """The OSError a Tune error was raised while handling (Tune raises ``TuneError(traceback)`` from its except
+    blocks, so the cause is in the ``__context__`` chain), or None."""
+    while exc is not None:
+        if isinstance(exc, OSError):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def run_trials(opts, all_specs, output_dir):
