@@ -122,3 +122,12 @@ def test_a_request_beyond_users_x_items_in_memory_is_not_refused(source):
     candidates, 10M ratings need 8 bytes x 4 candidates each."""
     gen = GANRS(seed=0, **FAST).fit(source)
     gen.check_request(SampleRequest(100_000, 20_000, ratings=10_000_000).validate())
+
+
+def test_whole_counts_never_ask_a_user_for_more_items_than_there_are():
+    """4,999 ratings of 50 users x 100 items: the capped targets can sit a little above 100, and rounding up
+    asked one user for 101 items (topk out of range in the draw)."""
+    counts = np.array([100.99, 100.99, *([(4999 - 2 * 100.99) / 48] * 48)])  # 99.93 each: sums to 4,999
+    whole = whole_counts(counts, 4999, cap=100)
+    assert whole.sum() == 4999 and whole.max() == 100
+    assert whole_counts(counts, 4999).max() == 101  # without the cap: the crash's count

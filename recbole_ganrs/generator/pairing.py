@@ -128,12 +128,20 @@ def target_counts(sizes, total, order_by, cap):
     return counts
 
 
-def whole_counts(counts, total):
-    """``counts`` rounded to integers that sum to ``total`` (largest remainders)."""
+def whole_counts(counts, total, cap=None):
+    """``counts`` rounded to integers that sum to ``total`` (largest remainders), none above ``cap``: a user
+    cannot rate more items than there are (target_counts' capping can leave a count a little above its cap when
+    nearly every cell is asked for, e.g. 4,999 ratings of 50 x 100; its rounding up then asked for 101 items)."""
     whole = np.floor(counts).astype(np.int64)
-    short = int(total - whole.sum())
-    if short > 0:
-        whole[np.argsort(whole - counts, kind="stable")[:short]] += 1
+    if cap is not None:
+        whole = np.minimum(whole, int(cap))
+    while (short := int(total - whole.sum())) > 0:
+        order = np.argsort(whole - counts, kind="stable")  # the largest remainders first
+        if cap is not None:
+            order = order[whole[order] < cap]
+        if not len(order):
+            break  # more than every row's cap: the request's checks refuse that before
+        whole[order[:short]] += 1
     return whole
 
 
@@ -334,7 +342,7 @@ def draw_shape_pairs(affinity, rows, cols, total, seed, workers, stages):
     """``total`` (user, item) pairs with row counts ``rows`` and column counts ``cols`` (fractional targets) on
     ``workers``, which keep the blocks (their pairs are rated there next). The pilot and the column steps run
     here; each block's candidates, row steps and draw run on the workers."""
-    counts = whole_counts(rows, total)
+    counts = whole_counts(rows, total, cap=len(affinity.centres))
     specs = plan_blocks(rows, counts, len(affinity.centres))
     with stages("pairing: candidates", total=len(specs), unit="block"):
         b = pilot_columns(affinity, rows, cols)
