@@ -13,6 +13,7 @@ Beside it: the paper claims that hold on the source and on every replicate, and 
 measures outside their tolerance, each named with its value and the source's. Without a ceiling (no
 ``--ceiling-splits``) the share is taken of 1, a perfect concordance, and the verdict says so.
 """
+import re
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
@@ -31,20 +32,15 @@ CEILING = "split-half ceiling"
 @dataclass(frozen=True)
 class Tolerance:
     """A fidelity or structure measure's tolerance: ``kind`` 'at most' (the synthetic value alone), 'difference'
-    (|synthetic - source|) or 'ratio' (synthetic / source within 1 ± limit); ``measure`` a stats column, or its
-    start for the per-q columns ('share >= ' matches 'share >= 4 KS')."""
+    (|synthetic - source|) or 'ratio' (synthetic / source within 1 ± limit); ``measure`` the stats columns it
+    applies to, as a regular expression (the per-q columns: 'share >= Q KS' matches 'share >= 4 KS')."""
     measure: str
     kind: str
     limit: float
     meaning: str
 
     def applies(self, column):
-        return column == self.measure or (self.measure.endswith(" ") and column.startswith(self.measure)
-                                          and column.endswith(self.suffix))
-
-    @property
-    def suffix(self):
-        return " KS" if self.measure == "share >= " else ""
+        return re.fullmatch(self.measure.replace(" Q", r" [\d.]+"), column) is not None
 
     def fails(self, synthetic, source):
         if synthetic is None or np.isnan(synthetic):
@@ -68,9 +64,9 @@ TOLERANCES = (
     Tolerance("rating TVD", "at most", 0.05, "the rating values are not shared as in the source"),
     Tolerance("activity KS", "at most", 0.1, "users' numbers of ratings differ from the source's"),
     Tolerance("popularity KS", "at most", 0.1, "items' numbers of ratings differ from the source's"),
-    Tolerance("share >= ", "at most", 0.1, "users' shares of relevant ratings differ from the source's"),
+    Tolerance("share >= Q KS", "at most", 0.1, "users' shares of relevant ratings differ from the source's"),
     Tolerance("copies", "at most", 0, "synthetic users copy real ones"),
-    Tolerance("user share >= ", "difference", 0.05, "users' shares of relevant ratings average differently"),
+    Tolerance("user share >= Q", "difference", 0.05, "users' shares of relevant ratings average differently"),
     Tolerance("activity-rating r", "difference", 0.1, "heavy users rate differently than in the source"),
     Tolerance("user-mean std", "ratio", 0.2, "users' rating levels spread differently"),
     Tolerance("item-mean std", "ratio", 0.2, "items' rating levels spread differently"),
