@@ -66,9 +66,9 @@ def write_report(opts, datasets, stats, output, keys, chosen=None, tried=None):
 
         sections.append(tuning_report(both, chosen, tried, tuned_scores_of, names, list(opts.models),
                                       opts.metric_column, opts.tune, tuning_n(opts.ns)))
-    verdict = None
-    if replicate_groups(datasets) and summary is not None:
-        verdict = build_verdict(source=names[0], groups=replicate_groups(datasets), standin=standin_frame,
+    verdict, generators = None, replicate_groups(datasets)
+    if generators and summary is not None:
+        verdict = build_verdict(source=names[0], groups=generators, standin=standin_frame,
                                 tests=tests, summary=summary, claims_models=list(opts.models),
                                 fidelity_rows=stats.fidelity, structure_rows=stats.structure, qs=q_levels(summary),
                                 metric=opts.metric_column, n=max(opts.ns), protocol=opts.protocol,

@@ -25,6 +25,7 @@ from recbole_ganrs.benchmark.claims import claim_counts
 from recbole_ganrs.benchmark.standin import HEADLINE
 from recbole_ganrs.evaluation import LABELS
 from recbole_ganrs.models import BASELINE_MODELS, PAPER_MODELS
+from recbole_ganrs.stats.report import source_label
 
 CEILING = "split-half ceiling"
 
@@ -360,14 +361,14 @@ def _claims(summary, tests, source, names, models, metric):
 
 def _per_user_rows(table_rows, source):
     """{dataset, "ratings per user"} of Table IV's rows, the source's named as the structure table names it."""
-    return [{"dataset": f"{source} (source)" if r["dataset"] == source else r["dataset"],
+    return [{"dataset": source_label(source) if r["dataset"] == source else r["dataset"],
              "ratings per user": r["#ratings"] / r["#users"]} for r in table_rows if r.get("#users")]
 
 
 def _checks(names, source, fidelity_rows, structure_rows, rules):
     """Every measure with a tolerance, each averaged over the replicates."""
     mine = [r for r in [*fidelity_rows, *structure_rows] if r.get("dataset") in names]
-    src = {k: v for r in structure_rows if r.get("dataset") == f"{source} (source)" for k, v in r.items()}
+    src = {k: v for r in structure_rows if r.get("dataset") == source_label(source) for k, v in r.items()}
     checks = []
     for tolerance in rules.tolerances:
         for column in dict.fromkeys(c for r in mine for c in r if tolerance.applies(c)):

@@ -17,6 +17,11 @@ from recbole_ganrs.files import file_digest
 _MEASURED = {}
 
 
+def source_label(name):
+    """How the structure table names a source's row (the verdict finds the source's values by it)."""
+    return f"{name} (source)"
+
+
 def _once(key, compute):
     if key not in _MEASURED:
         _MEASURED[key] = compute()
@@ -59,7 +64,7 @@ def stats_rows(datasets, split=None, loaded=None):
                 sources[origin] = load(origin)
                 name = resolve_source(origin).name
                 if name not in structure:  # a source given among the datasets is measured once
-                    structure[name] = _structure(f"{name} (source)", sources[origin],
+                    structure[name] = _structure(source_label(name), sources[origin],
                                                  resolve_source(origin).inter_path, split)
             privacy = (read_sidecar(src.inter_path.parent) or {}).get("privacy", {})
             fidelity_rows.append({**fidelity(src.name, ratings, sources[origin]),
@@ -68,7 +73,7 @@ def stats_rows(datasets, split=None, loaded=None):
                                   **privacy, **held_out_privacy(ratings, origin, sources[origin]), "source": origin})
         if src.name not in structure:  # a synthetic dataset's user shares at its source's q
             qs = relevance_levels(sources[origin]) if origin else None
-            structure[src.name] = _structure(src.name if origin else f"{src.name} (source)", ratings, src.inter_path,
+            structure[src.name] = _structure(src.name if origin else source_label(src.name), ratings, src.inter_path,
                                              split, qs)
     return rows, fidelity_rows, list(structure.values())
 
