@@ -1,11 +1,13 @@
 """The shapes pairing: counts at the target shapes, pairs where each user's draws lie, exactly the total."""
+import dataclasses
+
 import numpy as np
 import pytest
 
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.generator import GANRS, SampleRequest
-from recbole_ganrs.generator.pairing import Affinity, draw_shape_pairs, plan_blocks, target_counts, user_moments, \
-    whole_counts
+from recbole_ganrs.generator.pairing import POPULARITY_BINS, Affinity, bin_targets, draw_shape_pairs, plan_blocks, \
+    popularity_bins, popularity_targets, target_counts, user_moments, whole_counts
 from recbole_ganrs.generator.stages import Stages
 from recbole_ganrs.generator.workers import LocalWorkers
 from recbole_ganrs.stats import fidelity
@@ -39,10 +41,10 @@ def small_problem(n_users=60, n_items=300, total=3000, seed=0):
     return Affinity.of(mean, cov, centres, widen=0.05), rows, cols
 
 
-def shape_pairs(affinity, rows, cols, total, seed=0, workers=None):
+def shape_pairs(affinity, rows, cols, total, seed=0, workers=None, bins=None):
     workers = workers or LocalWorkers()
     try:
-        return draw_shape_pairs(affinity, rows, cols, total, seed, workers, Stages(progress=False))
+        return draw_shape_pairs(affinity, rows, cols, total, seed, workers, Stages(progress=False), bins)
     finally:
         workers.close()
 
@@ -131,3 +133,41 @@ def test_whole_counts_never_ask_a_user_for_more_items_than_there_are():
     whole = whole_counts(counts, 4999, cap=100)
     assert whole.sum() == 4999 and whole.max() == 100
     assert whole_counts(counts, 4999).max() == 101  # without the cap: the crash's count
+
+
+def test_popularity_bins_hold_their_share_of_the_ratings_and_targets_fit_bins_rows_and_caps():
+    counts = np.r_[np.full(5, 200.0), np.full(45, 20.0), np.ones(450)]  # 1,000 + 900 + 450 ratings
+    item_bin = popularity_bins(counts)
+    assert item_bin[:5].max() <= item_bin[5:50].min() and item_bin[5:50].max() <= item_bin[50:].min()
+    assert (np.diff(item_bin[np.argsort(-counts, kind="stable")]) >= 0).all()  # most rated in the first bins
+    assert popularity_bins(counts * 7).tolist() == item_bin.tolist()  # the same shape at another size
+    rows = np.array([40.0, 10.0, 30.0])
+    shares = np.array([[1.0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 1.0], [0.5, 0.5, 0, 0, 0, 0, 0]])
+    # one way to meet them: user 0 takes 12 of bin 0 (all its items) and spreads 28 over the others
+    totals, caps = np.array([27.0, 20, 5, 5, 5, 4, 14]), np.array([12, 50, 50, 50, 50, 50, 50])
+    t = bin_targets(rows, shares, totals, caps)
+    assert np.allclose(t.sum(1), rows, rtol=0.02) and (t <= caps + 1e-9).all()  # user 0 cannot rate 40 of 12 items
+    assert t[0, 0] == pytest.approx(12) and t[1, -1] > 8 and t[2, :2].sum() > 25  # 1 and 2 keep their bins
+    assert np.allclose(t.sum(0), totals, rtol=0.1)  # user 2 cannot take 15 of bin 0 either
+
+
+def test_binned_pairs_give_each_user_its_share_of_niche_and_popular_items():
+    """Half the users' donors rated only the most rated items, half mostly the least rated: each user's pairs
+    follow its bin targets, and the items' and users' counts stay."""
+    affinity, rows, cols = small_problem(total=3000)
+    donor = np.zeros((60, POPULARITY_BINS))
+    donor[::2, 0] = 10
+    donor[1::2, -3:], donor[1::2, 0] = 3, 1
+    item_bin, bins = popularity_targets(rows, cols, donor)
+    binned = dataclasses.replace(affinity, item_bin=item_bin)
+    user, item = shape_pairs(binned, rows, cols, 3000, bins=bins)
+    assert len(np.unique(user * 300 + item)) == 3000 and (np.bincount(user, minlength=60) == whole_counts(rows, 3000)).all()
+    assert np.corrcoef(np.bincount(item, minlength=300), cols)[0, 1] > 0.9
+
+    def tail_share(user, item):  # the share of a user's ratings in the last three bins (12.5% of all ratings)
+        return np.bincount(user, weights=item_bin[item] >= POPULARITY_BINS - 3, minlength=60) / np.bincount(user, minlength=60)
+
+    wanted = bins[:, -3:].sum(1) / bins.sum(1)
+    got, plain = tail_share(user, item), tail_share(*shape_pairs(affinity, rows, cols, 3000))
+    assert np.abs(got - wanted).mean() < 0.04 and np.abs(plain - wanted).mean() > 0.08
+    assert got[1::2].mean() - got[::2].mean() > 0.15  # the niche users apart from the others

@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -64,6 +65,31 @@ def test_detection_auc_is_chance_between_halves_of_one_source_and_high_for_the_s
     # latent model's, and a classifier sees it
     fake = StatisticalGenerator(seed=0, progress=False).fit(source[half]).sample(400, 80, ratings=8000, seed=0)
     assert detection_auc(fake, source[half]) > 0.75
+
+
+def test_detection_features_sit_on_no_lattice_that_names_the_dataset():
+    """Two independent samples of one long-tailed law (many items rated once or twice; the users' medians on a
+    few top items) have the same features' law: each rating's place on its dataset's ratings scale does not
+    depend on how many items happened to be rated, nor a user's on the mean count."""
+    from recbole_ganrs.stats.detection import detection_auc, mass_position
+
+    def sample(seed, n_users=700, n_items=900):
+        rng = np.random.default_rng(seed)
+        weight = 1.0 / np.arange(1, n_items + 1) ** 1.3
+        counts = np.clip(rng.geometric(0.12, n_users), 2, n_items)
+        rows = [pd.DataFrame({"user_id": u, "item_id": rng.choice(n_items, c, replace=False, p=weight / weight.sum()),
+                              "rating": rng.integers(1, 6, c).astype(float)}) for u, c in enumerate(counts)]
+        return pd.concat(rows, ignore_index=True)
+
+    a, b = sample(0), sample(1)
+    assert a["item_id"].nunique() != b["item_id"].nunique()
+    assert detection_auc(a, b) < 0.58
+    places = mass_position(np.arange(4), np.array([1.0, 1.0, 2.0, 4.0]), None)
+    assert places.tolist() == pytest.approx([0.125, 0.125, 0.375, 0.75])  # equal counts share one stretch
+    uniform = b.groupby("user_id")["item_id"].transform(  # a third of the users rate any item alike
+        lambda items: np.random.default_rng(int(items.index[0])).choice(900, len(items), replace=False))
+    tilted = b.assign(item_id=np.where(b["user_id"] % 3 == 0, uniform, b["item_id"]))
+    assert detection_auc(tilted, a) > 0.65  # those users far from the popular items: seen
 
 
 def test_holdout_dcr_tells_a_copy_of_the_training_users_from_new_users():

@@ -27,8 +27,8 @@ from recbole_ganrs.generator.clustering import Clusters
 from recbole_ganrs.generator.embedding import fit_embeddings
 from recbole_ganrs.generator.gan import GAN_KINDS, train_gan
 from recbole_ganrs.generator.ganrs_state import GanrsState, GroupState
-from recbole_ganrs.generator.pairing import (Affinity, draw_shape_pairs, fit_temper, mainstream_spread, target_counts,
-                                            user_moments)
+from recbole_ganrs.generator.pairing import (POPULARITY_BINS, Affinity, draw_shape_pairs, fit_temper, mainstream_spread,
+                                             popularity_bins, popularity_targets, target_counts, user_moments)
 from recbole_ganrs.generator.privacy import dcr_report
 from recbole_ganrs.generator.profiles import class_counts, donors, histogram_targets, match_pooled, order_key
 from recbole_ganrs.generator.rating_head import CENTRE_MATCHINGS, Rater, fit_rating_head
@@ -54,8 +54,8 @@ class GANRS(SyntheticGenerator):
     """The GANRS generator (scikit-learn style: settings here, learnt state after ``fit``)."""
 
     kind = "ganrs"
-    fit_format = 9  # 9: the real users' and items' profiles (profiles.py)
-    sample_format = 3  # 3: whole users (each user's activity and histogram from a donor: profiles.py)
+    fit_format = 10  # 10: the real users' ratings in each popularity bin (pairing.popularity_bins)
+    sample_format = 4  # 4: each user's ratings over the popularity bins from its donor (pairing.popularity_targets)
     takes_sampling_choices = True  # pairing, rating model, ...: SampleRequest.sampling (sampling.py)
     min_source = (100, 5, 5)
 
@@ -119,6 +119,8 @@ class GANRS(SyntheticGenerator):
             user_ratings=torch.as_tensor(np.bincount(user_idx, minlength=summary.n_users)),
             item_ratings=torch.as_tensor(np.bincount(item_idx, minlength=summary.n_items)),
             mainstream_spread=mainstream_spread(user_idx, item_idx),
+            user_popularity=torch.as_tensor(class_counts(user_idx, popularity_bins(np.bincount(item_idx))[item_idx],
+                                                         summary.n_users, POPULARITY_BINS)),
             embedding_rmse={"train": emb.train_rmse, "holdout": emb.holdout_rmse}, summary=summary,
             groups=conditioned)
 
@@ -379,10 +381,13 @@ class ShapesPairing(SampleStep):
         affinity, rows, cols = self._targets(groups, item_clusters, total, item_order)
         with self.stages("pairing: affinity weight", total=1, unit="fit"):
             temper = fit_temper(affinity, rows, cols, self.state.mainstream_spread)
-            affinity = dataclasses.replace(affinity, temper=temper)
+        with self.stages("pairing: popularity bins", total=1, unit="fit"):
+            donor_bins = np.concatenate([self.state.user_popularity.numpy()[g.donor] for g in groups])
+            item_bin, bins = popularity_targets(rows, cols, donor_bins)
+            affinity = dataclasses.replace(affinity, temper=temper, item_bin=item_bin)
         workers = LocalWorkers() if workers is None else workers
         try:
-            user, item = draw_shape_pairs(affinity, rows, cols, total, self.request.seed, workers, self.stages)
+            user, item = draw_shape_pairs(affinity, rows, cols, total, self.request.seed, workers, self.stages, bins)
         except BaseException:
             workers.close()
             raise

@@ -45,6 +45,7 @@ class GanrsState:
     user_ratings: torch.Tensor  # each real user's and item's ratings count
     item_ratings: torch.Tensor
     mainstream_spread: float  # pairing.mainstream_spread of the source
+    user_popularity: torch.Tensor  # each real user's ratings in each popularity bin [users, bins] (pairing.popularity_bins)
     embedding_rmse: dict  # {"train", "holdout"} of the DeepMF stage
     summary: object = None
     groups: Optional[GroupState] = None
