@@ -393,12 +393,14 @@ class CandidateBlock:
             self.logk[rows] = full.gather(1, top)
             self.items[rows] = top.int()
         self.logk.masked_fill_(~own, -torch.inf)
+        # each candidate's bin, one byte a candidate: looked up again at every step it cost as much as the rest
+        self.bins = None if self.item_bin is None else self.item_bin.to(torch.uint8)[self.items.long()]
         start = (self.logk + prior.index_select(0, self.items.view(-1)).view_as(self.logk)).double()
         self.a = (torch.log(self.targets) - self._log_bin_sums(start)).float()
         self.user = self.item = None
 
     def _candidate_bins(self):
-        return self.item_bin.index_select(0, self.items.view(-1).long()).view(self.items.shape)
+        return self.bins.long()
 
     def _log_bin_sums(self, x):
         """log of each user's sums of exp(``x``) [users, width] over the candidates of each bin [users, bins]."""
@@ -412,7 +414,7 @@ class CandidateBlock:
         """Each user's sums of ``p`` [users, width] over its candidates of each bin, float64 [users, bins]."""
         if self.item_bin is None:
             return p.sum(1, dtype=torch.float64)[:, None]
-        return torch.zeros(self.targets.shape, dtype=torch.float64).scatter_add_(1, self._candidate_bins(), p.double())
+        return torch.zeros(self.targets.shape).scatter_add_(1, self._candidate_bins(), p).double()
 
     def probabilities(self, b):
         """P of the candidates under the column log-scaling ``b`` (float32 numpy [I])."""
@@ -446,7 +448,7 @@ class CandidateBlock:
         item = torch.where(keep, self.items.gather(1, chosen), self.n_items).sort(1).values  # own items first
         self.item = item[keep].numpy()
         self.user = np.repeat(self.spec.users, self.spec.counts).astype(np.int32)
-        del self.logk, self.items  # the candidates are done with
+        del self.logk, self.items, self.bins  # the candidates are done with
         return self.user, self.item
 
     def rate(self, rater, seed):
