@@ -79,7 +79,8 @@ def saved_fit(path, opts):
     if generator.kind == "ganrs":
         grid = sorted(grid_settings())
         follow.update({name: [getattr(generator, name)] for name in grid})
-        follow["condition"] = generator.condition  # a fit setting: the fit's, whatever the flags say
+        follow["condition"] = generator.condition  # fit settings: the fit's, whatever the flags say
+        follow["item_attributes"] = generator.item_attributes
         grid_point = tuple((name, getattr(generator, name)) for name in grid)
     return dataclasses.replace(opts, **follow), {(generator.kind, grid_point): generator}
 

@@ -104,6 +104,10 @@ class GeneratorOptions:
         "ganrs: condition the GAN on a user attribute of the source's .user file (CGANRS): categorical "
         "(gender, occupation) or numeric in bands (age:18,25,35,50); the synthetic dataset gets a .user file",
         owners=("ganrs",), metavar="ATTR"))
+    item_attributes: Optional[str] = field(default=None, metadata=flag(
+        "ganrs: fields of the source's .item file each synthetic item carries, e.g. release_year,class (token, "
+        "token_seq or float fields; each synthetic item takes those of a real item near it in embedding space); "
+        "the synthetic dataset gets a .item file", owners=("ganrs",), metavar="FIELD,..."))
     seeds: list[int] = field(default_factory=lambda: [0])  # the datasets are made with the first
     data_dir: str = field(default="dataset_atomic", metadata=flag(
         "where synthetic datasets and fits are kept (default {default})", aliases=("--out",)))

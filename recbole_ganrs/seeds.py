@@ -23,7 +23,8 @@ PLAN = {
     # a ceiling split (``--ceiling-splits``), the stand-in bootstrap, the structure measures' MF fit
     "halves": ("users", "holdout"),
     "bootstrap": ("draws", "permutations"),
-    "measure": ("mf", "mf_init", "detection", "detection_folds", "detection_model", "holdout_dcr", "mf_users"),
+    "measure": ("mf", "mf_init", "detection", "detection_folds", "detection_model", "holdout_dcr", "mf_users",
+                "item_detection", "item_detection_folds", "item_detection_model"),
     # --tune: the candidate configurations drawn from a model's search space (benchmark/tuning.py)
     "tune": ("candidates",),
 }

@@ -63,8 +63,8 @@ def test_conditioned_sample_keeps_each_groups_share_items_and_ratings(tmp_path):
     folder = two_group_source(tmp_path)
     gen = GANRS(condition="gender", seed=0, **FAST).fit(str(folder))
     assert gen.group_names == ["A", "B"] and gen.group_shares()["A"] == pytest.approx(1 / 3)
-    ratings, measured = gen.sample_request(SampleRequest(users=100, items=60, ratings=2000, seed=1,
-                                                         group_shares=(("A", 0.5),)))
+    sample = gen.sample_request(SampleRequest(users=100, items=60, ratings=2000, seed=1, group_shares=(("A", 0.5),)))
+    ratings, measured = sample.ratings, sample.record
     users = ratings.drop_duplicates("user_id")
     assert (users["gender"] == "A").sum() == measured["groups"]["A"]["users"] == 50
     assert not ratings.duplicated(["user_id", "item_id"]).any()
@@ -74,7 +74,7 @@ def test_conditioned_sample_keeps_each_groups_share_items_and_ratings(tmp_path):
     # measured Cramer's V 0.58-0.80 over four fit seeds, against 0.13-0.18 with the users' groups permuted
     table = pd.crosstab(ratings["gender"], ratings["item_id"])
     assert np.sqrt(chi2_contingency(table)[0] / table.to_numpy().sum()) > 0.4
-    again, _ = gen.sample_request(SampleRequest(users=100, items=60, ratings=2000, seed=1, group_shares=(("A", 0.5),)))
+    again = gen.sample_request(SampleRequest(users=100, items=60, ratings=2000, seed=1, group_shares=(("A", 0.5),))).ratings
     pd.testing.assert_frame_equal(ratings, again)
 
 
@@ -84,7 +84,7 @@ def test_conditioned_fit_is_saved_and_loaded(tmp_path):
     gen.save(tmp_path / "fit.pt")
     loaded = GANRS.load(tmp_path / "fit.pt", progress=False)
     request = SampleRequest(users=40, items=60, ratings=600, seed=0)
-    pd.testing.assert_frame_equal(gen.sample_request(request)[0], loaded.sample_request(request)[0])
+    pd.testing.assert_frame_equal(gen.sample_request(request).ratings, loaded.sample_request(request).ratings)
 
 
 def test_source_refusals_name_the_problem_before_any_fit(tmp_path):

@@ -28,7 +28,8 @@ def statistical(source):
 
 
 def sample(generator, ratings=6000, **scenario):
-    return generator.sample_request(SampleRequest(200, 150, None, 2.5, 0, ratings, **scenario))
+    out = generator.sample_request(SampleRequest(200, 150, None, 2.5, 0, ratings, **scenario))
+    return out.ratings, out.record
 
 
 def test_cold_users_and_items_keep_at_most_k_ratings_for_a_share_f(statistical):

@@ -74,6 +74,9 @@ def card_text(folder, tables):
     if meta.get("condition"):
         lines.append(f"- conditioned on the users' `{meta['condition']}` (the `.user` file); "
                      f"groups: {meta.get('groups')}")
+    if meta.get("item_attributes"):
+        lines.append(f"- items carry `{', '.join(meta['item_attributes'])}` (the `.item` file, each synthetic "
+                     "item those of a real item near it in embedding space)")
     if meta.get("source_conversion"):
         lines.append(f"- the source as converted first: {meta['source_conversion'].get('changes')}")
     lines += ["", "## Fidelity, privacy and structure beside the source", "",

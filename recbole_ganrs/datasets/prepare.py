@@ -17,6 +17,7 @@ from recbole_ganrs.data.prepare import source_record
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.datasets.card import CARD, write_card
 from recbole_ganrs.data.users import Condition, resolve_shares, user_labels
+from recbole_ganrs.data.items import item_table, parse_fields
 from recbole_ganrs.files import file_digest
 from recbole_ganrs.generator import SampleRequest, make_generator
 from recbole_ganrs.generator.cache import fit_or_load
@@ -99,6 +100,7 @@ def check_plan(opts):
         names.add(name)
         check_same_origin(Path(opts.data_dir) / name, origin)
     check_condition(opts, plans)
+    check_item_attributes(opts)
     return plans
 
 
@@ -143,6 +145,13 @@ def check_condition(opts, plans):
         if p.generator == "ganrs":
             shares = resolve_shares(p.request.group_shares, source_shares, f"--condition {condition}")
             users_per_group(shares, p.request.users, sorted(source_shares))
+
+
+def check_item_attributes(opts):
+    """The source's item file and fields (data/items.py) refused in one line before any fit."""
+    if getattr(opts, "item_attributes", None) is None:
+        return
+    item_table(resolve_source(opts.source).inter_path, load_ratings(opts.source), parse_fields(opts.item_attributes))
 
 
 def stage_text(folder):

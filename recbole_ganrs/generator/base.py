@@ -25,12 +25,25 @@ import pandas as pd
 import torch
 
 from recbole_ganrs.data import load_ratings, resolve_source
+from recbole_ganrs.data.items import item_table, table_of
 from recbole_ganrs.data.users import group_labels, parse_shares, shares_label, user_labels
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.files import replaced_on_success
 from recbole_ganrs.generator.sampling import SamplingChoices
 from recbole_ganrs.generator.scenario import SOURCE_SHAPE, apply_scenario, check_binary, check_cold, check_shape
 from recbole_ganrs.limits import check_request_fits, check_seed
+
+
+@dataclass(frozen=True)
+class Sample:
+    """What ``sample_request`` gives: the ratings (ids 1..n), what the sidecar records about the sample, and,
+    for a generator whose items carry attributes (``item_attributes``), each synthetic item's (a frame with
+    ``item_id`` and the fields, and the fields' RecBole types)."""
+
+    ratings: pd.DataFrame
+    record: dict
+    items: Optional[pd.DataFrame] = None
+    item_kinds: Optional[dict] = None
 
 
 @dataclass(frozen=True)
@@ -171,10 +184,12 @@ class SyntheticGenerator:
         return self.settings()
 
     # ----------------------------------------------------------------- fit
-    def fit(self, source, users=None):
+    def fit(self, source, users=None, items=None):
         """Learn ``source``: 'ml-100k', an atomic folder, or a DataFrame (user_id, item_id, rating). A generator
         conditioned on a user attribute reads it from the source's user file (data/users.py), or from ``users``
-        (a frame indexed by user id, with the attribute as a column) beside a DataFrame."""
+        (a frame indexed by user id, with the attribute as a column) beside a DataFrame; one whose items carry
+        attributes reads them from the source's item file (data/items.py), or from ``items`` (a frame indexed by
+        item id, RecBole types in its column names: ``class:token_seq``) beside a DataFrame."""
         if isinstance(source, pd.DataFrame):
             ratings, name = source, "dataframe"
         else:
@@ -182,7 +197,9 @@ class SyntheticGenerator:
         summary = SourceSummary.of(ratings, name)
         self._check_source(summary)
         groups = self._user_groups(source, ratings, users)
-        self._state = self._fit(ratings, summary) if groups is None else self._fit(ratings, summary, groups)
+        table = self._item_table(source, ratings, items)
+        learnt = {**({} if groups is None else {"groups": groups}), **({} if table is None else {"items": table})}
+        self._state = self._fit(ratings, summary, **learnt)
         self._summary = summary
         return self
 
@@ -202,6 +219,24 @@ class SyntheticGenerator:
                                  f"user id with a {condition.attribute} column)")
             return group_labels(users, ratings, condition, "users=")
         return user_labels(resolve_source(source).inter_path, ratings, condition)
+
+    def item_fields(self):
+        """The item attributes (field names) the generator's synthetic items carry; () for none."""
+        return ()
+
+    def _item_table(self, source, ratings, items=None):
+        """The source items' chosen attributes (data/items.py ItemTable), None when the generator carries
+        none; refused in one line before any fitting."""
+        fields = self.item_fields()
+        if not fields:
+            return None
+        if isinstance(source, pd.DataFrame):
+            if items is None:
+                raise GanrsError("--item-attributes: a DataFrame source needs items= (a frame indexed by item id)")
+            frame, kinds = items.rename(columns=lambda c: str(c).split(":")[0]), {
+                str(c).split(":")[0]: (str(c).split(":")[1] if ":" in str(c) else "token") for c in items.columns}
+            return table_of(frame, kinds, ratings, fields, "items=")
+        return item_table(resolve_source(source).inter_path, ratings, fields)
 
     def _check_source(self, summary):
         min_ratings, min_users, min_items = self.min_source
@@ -231,10 +266,10 @@ class SyntheticGenerator:
         or with exactly ``ratings`` distinct ratings; ``choices``: SamplingChoices fields (GANRS); ``workers``:
         see :meth:`sample_request`."""
         return self.sample_request(SampleRequest(users, items, samples, std, seed, ratings,
-                                                 sampling=SamplingChoices(**choices)), workers)[0]
+                                                 sampling=SamplingChoices(**choices)), workers).ratings
 
     def sample_request(self, request, workers=None):
-        """(ratings, {what the sidecar should record about this sample}) for a :class:`SampleRequest`;
+        """The :class:`Sample` (ratings, what the sidecar records, item attributes) of a :class:`SampleRequest`;
         its cold-start and binary settings are applied here, for every generator. ``workers``: where a sample's
         blocks of users run (workers.py; None: this process's threads), the same bits anywhere (GANRS)."""
         self._check_fitted()
@@ -242,9 +277,10 @@ class SyntheticGenerator:
         self.check_request(request)
         if request.binary is not None:
             check_binary(request.binary, self.summary.rating_values)
-        ratings, measured = self._sample(request, workers)
-        ratings, scenario = apply_scenario(ratings, request)
-        return ratings, {**measured, **scenario}
+        sample = self._sample(request, workers)
+        sample = sample if isinstance(sample, Sample) else Sample(*sample)  # (ratings, record) without items
+        ratings, scenario = apply_scenario(sample.ratings, request)
+        return dataclasses.replace(sample, ratings=ratings, record={**sample.record, **scenario})
 
     def check_request(self, request):
         """Refuse, in one line and before any work (no fit needed), a valid request this generator's settings
@@ -265,6 +301,7 @@ class SyntheticGenerator:
         return False
 
     def _sample(self, request, workers=None):
+        """(ratings, record) or a :class:`Sample` (a generator whose items carry attributes)."""
         raise NotImplementedError
 
     # ----------------------------------------------------------- save/load
@@ -332,10 +369,10 @@ def contiguous_ids(index):
 
 def ratings_frame(user, item, rating):
     """Ratings with contiguous integer ids 1..n over the users and items present (int32, not strings: 30M draws
-    keep 7.6M ratings, whose string ids would hold 0.9 GB); also the original user index of each new id (row k
-    for user id k + 1)."""
+    keep 7.6M ratings, whose string ids would hold 0.9 GB); also the original user and item index of each new id
+    (row k for id k + 1)."""
     user, used_users = contiguous_ids(np.asarray(user))
-    item = contiguous_ids(np.asarray(item))[0]
+    item, used_items = contiguous_ids(np.asarray(item))
     # copy=False: the new arrays become the columns (a copy into one int block held 1.6 GB more at 100M ratings)
     frame = pd.DataFrame({"user_id": user, "item_id": item, "rating": np.asarray(rating)}, copy=False)
-    return frame, used_users
+    return frame, used_users, used_items

@@ -71,7 +71,8 @@ def write_dataset(generator, source, request, data_dir, workers=None):
     """Sample ``request`` from a fitted ``generator`` (on ``workers``: GANRS's blocks of users) and write it with
     its sidecar; returns (.inter path, ratings). ``data_dir`` was checked with the run's options
     (files.check_output_folder), before any fit."""
-    ratings, measured = generator.sample_request(request, workers)
+    sample = generator.sample_request(request, workers)
+    ratings, measured = sample.ratings, sample.record
     name = dataset_name(resolve_source(source).name, request, generator)
     folder = Path(data_dir) / name
     inter = folder / f"{name}.inter"
@@ -83,13 +84,20 @@ def write_dataset(generator, source, request, data_dir, workers=None):
         ratings = ratings.drop(columns=condition.attribute)
     elif user_file.exists():  # a stale one from a conditioned dataset of the same name would mislabel the users
         user_file.unlink()
+    item_file = folder / f"{name}.item"
+    if sample.items is not None:  # each synthetic item's attributes, as RecBole's load_col: {item: [item_id, ...]}
+        write_atomic(item_file, sample.items, sample.item_kinds)
+    elif item_file.exists():
+        item_file.unlink()
     start = time.perf_counter()
     rows = write_atomic(inter, chunks(ratings))
     measured = {**measured, "seconds": {**measured.get("seconds", {}), "writing": round(time.perf_counter() - start, 3)}}
     write_sidecar(folder, {**sidecar_meta(generator, source, request, measured), "rows": rows,
                            "delivered": delivered(ratings), "inter_sha1": file_digest(inter),
                            **({"condition": str(condition), "user_sha1": file_digest(user_file)}
-                              if condition is not None else {})})
+                              if condition is not None else {}),
+                           **({"item_attributes": list(sample.item_kinds), "item_sha1": file_digest(item_file)}
+                              if sample.items is not None else {})})
     return inter, ratings
 
 

@@ -20,9 +20,10 @@ import pandas as pd
 import torch
 
 from recbole_ganrs import seeds
+from recbole_ganrs.data.items import parse_fields
 from recbole_ganrs.data.users import Condition, group_sizes, resolve_shares
 from recbole_ganrs.errors import GanrsError
-from recbole_ganrs.generator.base import SyntheticGenerator, ratings_frame
+from recbole_ganrs.generator.base import Sample, SyntheticGenerator, ratings_frame
 from recbole_ganrs.generator.clustering import Clusters
 from recbole_ganrs.generator.embedding import fit_embeddings
 from recbole_ganrs.generator.gan import GAN_KINDS, train_gan
@@ -67,6 +68,7 @@ class GANRS(SyntheticGenerator):
     gan_batch_size: int = 256
     embedding_epochs: int = 20
     condition: Optional[str] = None  # CGANRS: a user attribute of the source's user file, e.g. gender, age:18,25,35
+    item_attributes: Optional[str] = None  # fields of the source's item file each synthetic item carries
     seed: int = 0
     progress: bool = True
 
@@ -81,12 +83,16 @@ class GANRS(SyntheticGenerator):
             raise GanrsError("embedding_size and gan_steps must be >= 1, gan_batch_size >= 2")
         if self.condition is not None:
             Condition.parse(self.condition)
+        self.item_fields()
+
+    def item_fields(self):
+        return () if self.item_attributes is None else parse_fields(self.item_attributes)
 
     def condition_of(self):
         return None if self.condition is None else Condition.parse(self.condition)
 
     # ----------------------------------------------------------------- fit
-    def _fit(self, ratings, summary, groups=None):
+    def _fit(self, ratings, summary, groups=None, items=None):
         """DeepMF embeddings, then the GAN on the dense <user emb, item emb, normalised rating> vectors;
         ``groups`` (a label per user token): the GAN is conditioned on each rating's user group (CGANRS)."""
         user_idx, user_tokens = pd.factorize(ratings["user_id"])
@@ -122,7 +128,7 @@ class GANRS(SyntheticGenerator):
             user_popularity=torch.as_tensor(class_counts(user_idx, popularity_bins(np.bincount(item_idx))[item_idx],
                                                          summary.n_users, POPULARITY_BINS)),
             embedding_rmse={"train": emb.train_rmse, "holdout": emb.holdout_rmse}, summary=summary,
-            groups=conditioned)
+            groups=conditioned, items=items)
 
     def _saved_state(self):
         return self._state.to_saved()
@@ -207,13 +213,14 @@ class GANRS(SyntheticGenerator):
         with stages("profiles", total=1, unit="part"):  # each item's donor: its popularity's rank
             draw, real_items = seeds.rng(r.seed, "sample", "donors"), state.real_items.numpy()
             items = match(item_clusters.centres, real_items)
-            item_order = order_key(state.item_ratings.numpy()[donors(items, real_items, draw)], draw)
+            item_donor = donors(items, real_items, draw)
+            item_order = order_key(state.item_ratings.numpy()[item_donor], draw)
         pairing = PAIRING_STEPS[r.sampling.pairing](state, r, stages, self.device)
         pairs = pairing.pairs(groups, item_clusters, workers, item_order)
         del item_order  # and the draws: their memory goes to the ratings and the frame (100M ratings: 0.4 GB)
         groups = [dataclasses.replace(g, draws=None) for g in groups]
         rating = RATING_STEPS[r.sampling.rating_model](state, r, stages, self.device).rate(pairs, groups, items)
-        ratings, used_users = ratings_frame(pairs.user, pairs.item, rating)
+        ratings, used_users, used_items = ratings_frame(pairs.user, pairs.item, rating)
         self._check_spread(ratings, r)
         measured = {"privacy": dcr_report(np.concatenate([g.clusters.centres for g in groups])[used_users],
                                           state.real_users.numpy())}
@@ -225,7 +232,13 @@ class GANRS(SyntheticGenerator):
             ratings[self.condition_of().attribute] = names[group_of_user[used_users]][ratings["user_id"].to_numpy() - 1]
             measured["groups"] = {names[g]: {"users": int(n), "share": round(n / r.users, 6)}
                                   for g, n in self.users_per_group(r).items()}
-        return ratings, {**measured, "seconds": stages.seconds}
+        if state.items is None:
+            return ratings, {**measured, "seconds": stages.seconds}
+        # each synthetic item carries its donor's attributes: a real item drawn among the nearest to its centre
+        # (profiles.donors), the one whose count ordered it for the popularity shape
+        attributes = state.items.frame(item_donor[used_items]).assign(item_id=np.arange(1, len(used_items) + 1))
+        return Sample(ratings, {**measured, "seconds": stages.seconds}, attributes[["item_id", *state.items.names]],
+                      dict(zip(state.items.names, state.items.kinds)))
 
     def _user_parts(self, request):
         """[UserPart] of the request: one part of every user unconditioned, one per group with users

@@ -8,6 +8,7 @@ from typing import Optional
 import numpy as np
 import torch
 
+from recbole_ganrs.data.items import ItemTable
 from recbole_ganrs.generator.gan import Generator
 from recbole_ganrs.generator.ratings import draw_chunks
 from recbole_ganrs.seeds import torch_generator
@@ -49,6 +50,7 @@ class GanrsState:
     embedding_rmse: dict  # {"train", "holdout"} of the DeepMF stage
     summary: object = None
     groups: Optional[GroupState] = None
+    items: Optional[ItemTable] = None  # the real items' attributes a synthetic item can carry (data/items.py)
 
     @property
     def embedding_size(self):
@@ -86,13 +88,17 @@ class GanrsState:
 
     def to_saved(self):
         """A dict of tensors and plain values (torch.load weights_only reads it back)."""
-        saved = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("summary", "groups")}
+        saved = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                 if f.name not in ("summary", "groups", "items")}
         if self.groups is not None:
             saved["groups"] = {f.name: getattr(self.groups, f.name) for f in dataclasses.fields(GroupState)}
+        if self.items is not None:
+            saved["items"] = self.items.to_saved()
         return saved
 
     @classmethod
     def from_saved(cls, saved, summary):
-        groups = saved.get("groups")
-        return cls(**{k: v for k, v in saved.items() if k != "groups"}, summary=summary,
-                   groups=None if groups is None else GroupState(**groups))
+        groups, items = saved.get("groups"), saved.get("items")
+        return cls(**{k: v for k, v in saved.items() if k not in ("groups", "items")}, summary=summary,
+                   groups=None if groups is None else GroupState(**groups),
+                   items=None if items is None else ItemTable.from_saved(items))

@@ -3,9 +3,11 @@ from tabulate import tabulate
 
 from recbole_ganrs.data import load_ratings, resolve_source
 from recbole_ganrs.data.sidecar import check_trusted, read_sidecar, source_of
+from recbole_ganrs.data.items import item_file_of, read_items
 from recbole_ganrs.data.prepare import HOLDOUT
 from recbole_ganrs.stats.detection import detection_auc
 from recbole_ganrs.stats.holdout import holdout_dcr
+from recbole_ganrs.stats.items import item_fidelity
 from recbole_ganrs.stats.fidelity import fidelity
 from recbole_ganrs.stats.groups import group_rows, source_labels, synthetic_labels
 from recbole_ganrs.stats.structure import relevance_levels, structure_row
@@ -105,10 +107,39 @@ def group_fidelity(datasets):
     return rows, gaps
 
 
+def item_rows(datasets):
+    """The item-side fidelity rows (stats/items.py) of the synthetic folders among ``datasets`` whose items carry
+    attributes, each against its source's item file."""
+    rows = []
+    for dataset in datasets:
+        src = resolve_source(dataset)
+        folder = src.inter_path.parent
+        meta = read_sidecar(folder) or {}
+        if not meta.get("item_attributes") or not source_of(folder):
+            continue
+        origin = resolve_source(source_of(folder))
+        source_file = item_file_of(origin.inter_path)
+        if source_file is None:
+            continue
+        real, real_kinds = read_items(source_file)
+        fake, _ = read_items(folder / f"{src.name}.item")
+        kinds = {f: real_kinds[f] for f in meta["item_attributes"]}
+        ratings, source = (r.assign(item_id=r["item_id"].astype(str)) for r in (load_ratings(src), load_ratings(origin)))
+        rows.append(item_fidelity(src.name, ratings, fake.set_axis(fake.index.astype(str)), source,
+                                  real.set_axis(real.index.astype(str)), kinds))
+    return rows
+
+
 def stats_tables(datasets, tablefmt="github", split=None):
     """The tables as text: Table IV, then fidelity when any dataset is synthetic, then structure, then the
-    per-group fidelity of conditioned datasets."""
-    return format_stats(*stats_rows(datasets, split), *group_fidelity(datasets), tablefmt=tablefmt)
+    per-group fidelity of conditioned datasets, then the item side of datasets whose items carry attributes."""
+    tables = format_stats(*stats_rows(datasets, split), *group_fidelity(datasets), tablefmt=tablefmt)
+    items = item_rows(datasets)
+    if items:
+        tables.append("Item attributes (label sets: shares, pairs, labels per item synthetic / source, and r of "
+                      "each label's mean rating and popularity with the source's)\n"
+                      + tabulate(items, headers="keys", tablefmt=tablefmt, floatfmt="g"))
+    return tables
 
 
 def format_stats(rows, fidelity_rows, structure_rows=(), group_rows=(), gap_rows=(), tablefmt="github"):
