@@ -1,11 +1,15 @@
-"""Writing RecBole atomic files: typed header, tab-separated, all-or-nothing.
+"""Writing RecBole atomic files: typed header, tab-separated, all-or-nothing; reading a source's side files
+(its users' and items' attributes).
 
 Every dataset the plugin writes goes through :func:`write_atomic`: rows go to a
 temporary file beside the target, which is renamed over it only once complete,
 so a crash or a bad row never leaves a half-written ``.inter``.
 """
+from pathlib import Path
+
 import pandas as pd
 
+from recbole_ganrs.errors import SourceError
 from recbole_ganrs.files import replaced_on_success
 
 #: RecBole field types of the columns the plugin writes
@@ -39,3 +43,34 @@ def write_atomic(path, frames, field_types=None):
         if columns is None:
             raise ValueError("nothing to write: no rows given")
     return rows
+
+
+def side_file_of(inter_path, kind):
+    """The ``kind`` ('user', 'item') attribute file beside a ratings file, or None: ``<stem>.<kind>`` (atomic) or
+    ``<stem>.<kind>s.csv`` (a CSV whose first column is the id)."""
+    inter_path = Path(inter_path)
+    for candidate in (inter_path.with_suffix(f".{kind}"), inter_path.parent / f"{inter_path.stem}.{kind}s.csv"):
+        if candidate.is_file() and candidate != inter_path:
+            return candidate
+    return None
+
+
+def read_side_file(path, kind):
+    """A ``kind`` attribute file as (a frame of str values indexed by its first column, {column: RecBole type}):
+    a header name's ``:type`` is its type (a CSV's may have none: token). Refuses in one line an unreadable
+    file, one without an attribute column or rows, and an id given twice."""
+    path = Path(path)
+    sep = "\t" if path.suffix == f".{kind}" else ","
+    try:
+        frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise SourceError(f"{path} is not a readable {kind} file ({str(exc).splitlines()[0] if str(exc) else exc})")
+    heads = [str(c).split(":", 1) for c in frame.columns]
+    frame.columns = [h[0].strip() for h in heads]
+    if frame.empty or len(frame.columns) < 2:
+        raise SourceError(f"{path} needs a {kind} id column and at least one attribute column, with rows")
+    table = frame.set_index(frame.columns[0])
+    if table.index.duplicated().any():
+        raise SourceError(f"{path}: {kind} {table.index[table.index.duplicated()][0]!r} appears twice")
+    kinds = {h[0].strip(): (h[1].strip() if len(h) > 1 else "token") for h in heads}
+    return table, {c: kinds[c] for c in table.columns}

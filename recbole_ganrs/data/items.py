@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recbole_ganrs.errors import GanrsError, SourceError
+from recbole_ganrs.data.atomic import read_side_file, side_file_of
+from recbole_ganrs.errors import GanrsError
 
 KINDS = ("token", "token_seq", "float")  # RecBole field types a synthetic item can carry
 NAMES = ("movie_title", "title", "name")  # free text: a real item's own name, never copied
@@ -22,11 +23,7 @@ NAMES = ("movie_title", "title", "name")  # free text: a real item's own name, n
 
 def item_file_of(inter_path):
     """The item-attribute file beside a ratings file, or None."""
-    inter_path = Path(inter_path)
-    for candidate in (inter_path.with_suffix(".item"), inter_path.parent / f"{inter_path.stem}.items.csv"):
-        if candidate.is_file() and candidate != inter_path:
-            return candidate
-    return None
+    return side_file_of(inter_path, "item")
 
 
 def parse_fields(text):
@@ -64,21 +61,7 @@ class ItemTable:
 
 def read_items(path):
     """An item-attribute file as (a frame of str values indexed by item token, {field: RecBole type})."""
-    path = Path(path)
-    sep = "\t" if path.suffix == ".item" else ","
-    try:
-        frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise SourceError(f"{path} is not a readable item file ({str(exc).splitlines()[0] if str(exc) else exc})")
-    heads = [str(c).split(":", 1) for c in frame.columns]
-    kinds = {h[0].strip(): (h[1].strip() if len(h) > 1 else "token") for h in heads}
-    frame.columns = [h[0].strip() for h in heads]
-    if frame.empty or len(frame.columns) < 2:
-        raise SourceError(f"{path} needs an item id column and at least one attribute column, with rows")
-    items = frame.set_index(frame.columns[0])
-    if items.index.duplicated().any():
-        raise SourceError(f"{path}: item {items.index[items.index.duplicated()][0]!r} appears twice")
-    return items, {k: v for k, v in kinds.items() if k in items.columns}
+    return read_side_file(path, "item")
 
 
 def item_table(inter_path, ratings, fields):

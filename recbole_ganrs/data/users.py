@@ -16,7 +16,8 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from recbole_ganrs.errors import GanrsError, SourceError
+from recbole_ganrs.data.atomic import read_side_file, side_file_of
+from recbole_ganrs.errors import GanrsError
 
 #: the fewest source users a group needs for a conditional generator to learn it
 MIN_GROUP_USERS = 10
@@ -77,28 +78,12 @@ class Condition:
 
 def user_file_of(inter_path):
     """The user-attribute file beside a ratings file, or None."""
-    inter_path = Path(inter_path)
-    for candidate in (inter_path.with_suffix(".user"), inter_path.parent / f"{inter_path.stem}.users.csv"):
-        if candidate.is_file() and candidate != inter_path:
-            return candidate
-    return None
+    return side_file_of(inter_path, "user")
 
 
 def read_users(path):
     """A user-attribute file as a frame of str values indexed by user token (RecBole's ``:type`` stripped)."""
-    path = Path(path)
-    sep = "\t" if path.suffix == ".user" else ","
-    try:
-        frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise SourceError(f"{path} is not a readable user file ({str(exc).splitlines()[0] if str(exc) else exc})")
-    frame.columns = [str(c).split(":")[0].strip() for c in frame.columns]
-    if frame.empty or len(frame.columns) < 2:
-        raise SourceError(f"{path} needs a user id column and at least one attribute column, with rows")
-    users = frame.set_index(frame.columns[0])
-    if users.index.duplicated().any():
-        raise SourceError(f"{path}: user {users.index[users.index.duplicated()][0]!r} appears twice")
-    return users
+    return read_side_file(path, "user")[0]
 
 
 def user_labels(inter_path, ratings, condition, min_users=MIN_GROUP_USERS):

@@ -73,12 +73,18 @@ def detection_auc(synthetic, source, seed=0):
     """Cross-validated AUC of telling ``synthetic``'s user profiles from ``source``'s (ratings frames)."""
     scale = np.unique(source["rating"].to_numpy(np.float64))
     draw = rng(seed, "measure", "detection")
-    real, fake = profiles(source, scale, draw), profiles(synthetic, scale, draw)
+    return classifier_auc(profiles(source, scale, draw), profiles(synthetic, scale, draw), draw, seed, "detection")
+
+
+def classifier_auc(real, fake, draw, seed, name):
+    """The cross-validated AUC of the classifier telling rows of ``fake`` from rows of ``real`` (feature
+    arrays), the larger side subsampled to the smaller (at most MAX_USERS) with ``draw``; the folds and the
+    model seeded from the streams ``<name>_folds`` and ``<name>_model``. NaN with too few rows."""
     n = min(len(real), len(fake), MAX_USERS)
     if n < 2 * FOLDS:
         return float("nan")
     real, fake = (x[np.sort(draw.choice(len(x), n, replace=False))] for x in (real, fake))
     features, labels = np.vstack([real, fake]), np.r_[np.zeros(n), np.ones(n)]
-    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=stream(seed, "measure", "detection_folds"))
-    model = HistGradientBoostingClassifier(random_state=stream(seed, "measure", "detection_model"))
+    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=stream(seed, "measure", f"{name}_folds"))
+    model = HistGradientBoostingClassifier(random_state=stream(seed, "measure", f"{name}_model"))
     return float(np.mean(cross_val_score(model, features, labels, cv=folds, scoring="roc_auc")))

@@ -18,11 +18,8 @@ import itertools
 import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp, pearsonr
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.model_selection import StratifiedKFold, cross_val_score
-
-from recbole_ganrs.seeds import rng, stream
-from recbole_ganrs.stats.detection import FOLDS, MAX_USERS, mass_position
+from recbole_ganrs.seeds import rng
+from recbole_ganrs.stats.detection import classifier_auc, mass_position
 
 
 def labels(values):
@@ -106,14 +103,7 @@ def item_detection_auc(syn_ratings, syn_items, src_ratings, src_items, kinds, se
     draw = rng(seed, "measure", "item_detection")
     real = item_profiles(src_ratings, src_items, kinds, vocabularies, draw)
     fake = item_profiles(syn_ratings, syn_items, kinds, vocabularies, draw)
-    n = min(len(real), len(fake), MAX_USERS)
-    if n < 2 * FOLDS:
-        return float("nan")
-    real, fake = (x[np.sort(draw.choice(len(x), n, replace=False))] for x in (real, fake))
-    features, target = np.vstack([real, fake]), np.r_[np.zeros(n), np.ones(n)]
-    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=stream(seed, "measure", "item_detection_folds"))
-    model = HistGradientBoostingClassifier(random_state=stream(seed, "measure", "item_detection_model"))
-    return round(float(np.mean(cross_val_score(model, features, target, cv=folds, scoring="roc_auc"))), 3)
+    return round(classifier_auc(real, fake, draw, seed, "item_detection"), 3)
 
 
 def item_fidelity(name, syn_ratings, syn_items, src_ratings, src_items, kinds):

@@ -86,17 +86,22 @@ def held_out_privacy(ratings, origin, train):
     return holdout_dcr(ratings, train, load_ratings(held)) if held.is_file() else {}
 
 
-def group_fidelity(datasets):
-    """(per-group rows, gap rows) of the conditioned synthetic folders among ``datasets`` (stats/groups.py),
-    each against its source's groups of the same attribute."""
-    rows, gaps, sources = [], [], {}
+def synthetic_with(datasets, key):
+    """(its Source, folder, sidecar, its source's Source) of each synthetic folder among ``datasets`` whose
+    sidecar records ``key`` (a condition, item attributes)."""
     for dataset in datasets:
         src = resolve_source(dataset)
         folder = src.inter_path.parent
         meta = read_sidecar(folder) or {}
-        if not meta.get("condition") or not source_of(folder):
-            continue
-        origin = resolve_source(source_of(folder))
+        if meta.get(key) and source_of(folder):
+            yield src, folder, meta, resolve_source(source_of(folder))
+
+
+def group_fidelity(datasets):
+    """(per-group rows, gap rows) of the conditioned synthetic folders among ``datasets`` (stats/groups.py),
+    each against its source's groups of the same attribute."""
+    rows, gaps, sources = [], [], {}
+    for src, folder, meta, origin in synthetic_with(datasets, "condition"):
         key = (str(origin.inter_path), meta["condition"])
         if key not in sources:
             ratings = load_ratings(origin)
@@ -111,13 +116,7 @@ def item_rows(datasets):
     """The item-side fidelity rows (stats/items.py) of the synthetic folders among ``datasets`` whose items carry
     attributes, each against its source's item file."""
     rows = []
-    for dataset in datasets:
-        src = resolve_source(dataset)
-        folder = src.inter_path.parent
-        meta = read_sidecar(folder) or {}
-        if not meta.get("item_attributes") or not source_of(folder):
-            continue
-        origin = resolve_source(source_of(folder))
+    for src, folder, meta, origin in synthetic_with(datasets, "item_attributes"):
         source_file = item_file_of(origin.inter_path)
         if source_file is None:
             continue
