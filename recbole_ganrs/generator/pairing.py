@@ -95,10 +95,6 @@ class Affinity:
     temper: float = 1.0  # the log densities' weight: below 1, users' choices lean on the items' counts
     item_bin: Optional[np.ndarray] = None  # each item's popularity bin (``popularity_bins``; None: one bin)
 
-    @property
-    def n_bins(self):
-        return 1 if self.item_bin is None else POPULARITY_BINS
-
     @classmethod
     def of(cls, mean, cov, centres, widen):
         """log N(centre_i; mean_u, cov_u + widen I)."""
@@ -369,12 +365,11 @@ class CandidateBlock:
         prior = torch.tensor(prior, dtype=torch.float32)
         gumbel = torch_generator(seed, "sample", "candidates", spec.index)
         binned = spec.bin_targets is not None and affinity.item_bin is not None
-        self.item_bin = torch.tensor(affinity.item_bin) if binned else None
         targets = spec.bin_targets if binned else np.asarray(spec.targets)[:, None]
         self.targets = torch.tensor(targets, dtype=torch.float64).clamp_min(1e-6)
         own_width = candidate_width(spec.counts, n_items)
         if binned:  # each bin's items drawn apart, as many as the user's share there: its targets are reachable
-            members = [torch.as_tensor(np.flatnonzero(affinity.item_bin == b)) for b in range(affinity.n_bins)]
+            members = [torch.as_tensor(np.flatnonzero(affinity.item_bin == b)) for b in range(POPULARITY_BINS)]
             widths = bin_widths(self.targets.numpy(), own_width, [len(m) for m in members])
             own_width = widths.sum(1)
         own = torch.zeros(len(spec.users), width, dtype=torch.bool)
@@ -394,7 +389,7 @@ class CandidateBlock:
             self.items[rows] = top.int()
         self.logk.masked_fill_(~own, -torch.inf)
         # each candidate's bin, one byte a candidate: looked up again at every step it cost as much as the rest
-        self.bins = None if self.item_bin is None else self.item_bin.to(torch.uint8)[self.items.long()]
+        self.bins = torch.tensor(affinity.item_bin, dtype=torch.uint8)[self.items.long()] if binned else None
         start = (self.logk + prior.index_select(0, self.items.view(-1)).view_as(self.logk)).double()
         self.a = (torch.log(self.targets) - self._log_bin_sums(start)).float()
         self.user = self.item = None
@@ -404,7 +399,7 @@ class CandidateBlock:
 
     def _log_bin_sums(self, x):
         """log of each user's sums of exp(``x``) [users, width] over the candidates of each bin [users, bins]."""
-        if self.item_bin is None:
+        if self.bins is None:
             return torch.logsumexp(x, 1, keepdim=True)
         top = x.max(1, keepdim=True).values.clamp_min(-1e30)
         sums = torch.zeros(self.targets.shape, dtype=x.dtype).scatter_add_(1, self._candidate_bins(), torch.exp(x - top))
@@ -412,7 +407,7 @@ class CandidateBlock:
 
     def _bin_sums(self, p):
         """Each user's sums of ``p`` [users, width] over its candidates of each bin, float64 [users, bins]."""
-        if self.item_bin is None:
+        if self.bins is None:
             return p.sum(1, dtype=torch.float64)[:, None]
         return torch.zeros(self.targets.shape).scatter_add_(1, self._candidate_bins(), p).double()
 
@@ -420,7 +415,7 @@ class CandidateBlock:
         """P of the candidates under the column log-scaling ``b`` (float32 numpy [I])."""
         b = torch.tensor(b, dtype=torch.float32)  # a copy: Ray hands arrays over read-only
         gathered = b.index_select(0, self.items.view(-1)).view_as(self.logk)
-        rows = self.a if self.item_bin is None else self.a.gather(1, self._candidate_bins())
+        rows = self.a if self.bins is None else self.a.gather(1, self._candidate_bins())
         return torch.exp(self.logk + rows + gathered).clamp_(max=1.0)
 
     def column_sums(self, b):
