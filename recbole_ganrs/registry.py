@@ -35,6 +35,14 @@ def get_model(model_name):
         ) from None
 
 
+def is_context_model(model_class):
+    """A RecBole context-aware model (FM, DeepFM, WideDeep...): it reads the dataset's item (and user) features
+    beside the ids, learns the 0/1 label RecBole derives with ``threshold``, and scores the pairs it is given."""
+    from recbole.utils import ModelType
+
+    return getattr(model_class, "type", None) == ModelType.CONTEXT
+
+
 def get_trainer(model_type, model_name):
     """RecBole's trainer for this model, recording each epoch's validation score (``trainer.with_valid_curve``)."""
     from recbole_ganrs.trainer import with_valid_curve

@@ -131,3 +131,107 @@ def test_item_attribute_refusals_are_one_line_before_any_fit(extra, message, tmp
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
     assert not (out / ".fits").exists()
+
+
+def test_a_trial_reports_each_item_group_with_its_users_test_items_ranked_alone(tmp_path):
+    from recbole_ganrs.benchmark.trial import run_trial
+    from recbole_ganrs.benchmark.trial_key import TrialSpec
+    from recbole_ganrs.evaluation.item_groups import item_file, item_groupings
+
+    genre_source(tmp_path)
+    groupings = item_groupings(tmp_path / "gen" / "gen.inter", ("release_year", "class"))
+    assert [(g.field, g.sets) for g in groupings] == [("release_year", False), ("class", True)]
+    assert groupings[0].edges[0] == 1980 and groupings[0].edges[-1] == 2010
+    spec = dict(dataset="gen", dataset_config={"dataset": "gen", "data_path": str(tmp_path)}, model="DeepMF",
+                seed=0, ties="random", split="random", ns=[2, 5], qs=[4.0], epochs=2,
+                item_file=item_file(tmp_path, "gen"), item_groupings=[g.to_plain() for g in groupings])
+    frame = pd.DataFrame(run_trial(TrialSpec.of(protocol="paper", **spec))[0])
+    at5 = frame[frame["N"] == 5].set_index(["grouping", "subset"])
+    everyone = at5.loc[("all", "all")]
+    # the odd users rate only comedies (4 or 5: every one relevant), the even ones only action films (1-3)
+    comedy, action = at5.loc[("item:class", "Comedy")], at5.loc[("item:class", "Action")]
+    assert comedy["test_users"] == comedy["relevant_users"] == everyone["relevant_users"] == 75
+    assert comedy["precision"] == 1.0 and action["test_users"] == 75 and action["relevant_users"] == 0
+    assert at5.loc[("item:class", "Drama"), "test_users"] <= 75  # the comedy-dramas: a part of the comedies
+    bands = sorted(at5.loc["item:release_year"].index)
+    assert len(bands) == 4 and bands[0].startswith("1980-")
+    early = at5.loc[("item:release_year", bands[0])]
+    assert early["relevant_users"] == 0 and early["test_users"] > 0  # the action films are the older ones
+    full = pd.DataFrame(run_trial(TrialSpec.of(protocol="full", **spec))[0])
+    assert set(full["grouping"]) == {"all", "activity"}  # a full sort ranks every item: no item groups
+
+
+def test_the_item_group_report_compares_each_groups_level_and_model_order_with_the_source():
+    from recbole_ganrs.benchmark.item_group_report import item_group_report
+
+    rows = []
+    for dataset, shift in (("src", 0.0), ("syn", 0.05), ("flat", None)):
+        for g, genre in enumerate(("Action", "Comedy", "Drama", "Horror")):
+            for m, model in enumerate(("A", "B", "C")):
+                value = 0.3 if shift is None else 0.1 * g + 0.02 * m + shift  # flat: no genre or model differs
+                rows += [{"dataset": dataset, "q": 4.0, "grouping": "item:class", "subset": genre, "model": model,
+                          "seed": s, "N": 10, "f1": value, "relevant_users": 40 + g} for s in (0, 1)]
+    section = item_group_report(pd.DataFrame(rows), "src", ["syn", "flat"], ["A", "B", "C"], "f1", 10)
+    (title, text), (_, by_model) = section.tables
+    assert "per item class group, q=4" in title
+    lines = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in text.splitlines()[2:]}
+    assert lines["Comedy (41)"][:2] == ["0.1200", "0.1700"]
+    assert lines["r with the source"] == ["", "1.000", "nan"] == lines["median tau of the models"]
+    assert "1.000" in by_model and "nan" in by_model
+    ((name, frame),) = section.frames
+    assert name == "item_groups.csv" and len(frame) == 3 * 4 * 3 and set(frame["seeds"]) == {2}
+    assert item_group_report(pd.DataFrame(rows).assign(grouping="all"), "src", ["syn"], ["A"], "f1", 10).tables == ()
+
+
+def taste_source(root, n_users=200, n_items=80, per_user=30, seed=0):
+    """Two kinds of users and of items ('Action' 0..39, 'Comedy' 40..79): each user rates both kinds, 4-5 its
+    own kind and 1-2 the other; written with a .item file of the genres."""
+    rng = np.random.default_rng(seed)
+    rows = [(str(u), str(i), float(rng.choice([4, 5]) if (i < 40) == (u % 2 == 0) else rng.choice([1, 2])))
+            for u in range(n_users) for i in rng.choice(n_items, per_user, replace=False)]
+    folder = root / "taste"
+    write_atomic(folder / "taste.inter", pd.DataFrame(rows, columns=["user_id", "item_id", "rating"]))
+    write_atomic(folder / "taste.item", pd.DataFrame({"item_id": [str(i) for i in range(n_items)],
+                                                      "class": ["Action" if i < 40 else "Comedy"
+                                                                for i in range(n_items)]}), {"class": "token_seq"})
+    return folder
+
+
+def test_a_context_aware_model_scores_items_it_never_saw_from_their_attributes(tmp_path):
+    from recbole_ganrs.benchmark.trial import run_trial
+    from recbole_ganrs.benchmark.trial_key import TrialSpec
+    from recbole_ganrs.evaluation.item_groups import item_file
+
+    taste_source(tmp_path)
+    spec = dict(dataset="taste", dataset_config={"dataset": "taste", "data_path": str(tmp_path)}, seed=0,
+                ties="random", split="cold-items:0.3:0", ns=[2, 5], qs=[4.0], epochs=30, protocol="paper",
+                recbole={"learning_rate": 0.02, "train_batch_size": 256})
+
+    def ndcg(model, **extra):  # on each user's cold test items ranked alone
+        frame = pd.DataFrame(run_trial(TrialSpec.of(model=model, **spec, **extra))[0])
+        return frame[(frame["grouping"] == "item:cold-start") & (frame["subset"] == "cold")
+                     & (frame["N"] == 2)]["ndcg"].item()
+
+    # the cold items have no training rating: FM knows them by genre and each user's taste for it (measured 1.0);
+    # DeepMF's embedding of an unseen item is its initialisation: chance (measured 0.52)
+    assert ndcg("FM", item_file=item_file(tmp_path, "taste"), item_fields=["class"]) > 0.9
+    assert ndcg("DeepMF") < 0.7
+    with pytest.raises(ValueError, match="has no .item file with class"):
+        ndcg("FM", item_fields=["class"])
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--split", "cold-items:0.3:0", "--item-attributes", "class"], "BinaryRegression cannot score an item it never saw"),
+    (["--split", "cold-items:0.3:0", "--models", "FM"], "give --item-attributes"),
+    (["--split", "cold-items:0.3:0", "--models", "FM", "--item-attributes", "class", "--generators", "ganrs",
+      "cfgan"], "the cfgan datasets' items carry no attributes"),
+    (["--models", "FM", "--protocol", "full"], "FM is a context-aware model"),
+])
+def test_unscorable_cold_items_and_full_sorts_are_refused_in_one_line(extra, message, tmp_path, capsys):
+    folder = taste_source(tmp_path)
+    out = tmp_path / "out"
+    assert main(["benchmark", "--source", str(folder / "taste.inter"), "--users", "50", "--output", str(out),
+                 "--data-dir", str(tmp_path / "data"), "--no-progress", *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
+    assert not out.exists() and not (tmp_path / "data").exists()

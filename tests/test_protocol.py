@@ -27,7 +27,7 @@ def evaluate(protocol, ns, q=4, scores=SCORES, users=USERS, items=ITEMS, ratings
              tie_break=None, threshold=None):
     p = pred(scores, users, items, tie_break)
     rank = within_user_rank(p.users, p.scores, tie_break, preference(ties, p.users, p.items, 0))
-    ranking = _test_ranking(p, rank, max(ns))
+    ranking = _test_ranking(p.users, p.items, p.scores, rank, max(ns))
     allowed = None if threshold is None else p.scores >= threshold
     rows, per_user = evaluate_lists(ranking.lists(ratings >= q, allowed), ns, get_protocol(protocol).precision_over_all)
     return {r["N"]: r for r in rows}, per_user
@@ -45,6 +45,21 @@ def test_paper_protocol_precision_and_recall_by_hand():
     # N=10: u1 recommends all 4 (3 hits), 2.0 included: no threshold
     assert rows[10]["precision"] == pytest.approx(5 / 12) and rows[10]["recall"] == pytest.approx(1.0)
     assert all(r["test_users"] == 3 and r["relevant_users"] == 2 for r in rows.values())
+
+
+def test_a_ranking_within_some_test_rows_ranks_them_alone_in_the_same_order():
+    # the items 11, 12, 13 and 15 (say, one genre): u1 keeps 4.5 (3), 4.1 (4), 2.0 (5); u2 has none; u3 4.2 (2), 4.0 (1)
+    p = pred()
+    rank = within_user_rank(p.users, p.scores, None, preference("random", p.users, p.items, 0))
+    genre = np.isin(ITEMS, [11, 12, 13, 15])
+    part = _test_ranking(p.users, p.items, p.scores, rank, 3).within(genre, 3)
+    assert part.users.tolist() == [1, 3]
+    assert part.top_items.tolist() == [[11, 12, 13], [11, 15, -1]]
+    rows = {r["N"]: r for r in evaluate_lists(part.lists((RATINGS >= 4)[genre]), [1, 2])[0]}
+    # N=1: u1 {4.5: rated 3, miss} of 2 relevant; u3 {miss}, nothing relevant -> P=0, R over u1 alone = 0
+    assert rows[1]["precision"] == 0 and rows[1]["recall"] == 0 and rows[1]["relevant_users"] == 1
+    # N=2: u1 {miss, hit} P=1/2 R=1/2; u3 P=0 -> P=1/4, R=1/2
+    assert rows[2]["precision"] == pytest.approx(0.25) and rows[2]["recall"] == pytest.approx(0.5)
 
 
 def test_cf4j_f1_is_the_mean_of_per_user_f1_over_users_with_a_hit():

@@ -23,7 +23,7 @@ from recbole_ganrs.evaluation import default_thresholds, get_protocol
 from recbole_ganrs.evaluation.splits import check_cold_keep, parse_split
 from recbole_ganrs.files import exclusive_use
 from recbole_ganrs.limits import cores
-from recbole_ganrs.registry import get_model
+from recbole_ganrs.registry import get_model, is_context_model
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class BenchmarkRun:
     @classmethod
     def prepare(cls, opts):
         """Check everything the run needs before any work (one :class:`GanrsError` line for the first problem)."""
-        check_models(opts.models, opts.protocol)
+        check_models(opts)
         check_address(opts.address)
         source, ratings = opts.prepared_source()
         opts = replace(opts, source=source, cpus=opts.cpus or (None if opts.address else cores()))
@@ -123,14 +123,42 @@ def benchmark(opts):
     return 0
 
 
-def check_models(models, protocol):
-    """Every model known (UnknownModelError names it), and each one evaluable under ``protocol``."""
+def check_models(opts):
+    """Every model known (UnknownModelError names it), each one evaluable under the run's protocol, and, under a
+    cold-items split that leaves the cold items no training rating, each one able to score them."""
     from recbole_ganrs.benchmark.trial import learns_relevance
 
-    for model in models:
-        if learns_relevance(get_model(model)) and not get_protocol(protocol).uses_q:
-            raise GanrsError(f"{model} learns relevance at a q and the {protocol} protocol has no q: drop it from "
+    protocol = get_protocol(opts.protocol)
+    for model in opts.models:
+        model_class = get_model(model)
+        if learns_relevance(model_class) and not protocol.uses_q:
+            raise GanrsError(f"{model} learns relevance at a q and the {opts.protocol} protocol has no q: drop it from "
                              "--models, or use --protocol full (full sort with relevance q)")
+        if is_context_model(model_class) and not protocol.test_candidates:
+            raise GanrsError(f"{model} is a context-aware model: it scores the pairs it is given, not every item "
+                             f"(no full sort here): use --protocol paper or threshold, or drop it from --models")
+    check_unseen_items(opts)
+
+
+def check_unseen_items(opts):
+    """``--split cold-items:F:0``: the cold items have no training rating, so only a model that reads item
+    features (a context-aware one, with ``--item-attributes``) can score them, and only on datasets whose items
+    carry them (the source and GANRS's)."""
+    split = parse_split(opts.split)
+    if split.kind != "cold-items" or split.keep > 0:
+        return
+    blind = [m for m in opts.models if not is_context_model(get_model(m))]
+    if blind:
+        raise GanrsError(f"--split {split.label} leaves the cold items no training rating, and {', '.join(blind)} "
+                         "cannot score an item it never saw (no item features): use a context-aware model (FM, "
+                         "DeepFM, WideDeep...) with --item-attributes, or keep K >= 1")
+    if not getattr(opts, "item_attributes", None):
+        raise GanrsError(f"--split {split.label}: the cold items have no training rating and no features: give "
+                         "--item-attributes FIELD,... (the .item fields the models read)")
+    others = [g for g in opts.generators if g != "ganrs"]
+    if others:
+        raise GanrsError(f"--split {split.label}: the {', '.join(others)} datasets' items carry no attributes, so no "
+                         f"model could score their cold items: drop {', '.join(others)} from --generators")
 
 
 def thresholds(opts, ratings):

@@ -9,6 +9,7 @@ from tabulate import tabulate
 
 from recbole_ganrs.benchmark.analysis import q_label, q_levels
 from recbole_ganrs.benchmark.group_report import group_report
+from recbole_ganrs.benchmark.item_group_report import item_group_report
 from recbole_ganrs.benchmark.report import build_report, plot_curves, plot_model_curves, plot_scatter
 from recbole_ganrs.benchmark.scenario_report import scenario_report
 from recbole_ganrs.benchmark.section import Section, write_sections
@@ -20,6 +21,7 @@ from recbole_ganrs.data.users import Condition
 from recbole_ganrs.datasets.prepare import size_series
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.evaluation import LABELS
+from recbole_ganrs.evaluation.item_groups import PREFIX as ITEM_PREFIX
 
 
 def write_report(opts, datasets, stats, output, keys, chosen=None, tried=None):
@@ -38,6 +40,7 @@ def write_report(opts, datasets, stats, output, keys, chosen=None, tried=None):
     cold = (results["grouping"] == "cold-start") & (results["subset"] == "cold")
     conditioned = results["grouping"] == (Condition.parse(opts.condition).attribute if opts.condition else None)
     subsets = results[(results["grouping"] == "all") | cold | conditioned]  # the scenario table: all, cold, groups
+    items = results[results["grouping"].astype(str).str.startswith(ITEM_PREFIX)]  # the item-group tables
     results = results[results["grouping"] == "all"]  # the other group rows: results.csv and the group tables
     per_user = {row["dataset"]: row["#ratings"] / row["#users"] for row in stats.table if row["#users"]}
     groups = report_groups(datasets)
@@ -56,7 +59,8 @@ def write_report(opts, datasets, stats, output, keys, chosen=None, tried=None):
     standin, standin_frame = standin_report(opts, everything, tests, scores_of)
     sections = [Section((("Datasets (Table IV) and fidelity", "\n\n".join(stats.text)),)), metrics, standin,
                 group_report(scores_of, names[0], names[1:], opts.models, q_levels(results), opts.metric_column,
-                             output)]
+                             output),
+                item_group_report(items, names[0], names[1:], opts.models, opts.metric_column, max(opts.ns))]
     if opts.scenario_grid:
         sections.append(scenario_report(subsets, datasets, opts.scenario_grid, opts.models, max(opts.ns), output,
                                         opts.metric_column))

@@ -27,6 +27,9 @@ from recbole_ganrs.benchmark.store import ResultStore
 from recbole_ganrs.signals import own_handlers
 from recbole_ganrs.benchmark.trial_key import TrialKey, TrialSpec
 from recbole_ganrs.compat import ray_runtime_env
+from recbole_ganrs.data.items import parse_fields
+from recbole_ganrs.data.sources import resolve_source
+from recbole_ganrs.evaluation.item_groups import item_file, item_groupings
 from recbole_ganrs.errors import GanrsError, Interrupted
 from recbole_ganrs.files import replaced_on_success
 
@@ -37,16 +40,27 @@ def trial_specs(opts, datasets, qs):
     """The trials of the run, in a stable order: dataset by dataset, seed by seed, so that a trial worker's
     consecutive trials share the split it keeps (quick_start.built_dataset)."""
     scenario = opts.scenario_grid
+    groupings = [g.to_plain() for g in run_item_groupings(opts)] or None
+    fields = list(parse_fields(opts.item_attributes)) if getattr(opts, "item_attributes", None) else None
     return [
         TrialSpec(TrialKey(d.name, model, seed, opts.protocol, opts.ties, opts.split, d.sha1 or ""),
                   dataset_config=d.recbole_config(), ns=list(opts.ns), qs=dataset_qs(d, qs), epochs=opts.epochs,
                   recbole=dict(opts.recbole), user_file=user_file(d), condition=opts.condition,
+                  item_file=item_file(d.data_path, d.name) if fields else None, item_groupings=groupings,
+                  item_fields=fields,
                   cold_k=scenario.cold_k(d.request) if scenario and d.request else None,
                   predictions_dir=predictions_dir(opts, d),
                   save_split=str((opts.output_dir / "splits").resolve()) if opts.save_splits else None,
                   threads=opts.cpus_per_trial, device=opts.device)
         for d in datasets for seed in opts.seeds for model in opts.models  # a worker keeps a (dataset, seed)'s split
     ]
+
+
+def run_item_groupings(opts):
+    """The item groupings of the run (evaluation/item_groups.py): the fields its items carry
+    (``--item-attributes``), banded at the source's values; none without them."""
+    fields = getattr(opts, "item_attributes", None)
+    return item_groupings(resolve_source(opts.source).inter_path, parse_fields(fields)) if fields else []
 
 
 def user_file(dataset):

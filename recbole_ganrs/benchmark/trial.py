@@ -28,16 +28,29 @@ from recbole_ganrs.benchmark.trial_key import TrialSpec, params_text  # noqa: F4
 from recbole_ganrs.config import benchmark_split
 from recbole_ganrs.evaluation import evaluate_lists, get_protocol, test_items_share
 from recbole_ganrs.evaluation.groups import read_user_file, user_groups
+from recbole_ganrs.evaluation.item_groups import COLD_ITEMS, ItemGrouping, item_memberships
 from recbole_ganrs.evaluation.splits import parse_split, save_split, saved_split_folder
 from recbole_ganrs.files import replaced_on_success
 from recbole_ganrs.models.base import RatingRecommender
 from recbole_ganrs.quick_start import run
-from recbole_ganrs.registry import get_model
+from recbole_ganrs.registry import get_model, is_context_model
 from recbole_ganrs.seeds import stream
 
 
 def learns_relevance(model_class):
-    return getattr(model_class, "target_field", None) == "LABEL_FIELD"
+    """The model learns the 0/1 relevance at a q (the binary model, RecBole's context-aware models): it trains
+    once per q."""
+    return getattr(model_class, "target_field", None) == "LABEL_FIELD" or is_context_model(model_class)
+
+
+def context_config(spec):
+    """A context-aware model's settings: the label RecBole derives at each q (``threshold``, set per q), its
+    validation on AUC as RecBole's context-aware defaults, and the run's item attributes as its item features
+    (``load_col``), read from the dataset's ``.item`` file."""
+    load = {"inter": ["user_id", "item_id", "rating"]}
+    if spec.item_fields and spec.item_file:
+        load["item"] = ["item_id", *spec.item_fields]
+    return {"LABEL_FIELD": "label", "metrics": ["AUC", "LogLoss"], "valid_metric": "AUC", "load_col": load}
 
 
 def base_config(spec, workdir):
@@ -78,6 +91,42 @@ def ranked_groups(result, spec, users):
     return tokens, user_groups(tokens, counts, user_file, cold)
 
 
+def ranked_item_groups(spec, ranking, dataset, protocol):
+    """{grouping: {label: bool per test row}} of the item groups (evaluation/item_groups.py): the run's item
+    groupings on the dataset's ``.item`` file, and, under a cold-items split, ``item:cold-start`` (cold / warm
+    items). Empty where a user's candidates are not its test items (under a full sort the top slots hold any
+    item: a group's own full-sort ranking is not built)."""
+    if not protocol.test_candidates:
+        return {}
+    items, row_item = np.unique(ranking.test_items, return_inverse=True)
+    row_item = row_item.reshape(-1)
+    tokens = dataset.id2token(dataset.iid_field, items).astype(str)
+    out = {}
+    if spec.item_file and spec.item_groupings:
+        groupings = [ItemGrouping.from_plain(g) for g in spec.item_groupings]
+        out = {name: {label: members[row_item] for label, members in groups.items()}
+               for name, groups in item_memberships(spec.item_file, groupings, tokens).items()}
+    if spec.cold_item_ids is not None:
+        cold = np.isin(tokens, spec.cold_item_ids)[row_item]
+        out[COLD_ITEMS] = {"cold": cold, "warm": ~cold}
+    return out
+
+
+def item_group_rows(spec, ranking, item_groups, relevant, allowed, extra, q, protocol):
+    """Rows of each item group (grouping ``item:<field>``, subset the group): each user's test items of the
+    group ranked alone (evaluation/item_groups.py)."""
+    out = []
+    for grouping, groups in item_groups.items():
+        for label, rows in groups.items():
+            if not rows.any():
+                continue
+            part = ranking.within(rows, max(spec.ns))
+            lists = part.lists(relevant[rows], None if allowed is None else np.asarray(allowed, bool)[rows])
+            out += [row(spec, q, m, extra, grouping, label)
+                    for m in evaluate_lists(lists, spec.ns, protocol.precision_over_all)[0]]
+    return out
+
+
 def relevance(pred, q, rating_field, label_field):
     """A bool per test row: relevant at ``q`` (None: every test item); the binary model's own 0/1 label."""
     if q is None:
@@ -95,9 +144,11 @@ def evaluate(result, spec, q_values):
     extra = {"share_full_n": test_items_share(pred.users, max(spec.ns)), "epochs_run": len(curve),
              "best_epoch": best_epoch(curve, result["valid_score_bigger"])}
     tokens, groups = ranked_groups(result, spec, ranking.users)
+    item_groups = ranked_item_groups(spec, ranking, result["train_data"].dataset, protocol)
     rows, per_user = [], {}
     for q in q_values:
-        lists = ranking.lists(relevance(pred, q, rating_field, label_field), protocol.allowed(result["model"], pred, q))
+        relevant, allowed = relevance(pred, q, rating_field, label_field), protocol.allowed(result["model"], pred, q)
+        lists = ranking.lists(relevant, allowed)
         metrics, users = evaluate_lists(lists, spec.ns, protocol.precision_over_all)
         rows += [row(spec, q, m, extra) for m in metrics]
         for grouping, labels in groups.items():
@@ -105,6 +156,7 @@ def evaluate(result, spec, q_values):
                 part = lists.select(labels == label)
                 rows += [row(spec, q, m, extra, grouping, label)
                          for m in evaluate_lists(part, spec.ns, protocol.precision_over_all)[0]]
+        rows += item_group_rows(spec, ranking, item_groups, relevant, allowed, extra, q, protocol)
         at = np.searchsorted(ranking.users, users["user"])  # ranking.users is sorted: each scored user's row
         per_user[str(q)] = {**{k: np.round(v, 5).tolist() for k, v in users.items() if k != "user"},
                             "user": tokens[at].tolist(),
@@ -161,7 +213,10 @@ def write_split(spec, workdir):
     name, data_path = spec.dataset_config["dataset"], spec.dataset_config["data_path"]
     folder = Path(workdir) / "split"
     cold = split.write(Path(data_path) / name / f"{name}.inter", folder, SPLIT_NAME, spec.key.seed)
-    return (replace(spec, cold_ids=cold if split.kind == "cold-users" else None),
+    if spec.item_file and spec.item_fields:  # the parts' items keep their features
+        shutil.copyfile(spec.item_file, folder / SPLIT_NAME / f"{SPLIT_NAME}.item")
+    return (replace(spec, cold_ids=cold if split.kind == "cold-users" else None,
+                    cold_item_ids=cold if split.kind == "cold-items" else None),
             split.recbole_config(folder, SPLIT_NAME))
 
 
@@ -180,7 +235,13 @@ def trial_config(spec, model_class, workdir):
     """(spec, RecBole config dict) of a trial: the protocol's settings, the split's files, the tuned ``params``."""
     protocol = get_protocol(spec.key.protocol)
     config = protocol.recbole_config(base_config(spec, workdir), benchmark_split(), spec.ns,
-                                     issubclass(model_class, RatingRecommender))
+                                     issubclass(model_class, RatingRecommender) or is_context_model(model_class))
+    if is_context_model(model_class):
+        config.update(context_config(spec))
+        split = parse_split(spec.key.split)
+        if split.kind == "cold-items" and split.keep == 0 and "item" not in config["load_col"]:
+            raise ValueError(f"{spec.key.dataset} has no .item file with {', '.join(spec.item_fields or [])}: its "
+                             f"cold items could not be scored under {split.label}")
     spec, split_config = write_split(spec, workdir)
     return spec, {**config, **split_config}
 

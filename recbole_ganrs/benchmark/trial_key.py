@@ -89,9 +89,13 @@ class TrialSpec:
     epochs: Optional[int] = None  # None: the model's own
     recbole: dict = field(default_factory=dict)  # the run's recbole: settings
     user_file: Optional[str] = None  # the dataset's .user file: its users' groups
+    item_file: Optional[str] = None  # the dataset's .item file: its items' groups (with item_groupings)
+    item_groupings: Optional[list] = None  # evaluation/item_groups.ItemGrouping.to_plain() of each grouping
+    item_fields: Optional[list] = None  # --item-attributes: a context-aware model's item features
     condition: Optional[str] = None
     cold_k: Optional[int] = None  # a cold-start scenario's users keep at most K training ratings
     cold_ids: Optional[list] = None  # a cold-users split's held-out users (set in the worker, by write_split)
+    cold_item_ids: Optional[list] = None  # a cold-items split's held-out items (the same)
     predictions_dir: Optional[str] = None  # --save-predictions
     save_split: Optional[str] = None  # --save-splits
     threads: int = 1

@@ -48,8 +48,22 @@ def write_halves(source, source_name, data_dir, splits, log=print):
                 keep = ratings["user_id"].isin(halves["ab".index(side)])
                 write_atomic(inter, ratings[keep].reset_index(drop=True))
                 log(f"wrote {inter} (split {split}, half {side}: {int(keep.sum())} ratings)")
+            copy_item_file(source, root / name / f"{name}.item")
             out.append((split, side, name, str(root)))
     return out
+
+
+def copy_item_file(source, path):
+    """The source's item file beside a half (the same items: their groups and features), as a RecBole atomic
+    file, when the source has one."""
+    from recbole_ganrs.data import write_atomic
+    from recbole_ganrs.data.items import item_file_of, read_items
+
+    found = item_file_of(_inter(source))
+    if found is None or path.is_file():
+        return
+    items, kinds = read_items(found)
+    write_atomic(path, items.rename_axis("item_id").reset_index(), kinds)
 
 
 def _inter(source):

@@ -22,9 +22,12 @@ class TestPredictions:
     fields: dict
 
 
-def _batches(inter, model):
+def _batches(inter, model, dataset=None):
+    """Slices of ``inter`` on the model's device; with ``dataset``, joined with its item and user features (a
+    context-aware model reads them, as RecBole's dataloaders join them)."""
     for start in range(0, len(inter), BATCH):
-        yield inter[start : start + BATCH].to(model.device)
+        batch = inter[start : start + BATCH]
+        yield (batch if dataset is None else dataset.join(batch)).to(model.device)
 
 
 def _numpy(parts):
@@ -41,11 +44,12 @@ def _tie_break(model, batches):
 @torch.no_grad()
 def test_predictions(model, test_data, fields):
     """:class:`TestPredictions` over the test split, predicted in large batches."""
-    inter = test_data._dataset.inter_feat
+    dataset = test_data._dataset
+    inter = dataset.inter_feat
     model.eval()
-    scores = _numpy([model.predict(batch) for batch in _batches(inter, model)])
-    return TestPredictions(users=inter[model.USER_ID].numpy(), items=inter[model.ITEM_ID].numpy(),
-                           scores=scores, tie_break=_tie_break(model, _batches(inter, model)),
+    scores = _numpy([model.predict(batch) for batch in _batches(inter, model, dataset)])
+    return TestPredictions(users=inter[dataset.uid_field].numpy(), items=inter[dataset.iid_field].numpy(),
+                           scores=scores, tie_break=_tie_break(model, _batches(inter, model, dataset)),
                            fields={f: inter[f].numpy() for f in fields if f in inter})
 
 

@@ -69,18 +69,30 @@ class Ranking:
                 np.r_[rows, others][order], np.r_[self.top_scores[u, slot], self.test_scores[others]][order])
 
 
-def _test_ranking(pred, rank, k):
+    def within(self, rows, k):
+        """The test-row ranking of the test rows ``rows`` alone (a bool per test row; e.g. the items of one
+        genre): each user's selected rows in their order here, the best ``k`` of them in the top slots. Its test
+        rows are the selected ones, in their order here."""
+        rows = np.flatnonzero(np.asarray(rows, bool))
+        users, order = self.test_users[rows], np.lexsort((self.test_rank[rows], self.test_users[rows]))
+        rank = np.empty(len(rows), np.int64)
+        starts = np.r_[0, np.flatnonzero(np.diff(users[order])) + 1]
+        rank[order] = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+        return _test_ranking(users, self.test_items[rows], self.test_scores[rows], rank, k)
+
+
+def _test_ranking(test_users, test_items, test_scores, rank, k):
     """A :class:`Ranking` whose candidates are the test rows, from each row's rank within its user."""
-    users, uid = np.unique(pred.users, return_inverse=True)
+    users, uid = np.unique(test_users, return_inverse=True)
     uid = uid.reshape(-1)
     top_rows = np.full((len(users), k), -1, dtype=np.int64)
     top = rank < k
     top_rows[uid[top], rank[top]] = np.flatnonzero(top)
     is_test = top_rows >= 0
     row = np.where(is_test, top_rows, 0)
-    top_scores = np.where(is_test, pred.scores[row], -np.inf)
-    return Ranking(users, top_rows, np.where(is_test, pred.items[row], -1), top_scores,
-                   is_test & recommendable(top_scores), pred.users, pred.items, pred.scores, rank)
+    top_scores = np.where(is_test, test_scores[row], -np.inf)
+    return Ranking(users, top_rows, np.where(is_test, test_items[row], -1), top_scores,
+                   is_test & recommendable(top_scores), test_users, test_items, test_scores, rank)
 
 
 def model_tie_break(ties, tie_break):
@@ -111,6 +123,7 @@ class Protocol:
     description = ""
     uses_q = True
     precision_over_all = True
+    test_candidates = True  # a user's candidates are its test items (item groups rank those of each group)
 
     def levels(self, qs):
         """The relevance levels a trial evaluates: the run's q values, or ``[None]`` (every test item)."""
@@ -132,7 +145,7 @@ class Protocol:
         pred = test_predictions(result["model"], result[f"{part}_data"], fields)
         keys = preference(ties, pred.users, pred.items, seed)
         rank = within_user_rank(pred.users, pred.scores, model_tie_break(ties, pred.tie_break), keys)
-        return _test_ranking(pred, rank, k), pred
+        return _test_ranking(pred.users, pred.items, pred.scores, rank, k), pred
 
     def allowed(self, model, pred, q):
         """Test rows that may be recommended at ``q`` (None: every recommendable prediction)."""
@@ -157,6 +170,7 @@ class ThresholdProtocol(Protocol):
 class FullProtocol(Protocol):
     name = "full"
     description = "every item not rated in training or validation is a candidate (full sort), relevant = rating >= q"
+    test_candidates = False
 
     def rank(self, result, fields, ties, seed, k, part="test"):
         model = result["model"]
