@@ -5,8 +5,9 @@
 
 Each cell is (users, fit seed): a GANRS fit with ``item_attributes`` (seed S) sampled at 4,000 items and Table
 IV's ratings (2,000 users at 353,269, 8,000 at 509,193), its items' attributes measured against the source's
-(stats/items.py). Printed: one row per cell, then mean [min, max] over the fits per size, beside the targets of
-the item-attributes issue.
+(stats/items.py). Printed first the reference: the item detection AUC of two random halves of the source's users (the same items,
+rated by other users: what sampling alone gives); then one row per cell, then mean [min, max] over the fits per
+size, beside the targets of the item-attributes issue.
 """
 import argparse
 
@@ -18,7 +19,8 @@ import recbole_ganrs  # noqa: F401
 from recbole_ganrs.data import load_ratings, resolve_source
 from recbole_ganrs.data.items import item_file_of, read_items
 from recbole_ganrs.generator import GANRS, SampleRequest
-from recbole_ganrs.stats.items import item_fidelity
+from recbole_ganrs.datasets.halves import split_users
+from recbole_ganrs.stats.items import item_detection_auc, item_fidelity
 
 SIZES = {2000: 353_269, 8000: 509_193}
 TARGETS = {"class share TVD": "<= 0.03", "class pairs r": ">= 0.9", "class mean rating r": ">= 0.8",
@@ -35,6 +37,13 @@ def main():
     real, kinds = read_items(item_file_of(resolve_source("ml-100k").inter_path))
     kinds = {f: kinds[f] for f in args.fields.split(",")}
     src = source.assign(item_id=source["item_id"].astype(str))
+    items = real.set_axis(real.index.astype(str))
+    halves = []
+    for split in range(3):
+        a, _ = split_users(src["user_id"].to_numpy(), split)
+        mine = src["user_id"].isin(a)
+        halves.append(item_detection_auc(src[mine], items, src[~mine], items, kinds))
+    print(f"reference: item detection AUC of two halves of the source's users, 3 splits: {halves}", flush=True)
     rows = []
     for fit in args.fits:
         gen = GANRS(item_attributes=args.fields, seed=fit, progress=False).fit("ml-100k")

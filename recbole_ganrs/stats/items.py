@@ -76,11 +76,14 @@ def value_measures(field, syn_values, src_values):
 
 def item_profiles(ratings, items, kinds, vocabularies, draw):
     """One row of id-free features per item of ``items`` (indexed by item id) that has ratings."""
-    item = pd.factorize(ratings["item_id"])[0]
-    frame = ratings.assign(pop=mass_position(item, np.bincount(item), draw))
-    by = frame.groupby("item_id")
-    out = pd.DataFrame({"popularity": by["pop"].mean(), "mean rating": by["rating"].mean(),
-                        "std rating": by["rating"].std(ddof=0)})
+    by = ratings.groupby("item_id")
+    counts = by.size()
+    # one uniform point of the item's stretch, as a user's activity: the mean of its ratings' points would sit
+    # each popular item at its stretch's middle, a comb whose teeth name the dataset (two halves of ml-100k's
+    # users were told apart at 0.65-0.69 on it alone, at 0.42-0.46 on this)
+    out = pd.DataFrame({"popularity": mass_position(np.arange(len(counts)), counts.to_numpy(), draw),
+                        "mean rating": by["rating"].mean(), "std rating": by["rating"].std(ddof=0)},
+                       index=counts.index)
     attributes = items.reindex(out.index)
     for field, kind in kinds.items():
         values = attributes[field]
