@@ -24,7 +24,8 @@ PLAN = {
     "halves": ("users", "holdout"),
     "bootstrap": ("draws", "permutations"),
     "measure": ("mf", "mf_init", "detection", "detection_folds", "detection_model", "holdout_dcr", "mf_users",
-                "item_detection", "item_detection_folds", "item_detection_model"),
+                "item_detection", "item_detection_folds", "item_detection_model", "detection_thinning",
+                "item_detection_thinning"),
     # --tune: the candidate configurations drawn from a model's search space (benchmark/tuning.py)
     "tune": ("candidates",),
 }

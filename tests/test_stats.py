@@ -92,6 +92,28 @@ def test_detection_features_sit_on_no_lattice_that_names_the_dataset():
     assert detection_auc(tilted, a) > 0.65  # those users far from the popular items: seen
 
 
+def test_detection_compares_two_datasets_at_one_density():
+    """The same law asked for at a third of the ratings per user (and per item) is not detected by the noise of
+    its users' (items') means: the denser side is thinned at random to the other's density first."""
+    from recbole_ganrs.stats.detection import density_matched, detection_auc
+    from recbole_ganrs.stats.items import item_detection_auc
+    from tests.conftest import make_ratings
+
+    source = make_ratings(n_users=1200, n_items=300, per_user=60, seed=5)
+    half = source["user_id"].astype(int) < 600
+    sparse = source[~half].sample(frac=1 / 3, random_state=0)  # the same users' law, a third of the ratings
+    assert detection_auc(sparse, source[half]) < 0.58  # 0.48; unmatched 0.98 (measured)
+    items = pd.DataFrame({"class": ["A"] * 300}, index=[str(i) for i in range(300)])
+    as_str = lambda r: r.assign(item_id=r["item_id"].astype(str))  # noqa: E731
+    # items: 0.46; unmatched 0.63 (measured)
+    assert item_detection_auc(as_str(sparse), items, as_str(source[half]), items, {"class": "token_seq"}) < 0.6
+    a, b = density_matched(source[half], sparse, "user_id", np.random.default_rng(0))
+    assert len(b) == len(sparse) and len(a) == pytest.approx(len(source[half]) / 3, rel=0.01)
+    fake = source[half].assign(rating=np.where(source[half]["user_id"].astype(int) % 2 == 0, 5.0,
+                                                source[half]["rating"]))  # half the users rate everything 5
+    assert detection_auc(fake, sparse) > 0.65  # still seen at one density
+
+
 def test_holdout_dcr_tells_a_copy_of_the_training_users_from_new_users():
     from recbole_ganrs.stats.holdout import holdout_dcr
     from tests.conftest import make_ratings

@@ -14,7 +14,9 @@ balanced (the larger set subsampled, seeded), and the AUC is the mean of a strat
 two disjoint halves of the source's users: ml-100k 0.50-0.51 over three random halvings (~470 users a side);
 FilmTrust 0.54-0.68, its users sharing a few dominant items, whose counts differ between halves by chance and
 move every user's popularity features together: a dataset of its size cannot score much below that. A dataset against an exact copy of itself is degenerate (each profile is in both classes, so the
-folds learn the opposite label: AUC near 0): compare with a second sample, not a copy.
+folds learn the opposite label: AUC near 0): compare with a second sample, not a copy. The two sides are
+compared at one density (ratings per user; the denser thinned at random, :func:`density_matched`): a dataset asked
+for at another density than its source's is not told apart by the noise of its users' means alone.
 """
 import numpy as np
 import pandas as pd
@@ -69,9 +71,26 @@ def profiles(ratings, scale, draw=None):
     return out.to_numpy(np.float64)
 
 
+def density_matched(a, b, key, draw):
+    """(a, b), ratings frames, the denser of the two (ratings per distinct ``key``: per user, per item) thinned
+    to the other's density by keeping a random share of its ratings. A user's (item's) mean, spread and shares are
+    noisier the fewer its ratings, so a dataset asked for at another density is told apart by that alone: two
+    halves of ml-100k's users, one thinned to 60% of its ratings, scored 0.58 / 0.61 unmatched."""
+    density = [len(x) / max(x[key].nunique(), 1) for x in (a, b)]
+    dense = int(np.argmax(density))
+    if density[0] == density[1]:
+        return a, b
+    frame = (a, b)[dense]
+    kept = frame.iloc[np.sort(draw.choice(len(frame), int(round(len(frame) * min(density) / max(density))),
+                                          replace=False))]
+    return (kept, b) if dense == 0 else (a, kept)
+
+
 def detection_auc(synthetic, source, seed=0):
-    """Cross-validated AUC of telling ``synthetic``'s user profiles from ``source``'s (ratings frames)."""
+    """Cross-validated AUC of telling ``synthetic``'s user profiles from ``source``'s (ratings frames), at one
+    density (:func:`density_matched`)."""
     scale = np.unique(source["rating"].to_numpy(np.float64))
+    source, synthetic = density_matched(source, synthetic, "user_id", rng(seed, "measure", "detection_thinning"))
     draw = rng(seed, "measure", "detection")
     return classifier_auc(profiles(source, scale, draw), profiles(synthetic, scale, draw), draw, seed, "detection")
 

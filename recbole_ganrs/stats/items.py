@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp, pearsonr
 from recbole_ganrs.seeds import rng
-from recbole_ganrs.stats.detection import classifier_auc, mass_position
+from recbole_ganrs.stats.detection import classifier_auc, density_matched, mass_position
 
 
 def labels(values):
@@ -100,9 +100,12 @@ def item_profiles(ratings, items, kinds, vocabularies, draw):
 
 
 def item_detection_auc(syn_ratings, syn_items, src_ratings, src_items, kinds, seed=0):
-    """Cross-validated AUC of telling the synthetic items' profiles from the source's."""
+    """Cross-validated AUC of telling the synthetic items' profiles from the source's, at one density (ratings per
+    item: stats/detection.density_matched)."""
     vocabularies = {f: sorted(set().union(*labels(src_items[f]))) if k == "token_seq"
                     else sorted(src_items[f].astype(str).unique()) for f, k in kinds.items()}
+    src_ratings, syn_ratings = density_matched(src_ratings, syn_ratings, "item_id",
+                                               rng(seed, "measure", "item_detection_thinning"))
     draw = rng(seed, "measure", "item_detection")
     real = item_profiles(src_ratings, src_items, kinds, vocabularies, draw)
     fake = item_profiles(syn_ratings, syn_items, kinds, vocabularies, draw)
