@@ -161,7 +161,7 @@ def test_a_trial_reports_each_item_group_with_its_users_test_items_ranked_alone(
     assert set(full["grouping"]) == {"all", "activity"}  # a full sort ranks every item: no item groups
 
 
-def test_the_item_group_report_compares_each_groups_level_and_model_order_with_the_source():
+def test_the_item_group_report_compares_each_groups_level_and_model_order_with_the_source(tmp_path):
     from recbole_ganrs.benchmark.item_group_report import item_group_report
 
     rows = []
@@ -171,7 +171,8 @@ def test_the_item_group_report_compares_each_groups_level_and_model_order_with_t
                 value = 0.3 if shift is None else 0.1 * g + 0.02 * m + shift  # flat: no genre or model differs
                 rows += [{"dataset": dataset, "q": 4.0, "grouping": "item:class", "subset": genre, "model": model,
                           "seed": s, "N": 10, "f1": value, "relevant_users": 40 + g} for s in (0, 1)]
-    section = item_group_report(pd.DataFrame(rows), "src", ["syn", "flat"], ["A", "B", "C"], "f1", 10)
+    section = item_group_report(pd.DataFrame(rows), "src", ["syn", "flat"], ["A", "B", "C"], "f1", 10, tmp_path)
+    assert section.figures == (tmp_path / "item-groups-f1.png",) and section.figures[0].stat().st_size > 0
     (title, text), (_, by_model) = section.tables
     assert "per item class group, q=4" in title
     lines = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in text.splitlines()[2:]}

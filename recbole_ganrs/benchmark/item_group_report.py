@@ -16,7 +16,7 @@ from scipy.stats import kendalltau, pearsonr
 from tabulate import tabulate
 
 from recbole_ganrs.benchmark.analysis import at_q, q_label, q_levels
-from recbole_ganrs.benchmark.group_report import group_order
+from recbole_ganrs.benchmark.group_report import group_order, plot_groups
 from recbole_ganrs.benchmark.section import Section
 from recbole_ganrs.evaluation import LABELS
 from recbole_ganrs.evaluation.item_groups import PREFIX
@@ -82,9 +82,19 @@ def model_table(part, source, synthetic, models):
     return table
 
 
-def item_group_report(rows, source, synthetic, models, metric, n):
-    """The item-group tables as a :class:`Section` with item_groups.csv (empty when the run has no item
-    groups)."""
+def plot_rows(means):
+    """:func:`group_report.plot_groups`'s rows (one per dataset, q, grouping, model: its groups' means and users)."""
+    rows = []
+    for (dataset, q, grouping, model), part in means.groupby(["dataset", "q", "grouping", "model"], sort=False,
+                                                               dropna=False):
+        rows.append({"dataset": dataset, "q": q, "grouping": f"item {grouping[len(PREFIX):]}", "model": model,
+                     "groups": {g: (m, n) for g, m, n in zip(part["group"], part["mean"], part["relevant_users"])}})
+    return rows
+
+
+def item_group_report(rows, source, synthetic, models, metric, n, output=None):
+    """The item-group tables as a :class:`Section` with item_groups.csv and, given ``output``, the figure
+    item-groups-<metric>.png (empty when the run has no item groups)."""
     means = item_group_means(rows, metric, n)
     if means.empty or source not in set(means["dataset"]):
         return Section()
@@ -102,4 +112,8 @@ def item_group_report(rows, source, synthetic, models, metric, n):
                                "groups, synthetic vs source", tabulate(model_table(part, source, synthetic, models),
                                                                       headers="keys", tablefmt="github",
                                                                       disable_numparse=True)))
-    return Section(tuple(tables), (("item_groups.csv", means),))
+    figures = ()
+    if output is not None:
+        figure = plot_groups(plot_rows(means), [source, *synthetic], metric, output / f"item-groups-{metric}.png")
+        figures = (figure,) if figure else ()
+    return Section(tuple(tables), (("item_groups.csv", means),), figures)

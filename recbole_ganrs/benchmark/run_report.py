@@ -60,7 +60,8 @@ def write_report(opts, datasets, stats, output, keys, chosen=None, tried=None):
     sections = [Section((("Datasets (Table IV) and fidelity", "\n\n".join(stats.text)),)), metrics, standin,
                 group_report(scores_of, names[0], names[1:], opts.models, q_levels(results), opts.metric_column,
                              output),
-                item_group_report(items, names[0], names[1:], opts.models, opts.metric_column, max(opts.ns))]
+                item_group_report(items, names[0], names[1:], opts.models, opts.metric_column, max(opts.ns),
+                                  output)]
     if opts.scenario_grid:
         sections.append(scenario_report(subsets, datasets, opts.scenario_grid, opts.models, max(opts.ns), output,
                                         opts.metric_column))
