@@ -4,6 +4,7 @@ Checkpoints are RecBole's own (saved and loaded weights-only by ``checkpoints.pa
 plugin trained loads with RecBole's ``load_data_and_model`` like any other.
 """
 import functools
+import math
 
 from recbole_ganrs import checkpoints
 
@@ -24,6 +25,9 @@ class ValidCurveMixin:
         finally:
             self.model.validating = False
         self.valid_curve.append(float(score))
+        if math.isnan(score):  # undefined (AUC of a validation part with one class): the worst score, so that the
+            # first epoch is still kept as the checkpoint (RecBole saves on "at least the best", and NaN never is)
+            score = -math.inf if self.valid_metric_bigger else math.inf
         return score, result
 
     def load_best_model(self):

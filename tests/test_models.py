@@ -102,3 +102,19 @@ def test_model_sets_expand_in_order():
 
     assert expand_models(["paper+baselines"]) == PAPER_MODELS + BASELINE_MODELS
     assert expand_models(["BPR", "baselines"]) == ["BPR"] + [m for m in BASELINE_MODELS if m != "BPR"]
+
+
+def test_a_model_whose_validation_score_is_undefined_keeps_its_first_epoch(tmp_path):
+    """BinaryRegression at q=5 on ratings of 1-4: no relevant label anywhere, RecBole's validation AUC is NaN, which
+    RecBole's early stopping never counts as best; the first epoch is kept instead of no checkpoint at all."""
+    from recbole_ganrs.benchmark.trial import best_epoch, run_trial
+    from recbole_ganrs.benchmark.trial_key import TrialSpec
+    from tests.conftest import make_ratings, write_dataset
+
+    ratings = make_ratings(n_users=40, n_items=30, per_user=12, seed=2)
+    write_dataset(tmp_path, "low", ratings.assign(rating=ratings["rating"].clip(upper=4.0)))
+    spec = TrialSpec.of(dataset="low", dataset_config={"dataset": "low", "data_path": str(tmp_path)},
+                        model="BinaryRegression", seed=0, protocol="paper", ties="random", ns=[2], qs=[5.0], epochs=2)
+    rows, _, _ = run_trial(spec)
+    assert {r["best_epoch"] for r in rows} == {1} and {r["epochs_run"] for r in rows} == {2}
+    assert best_epoch([float("nan"), 0.6, 0.7], True) == 3 and best_epoch([float("nan"), 0.9], False) == 2

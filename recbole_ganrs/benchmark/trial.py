@@ -193,6 +193,8 @@ def best_epoch(curve, bigger):
     """1-based epoch of the best validation score (0 when nothing was validated)."""
     if not curve:
         return 0
+    curve = np.asarray(curve, np.float64)
+    curve = np.where(np.isnan(curve), -np.inf if bigger else np.inf, curve)  # an undefined score: the worst
     return int((np.argmax(curve) if bigger else np.argmin(curve)) + 1)
 
 
