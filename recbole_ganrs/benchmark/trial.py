@@ -265,7 +265,10 @@ def run_trial(spec):
         runs = [(None, levels)] if not learns_relevance(model_class) else [(q, [q]) for q in levels]
         rows, per_user = [], {}
         for q, evaluated in runs:
-            settings = config if q is None else {**config, "threshold": {"rating": q}}
+            # a checkpoint folder per q: RecBole names a checkpoint by model and second, so the q=5 run of a fast
+            # trial shares the q=4 run's file name, and a run that saved nothing loaded the other's weights
+            settings = config if q is None else {**config, "threshold": {"rating": q},
+                                                 "checkpoint_dir": str(Path(workdir) / f"q{q:g}")}
             result = run(spec.key.model, config_dict=settings, verbose=False, test=False)
             if q is None:  # the saved split keeps the ratings: a rating model's parts
                 keep_split(result, spec)
