@@ -100,9 +100,9 @@ def item_groupings(source_inter, fields):
 
 
 def item_file(data_path, name):
-    """A dataset's item file (``<data_path>/<name>/<name>.item``), or None."""
-    path = item_file_of(Path(data_path) / name / f"{name}.inter")
-    return str(path.resolve()) if path is not None else None
+    """A dataset's atomic item file (``<data_path>/<name>/<name>.item``, the one RecBole reads), or None."""
+    path = Path(data_path) / name / f"{name}.item"
+    return str(path.resolve()) if path.is_file() else None
 
 
 def item_memberships(path, groupings, tokens):
