@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from recbole_ganrs.data.items import item_file_of, read_items
-from recbole_ganrs.stats.items import NUMBERS
+from recbole_ganrs.stats.items import labels, numeric
 
 BANDS = 4
 MAX_GROUPS = 25
@@ -56,7 +56,7 @@ class ItemGrouping:
         """Each item's group labels (a frozenset) from its field values (text)."""
         values = pd.Series(values, dtype=object).astype(str)
         if self.sets:
-            return [frozenset(v.split()) for v in values]
+            return labels(values)
         if self.edges is None:
             return [frozenset([v]) for v in values]
         numbers = pd.to_numeric(values.str.strip(), errors="coerce")
@@ -85,16 +85,14 @@ def item_groupings(source_inter, fields):
     for name in fields:
         if name not in items.columns:
             continue
-        values = items[name].astype(str).str.strip()
-        numbers = pd.to_numeric(values, errors="coerce")
+        numbers = numeric(items[name])  # the values that are numbers, when the field is one (stats/items.py)
         if kinds[name] == "token_seq":
             out.append(ItemGrouping(name, sets=True))
-        elif numbers.notna().mean() >= NUMBERS and numbers.nunique() > BANDS:
-            numbers = numbers.dropna()
+        elif numbers is not None and len(np.unique(numbers)) > BANDS:
             edges = np.quantile(numbers, np.linspace(0, 1, BANDS + 1))
-            edges = np.unique(np.floor(edges) if (numbers == numbers.round()).all() else edges)  # years stay years
+            edges = np.unique(np.floor(edges) if (numbers == np.round(numbers)).all() else edges)  # years stay years
             out.append(ItemGrouping(name, edges=tuple(float(e) for e in edges)))
-        elif values.nunique() <= MAX_GROUPS:
+        elif items[name].astype(str).str.strip().nunique() <= MAX_GROUPS:
             out.append(ItemGrouping(name))
     return out
 
