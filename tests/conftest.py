@@ -25,6 +25,18 @@ def write_dataset(root, name, frame):
     return root / name
 
 
+def generate_refusal(folder, extra, out, capsys):
+    """The one error line of ``generate`` on ``folder`` (60 users, 60 items, 900 ratings) with ``extra`` flags,
+    checked to exit 2 before any fit (no fit cache under ``out``)."""
+    from recbole_ganrs.cli import main
+
+    assert main(["generate", "--source", str(folder), "--users", "60", "--items", "60", "--ratings", "900",
+                 "--out", str(out), "--quiet", *extra]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and not (out / ".fits").exists()
+    return err
+
+
 @pytest.fixture
 def tiny_dataset(tmp_path):
     """Folder of a 60-user x 40-item, 1..5 dataset (900 ratings)."""

@@ -10,6 +10,7 @@ from recbole_ganrs.data.users import Condition, parse_shares, resolve_shares
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.generator import GANRS, SampleRequest
 from recbole_ganrs.generator.sampling import SamplingChoices
+from tests.conftest import generate_refusal
 
 FAST = {"gan_steps": 600, "embedding_epochs": 8, "progress": False}
 
@@ -141,13 +142,7 @@ def test_generate_writes_a_user_file_recbole_loads_and_per_group_fidelity(tmp_pa
     (["--condition", "gender", "--group-shares", "A:0.001"], "is no user"),
 ])
 def test_generate_refusals_are_one_line_before_any_fit(extra, message, tmp_path, capsys):
-    folder = two_group_source(tmp_path)
-    out = tmp_path / "out"
-    assert main(["generate", "--source", str(folder), "--users", "60", "--items", "60", "--ratings", "900",
-                 "--out", str(out), "--quiet", *extra]) == 2
-    err = capsys.readouterr().err.strip()
-    assert message in err and len(err.splitlines()) == 1
-    assert not (out / ".fits").exists()  # refused before any fit
+    assert message in generate_refusal(two_group_source(tmp_path), extra, tmp_path / "out", capsys)
 
 
 def test_every_declared_flag_is_a_flag_a_yaml_key_and_owned():

@@ -11,6 +11,7 @@ from recbole_ganrs.data import write_atomic
 from recbole_ganrs.data.items import item_table, parse_fields
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.generator import GANRS
+from tests.conftest import generate_refusal
 
 FAST = {"gan_steps": 400, "embedding_epochs": 6, "progress": False}
 GENRES = ("Action", "Comedy", "Drama", "Horror")
@@ -124,13 +125,7 @@ def test_generate_writes_an_item_file_recbole_loads_and_the_card_and_sidecar_nam
     (["--item-attributes", "class", "--generators", "cfgan"], "--item-attributes is a ganrs setting"),
 ])
 def test_item_attribute_refusals_are_one_line_before_any_fit(extra, message, tmp_path, capsys):
-    folder = genre_source(tmp_path)
-    out = tmp_path / "out"
-    assert main(["generate", "--source", str(folder), "--users", "60", "--items", "60", "--ratings", "900",
-                 "--out", str(out), "--quiet", *extra]) == 2
-    err = capsys.readouterr().err.strip()
-    assert message in err and len(err.splitlines()) == 1
-    assert not (out / ".fits").exists()
+    assert message in generate_refusal(genre_source(tmp_path), extra, tmp_path / "out", capsys)
 
 
 def test_a_trial_reports_each_item_group_with_its_users_test_items_ranked_alone(tmp_path):
