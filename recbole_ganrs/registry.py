@@ -15,7 +15,7 @@ def plugin_model(model_name):
     """The plugin's model class named ``model_name``, or None."""
     from recbole_ganrs import models
 
-    return getattr(models, model_name) if model_name in models.PAPER_MODELS else None
+    return getattr(models, model_name) if model_name in models.PLUGIN_MODELS else None
 
 
 def get_model(model_name):
@@ -27,9 +27,9 @@ def get_model(model_name):
         return recbole_get_model(model_name)
     except (ValueError, AttributeError, ImportError):
         # ImportError: RecBole's search also imports exlib models whose libraries are absent
-        from recbole_ganrs.models import PAPER_MODELS
+        from recbole_ganrs.models import PLUGIN_MODELS
 
-        known = ", ".join(PAPER_MODELS)
+        known = ", ".join(PLUGIN_MODELS)
         raise UnknownModelError(
             f"unknown model '{model_name}': not a recbole_ganrs model ({known}) nor a RecBole model"
         ) from None
@@ -43,11 +43,18 @@ def is_context_model(model_class):
     return getattr(model_class, "type", None) == ModelType.CONTEXT
 
 
+def reads_item_content(model_class):
+    """A plugin model that reads the items' attributes (models/content.py): the collaborative VAE, LARA."""
+    return getattr(model_class, "reads_item_content", False)
+
+
 def get_trainer(model_type, model_name):
-    """RecBole's trainer for this model, recording each epoch's validation score (``trainer.with_valid_curve``)."""
+    """The model's trainer (a plugin model's own ``trainer_class``, else RecBole's), recording each epoch's
+    validation score (``trainer.with_valid_curve``)."""
     from recbole_ganrs.trainer import with_valid_curve
 
-    return with_valid_curve(recbole_get_trainer(model_type, model_name))
+    own = getattr(plugin_model(model_name), "trainer_class", None)
+    return with_valid_curve(own or recbole_get_trainer(model_type, model_name))
 
 
 def recbole_get_trainer_with_plugins(model_type, model_name):

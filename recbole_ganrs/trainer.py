@@ -6,6 +6,8 @@ plugin trained loads with RecBole's ``load_data_and_model`` like any other.
 import functools
 import math
 
+from recbole.trainer import Trainer
+
 from recbole_ganrs import checkpoints
 
 
@@ -41,3 +43,49 @@ class ValidCurveMixin:
 def with_valid_curve(trainer_class):
     """``trainer_class`` with :class:`ValidCurveMixin` (one subclass per trainer class)."""
     return type(trainer_class.__name__, (ValidCurveMixin, trainer_class), {})
+
+
+class AdversarialTrainer(Trainer):
+    """RecBole's Trainer for a GAN recommender, its parts alternating as their authors alternate them, each part
+    with its own optimizer (learning rate and weight decay ``<part>_learning_rate`` / ``<part>_weight_decay``), as
+    RecBole's RecVAETrainer alternates its encoder and decoder. Validation, early stopping and checkpoints are the
+    Trainer's own.
+
+    The model provides ``parts`` ({name: module}, in update order) and ``part_loss(name, batch)``, and says how they
+    alternate (``alternate``): ``"epoch"`` (CFGAN): ``<part>_steps`` passes of each part in turn over the model's
+    own batches (``start_epoch()`` first, then ``part_batches(name)``: a list of batches with ``.to(device)``);
+    ``"batch"`` (LARA): one step of each part in turn on every batch of RecBole's training loader."""
+
+    def __init__(self, config, model):
+        super().__init__(config, model)
+        self.part_optimizers = {
+            name: self._build_optimizer(params=module.parameters(), learning_rate=config[f"{name}_learning_rate"],
+                                        weight_decay=config[f"{name}_weight_decay"])
+            for name, module in model.parts.items()}
+
+    def _train_epoch(self, train_data, epoch_idx, loss_func=None, show_progress=False):
+        if self.model.alternate == "batch":
+            return self._train_epoch_by_batch(train_data)
+        self.model.start_epoch()
+        loss = 0.0
+        for name in self.model.parts:
+            self.optimizer = self.part_optimizers[name]
+            for _ in range(self.config[f"{name}_steps"]):
+                # RecBole's epoch loop over the part's batches (the model's rows, not the interaction loader)
+                loss = super()._train_epoch(self.model.part_batches(name), epoch_idx,
+                                            loss_func=functools.partial(self.model.part_loss, name))
+        return loss  # the generator's last pass
+
+    def _train_epoch_by_batch(self, train_data):
+        self.model.train()
+        total = 0.0
+        for interaction in train_data:
+            interaction = interaction.to(self.device)
+            for name, optimizer in self.part_optimizers.items():
+                optimizer.zero_grad()
+                loss = self.model.part_loss(name, interaction)
+                self._check_nan(loss)
+                loss.backward()
+                optimizer.step()
+            total += loss.item()
+        return total  # the generator's losses

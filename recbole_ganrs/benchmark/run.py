@@ -23,7 +23,7 @@ from recbole_ganrs.evaluation import default_thresholds, get_protocol
 from recbole_ganrs.evaluation.splits import check_cold_keep, parse_split
 from recbole_ganrs.files import exclusive_use
 from recbole_ganrs.limits import cores
-from recbole_ganrs.registry import get_model, is_context_model
+from recbole_ganrs.registry import get_model, is_context_model, reads_item_content
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,21 @@ def check_models(opts):
         if is_context_model(model_class) and not protocol.test_candidates:
             raise GanrsError(f"{model} is a context-aware model: it scores the pairs it is given, not every item "
                              f"(no full sort here): use --protocol paper or threshold, or drop it from --models")
+        if reads_item_content(model_class):
+            check_item_content(opts, model)
     check_unseen_items(opts)
+
+
+def check_item_content(opts, model):
+    """A model that reads item attributes (CVAE, LARA) needs ``--item-attributes`` and datasets whose items carry
+    them (the source and GANRS's)."""
+    if not getattr(opts, "item_attributes", None):
+        raise GanrsError(f"{model} reads item attributes: give --item-attributes FIELD,... (the source's .item "
+                         "fields it reads, e.g. release_year,class on ml-100k), or drop it from --models")
+    others = [g for g in opts.generators if g != "ganrs"]
+    if others:
+        raise GanrsError(f"{model} reads item attributes and the {', '.join(others)} datasets' items carry none: drop "
+                         f"{', '.join(others)} from --generators or {model} from --models")
 
 
 def check_unseen_items(opts):
@@ -147,11 +161,12 @@ def check_unseen_items(opts):
     split = parse_split(opts.split)
     if split.kind != "cold-items" or split.keep > 0:
         return
-    blind = [m for m in opts.models if not is_context_model(get_model(m))]
+    blind = [m for m in opts.models if not (is_context_model(get_model(m)) or reads_item_content(get_model(m)))]
     if blind:
         raise GanrsError(f"--split {split.label} leaves the cold items no training rating, and {', '.join(blind)} "
-                         "cannot score an item it never saw (no item features): use a context-aware model (FM, "
-                         "DeepFM, WideDeep...) with --item-attributes, or keep K >= 1")
+                         "cannot score an item it never saw (no item features): use a model that reads item "
+                         "attributes (CVAE, LARA, or RecBole's context-aware FM, DeepFM, WideDeep...) with "
+                         "--item-attributes, or keep K >= 1")
     if not getattr(opts, "item_attributes", None):
         raise GanrsError(f"--split {split.label}: the cold items have no training rating and no features: give "
                          "--item-attributes FIELD,... (the .item fields the models read)")

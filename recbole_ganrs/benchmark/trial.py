@@ -33,7 +33,7 @@ from recbole_ganrs.evaluation.splits import parse_split, save_split, saved_split
 from recbole_ganrs.files import replaced_on_success
 from recbole_ganrs.models.base import RatingRecommender
 from recbole_ganrs.quick_start import run
-from recbole_ganrs.registry import get_model, is_context_model
+from recbole_ganrs.registry import get_model, is_context_model, reads_item_content
 from recbole_ganrs.seeds import stream
 
 
@@ -43,14 +43,20 @@ def learns_relevance(model_class):
     return getattr(model_class, "target_field", None) == "LABEL_FIELD" or is_context_model(model_class)
 
 
-def context_config(spec):
-    """A context-aware model's settings: the label RecBole derives at each q (``threshold``, set per q), its
-    validation on AUC as RecBole's context-aware defaults, and the run's item attributes as its item features
-    (``load_col``), read from the dataset's ``.item`` file."""
+def load_columns(spec):
+    """RecBole's ``load_col`` of a model that reads item features: the ratings, and the run's item attributes
+    (``--item-attributes``) from the dataset's ``.item`` file where it has one."""
     load = {"inter": ["user_id", "item_id", "rating"]}
     if spec.item_fields and spec.item_file:
         load["item"] = ["item_id", *spec.item_fields]
-    return {"LABEL_FIELD": "label", "metrics": ["AUC", "LogLoss"], "valid_metric": "AUC", "load_col": load}
+    return load
+
+
+def context_config(spec):
+    """A context-aware model's settings: the label RecBole derives at each q (``threshold``, set per q), its
+    validation on AUC as RecBole's context-aware defaults, and the run's item attributes as its item features."""
+    return {"LABEL_FIELD": "label", "metrics": ["AUC", "LogLoss"], "valid_metric": "AUC",
+            "load_col": load_columns(spec)}
 
 
 def base_config(spec, workdir):
@@ -240,9 +246,16 @@ def trial_config(spec, model_class, workdir):
                                      issubclass(model_class, RatingRecommender) or is_context_model(model_class))
     if is_context_model(model_class):
         config.update(context_config(spec))
+    elif reads_item_content(model_class):  # an implicit model (the protocol's settings) that reads attributes
+        config["load_col"] = load_columns(spec)
+    if is_context_model(model_class) or reads_item_content(model_class):
         split = parse_split(spec.key.split)
+        fields = ", ".join(spec.item_fields or [])
+        if reads_item_content(model_class) and "item" not in config["load_col"]:
+            raise ValueError(f"{spec.key.dataset} has no .item file with {fields or 'item attributes'}: "
+                             f"{spec.key.model} reads them")
         if split.kind == "cold-items" and split.keep == 0 and "item" not in config["load_col"]:
-            raise ValueError(f"{spec.key.dataset} has no .item file with {', '.join(spec.item_fields or [])}: its "
+            raise ValueError(f"{spec.key.dataset} has no .item file with {fields}: its "
                              f"cold items could not be scored under {split.label}")
     spec, split_config = write_split(spec, workdir)
     return spec, {**config, **split_config}

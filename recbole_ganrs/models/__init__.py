@@ -1,6 +1,10 @@
-"""The six deep CF baselines of the GANRS papers (Table II), as RecBole models."""
+"""The six deep CF baselines of the GANRS papers (Table II) and the generative recommenders of their literature
+(CFGAN, the collaborative VAE, LARA), as RecBole models."""
 from recbole_ganrs.models.binary_regression import BinaryRegression
+from recbole_ganrs.models.cfgan import CFGAN
+from recbole_ganrs.models.cvae import CVAE
 from recbole_ganrs.models.deepmf import DeepMF
+from recbole_ganrs.models.lara import LARA
 from recbole_ganrs.models.ncf import NCF
 from recbole_ganrs.models.ncf_classification import NCFClassification
 from recbole_ganrs.models.ncf_improved_classification import NCFImprovedClassification
@@ -11,8 +15,13 @@ PAPER_MODELS = ["DeepMF", "VDeepMF", "NCF", "NCFClassification", "NCFImprovedCla
 #: RecBole models that differ a lot from the paper's six and from each other (popularity, neighbourhood,
 #: pairwise ranking, graph, autoencoder), so that agreement is also tested on large gaps
 BASELINE_MODELS = ["Pop", "ItemKNN", "BPR", "LightGCN", "MultiVAE"]
+#: the generative recommenders of the GAN / VAE line (MultiVAE is RecBole's own); CVAE and LARA read item
+#: attributes (models/content.py)
+GENERATIVE_MODELS = ["CFGAN", "CVAE", "LARA", "MultiVAE"]
+#: the models this package defines (the rest resolve to RecBole's)
+PLUGIN_MODELS = PAPER_MODELS + ["CFGAN", "CVAE", "LARA"]
 #: names ``--models`` takes for a set, joined with + (``paper+baselines``)
-MODEL_SETS = {"paper": PAPER_MODELS, "baselines": BASELINE_MODELS}
+MODEL_SETS = {"paper": PAPER_MODELS, "baselines": BASELINE_MODELS, "generative": GENERATIVE_MODELS}
 
 
 def expand_models(names):
@@ -26,4 +35,5 @@ def expand_models(names):
                     out.append(model)
     return out
 
-__all__ = ["BASELINE_MODELS", "MODEL_SETS", "PAPER_MODELS", "expand_models", "DeepMF", "VDeepMF", "NCF", "NCFClassification", "NCFImprovedClassification", "BinaryRegression"]
+__all__ = ["BASELINE_MODELS", "GENERATIVE_MODELS", "MODEL_SETS", "PAPER_MODELS", "PLUGIN_MODELS", "expand_models",
+           "CFGAN", "CVAE", "LARA", "DeepMF", "VDeepMF", "NCF", "NCFClassification", "NCFImprovedClassification", "BinaryRegression"]
