@@ -218,3 +218,13 @@ def test_content_models_are_refused_in_one_line_without_attributes(extra, messag
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
     assert not out.exists()
+
+
+def test_recbole_own_quick_start_trains_cfgan_and_lara_by_name_with_their_trainer(kinds, tmp_path):
+    from recbole.quick_start import run_recbole
+
+    for name, extra in [("CFGAN", {}), ("LARA", {"load_col": ITEM_COLUMNS})]:
+        out = run_recbole(model=name, dataset="kinds", config_dict={
+            "data_path": str(kinds.parent), "checkpoint_dir": str(tmp_path / name), "epochs": 2, "eval_step": 1,
+            "state": "WARNING", "show_progress": False, **extra}, saved=True)
+        assert 0 <= out["test_result"]["recall@10"] <= 1

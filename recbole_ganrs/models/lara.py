@@ -5,8 +5,9 @@ A generator maps an item's attributes to the profile of a user who would like it
 counter-examples (the item with a user drawn at random). Each attribute value has its own learnt embedding
 (``attribute_size`` numbers; the paper's 18 genre attributes of 5), concatenated, in the generator and the
 discriminator alike; both are three tanh layers of ``hidden_size`` (the generator's last layer is the profile).
-A user's profile is the mean attribute vector of the user's training items (the paper's users are vectors in the
-attributes' space of the same width: ``user_emb_dim`` = ``attr_num``). A user's score for an item is the profile's
+A user's profile is the mean attribute vector of the user's training items: the paper's users are vectors in the
+attributes' space of the same width (``user_emb_dim`` = ``attr_num``), precomputed in the released code without
+saying how; this construction is ours. A user's score for an item is the profile's
 dot product with the profile generated from the item's attributes: the item's ratings are never read, so a new
 item is scored like any other.
 
