@@ -201,25 +201,6 @@ def test_a_content_model_ranks_cold_items_nobody_rated_in_a_benchmark_trial(name
     assert cold["ndcg"].item() > 0.92
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--models", "CVAE"], "CVAE reads item attributes: give --item-attributes"),
-    (["--models", "LARA", "--item-attributes", "class", "--generators", "ganrs", "cfgan"],
-     "the cfgan datasets' items carry none"),
-    (["--models", "CFGAN", "--split", "cold-items:0.3:0", "--item-attributes", "class"],
-     "CFGAN cannot score an item it never saw"),
-])
-def test_content_models_are_refused_in_one_line_without_attributes(extra, message, tmp_path, capsys):
-    from recbole_ganrs.cli import main
-
-    folder = liked_kinds(tmp_path)
-    out = tmp_path / "out"
-    assert main(["benchmark", "--source", str(folder / "kinds.inter"), "--users", "50", "--output", str(out),
-                 "--data-dir", str(tmp_path / "data"), "--no-progress", *extra]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
-    assert not out.exists()
-
-
 def test_recbole_own_quick_start_trains_cfgan_and_lara_by_name_with_their_trainer(kinds, tmp_path):
     from recbole.quick_start import run_recbole
 

@@ -222,6 +222,12 @@ def test_a_context_aware_model_scores_items_it_never_saw_from_their_attributes(t
     (["--split", "cold-items:0.3:0", "--models", "FM", "--item-attributes", "class", "--generators", "ganrs",
       "cfgan"], "the cfgan datasets' items carry no attributes"),
     (["--models", "FM", "--protocol", "full"], "FM is a context-aware model"),
+    # the models that read item attributes (tests/test_generative_models.py)
+    (["--models", "CVAE"], "CVAE reads item attributes: give --item-attributes"),
+    (["--models", "LARA", "--item-attributes", "class", "--generators", "ganrs", "cfgan"],
+     "LARA reads item attributes, and the cfgan datasets' items carry no attributes"),
+    (["--models", "CFGAN", "--split", "cold-items:0.3:0", "--item-attributes", "class"],
+     "CFGAN cannot score an item it never saw"),
 ])
 def test_unscorable_cold_items_and_full_sorts_are_refused_in_one_line(extra, message, tmp_path, capsys):
     folder = taste_source(tmp_path)

@@ -145,19 +145,25 @@ def check_models(opts):
 def check_item_content(opts, model):
     """A model that reads item attributes (CVAE, LARA) needs ``--item-attributes`` and datasets whose items carry
     them (the source and GANRS's)."""
+    needs_item_attributes(opts, f"{model} reads item attributes", f"or drop {model} from --models")
+
+
+def needs_item_attributes(opts, why, otherwise):
+    """``--item-attributes`` given and every generator's items carrying them (GANRS's only), or one line saying
+    ``why`` they are needed and the way out (``otherwise``)."""
     if not getattr(opts, "item_attributes", None):
-        raise GanrsError(f"{model} reads item attributes: give --item-attributes FIELD,... (the source's .item "
-                         "fields it reads, e.g. release_year,class on ml-100k), or drop it from --models")
+        raise GanrsError(f"{why}: give --item-attributes FIELD,... (the source's .item fields the models read, e.g. "
+                         f"release_year,class on ml-100k), {otherwise}")
     others = [g for g in opts.generators if g != "ganrs"]
     if others:
-        raise GanrsError(f"{model} reads item attributes and the {', '.join(others)} datasets' items carry none: drop "
-                         f"{', '.join(others)} from --generators or {model} from --models")
+        raise GanrsError(f"{why}, and the {', '.join(others)} datasets' items carry no attributes: drop "
+                         f"{', '.join(others)} from --generators, {otherwise}")
 
 
 def check_unseen_items(opts):
     """``--split cold-items:F:0``: the cold items have no training rating, so only a model that reads item
-    features (a context-aware one, with ``--item-attributes``) can score them, and only on datasets whose items
-    carry them (the source and GANRS's)."""
+    features (CVAE, LARA, a context-aware one, with ``--item-attributes``) can score them, and only on datasets
+    whose items carry them (the source and GANRS's)."""
     split = parse_split(opts.split)
     if split.kind != "cold-items" or split.keep > 0:
         return
@@ -167,13 +173,8 @@ def check_unseen_items(opts):
                          "cannot score an item it never saw (no item features): use a model that reads item "
                          "attributes (CVAE, LARA, or RecBole's context-aware FM, DeepFM, WideDeep...) with "
                          "--item-attributes, or keep K >= 1")
-    if not getattr(opts, "item_attributes", None):
-        raise GanrsError(f"--split {split.label}: the cold items have no training rating and no features: give "
-                         "--item-attributes FIELD,... (the .item fields the models read)")
-    others = [g for g in opts.generators if g != "ganrs"]
-    if others:
-        raise GanrsError(f"--split {split.label}: the {', '.join(others)} datasets' items carry no attributes, so no "
-                         f"model could score their cold items: drop {', '.join(others)} from --generators")
+    needs_item_attributes(opts, f"--split {split.label}: the cold items have no training rating, only features",
+                          "or use another --split")
 
 
 def thresholds(opts, ratings):
