@@ -87,9 +87,11 @@ def evaluate(result, cold, q, n, seed):
     dataset = result["test_data"]._dataset
     users_t = dataset.inter_feat[dataset.uid_field].numpy()
     items_t = dataset.inter_feat[dataset.iid_field].numpy()
-    ratings = dataset.inter_feat["rating"].numpy()
+    fields = dataset.inter_feat.interaction
+    # a model trained on the label RecBole derives at q (FM) has the label in place of the rating
+    liked = fields["rating"].numpy() >= q if "rating" in fields else fields["label"].numpy() > 0.5
     position = {item: k for k, item in enumerate(cold)}
-    keep = np.isin(items_t, cold) & (ratings >= q)
+    keep = np.isin(items_t, cold) & liked
     users = np.unique(users_t[keep])
     scores = cold_scores(result, users, cold)
     random = rng(seed, "trial", "ties")
