@@ -68,15 +68,27 @@ def own_kind_share(model, result, k=10):
     return float((action[top.numpy()] == user_action[:, None]).mean())
 
 
-@pytest.mark.parametrize("name, extra", [
-    ("CFGAN", {"epochs": 30, "generator_learning_rate": 0.001, "discriminator_learning_rate": 0.001,
-               "eval_step": 10}),
-    ("CVAE", CVAE_FAST),
-    ("LARA", LARA_FAST),
-    ("MultiVAE", {"epochs": 20}),
-])
-def test_each_generative_model_trains_and_ranks_a_users_own_kind_first(name, extra, kinds, tmp_path):
-    model, result = trained(name, kinds, tmp_path, **extra)
+#: the settings each model learns the toy with, in a few seconds
+FAST = {"CFGAN": {"epochs": 30, "generator_learning_rate": 0.001, "discriminator_learning_rate": 0.001,
+                  "eval_step": 10},
+        "CVAE": CVAE_FAST, "LARA": LARA_FAST, "MultiVAE": {"epochs": 20}}
+
+
+@pytest.fixture(scope="module")
+def learnt(kinds, tmp_path_factory):
+    """(model, result) of a model trained on the toy with its FAST settings, once per module."""
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            cache[name] = trained(name, kinds, tmp_path_factory.mktemp(name), **FAST[name])
+        return cache[name]
+    return get
+
+
+@pytest.mark.parametrize("name", list(FAST))
+def test_each_generative_model_trains_and_ranks_a_users_own_kind_first(name, learnt):
+    model, result = learnt(name)
     users = torch.arange(1, 6)
     items = torch.randint(1, model.n_items, (5,), generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
@@ -127,8 +139,8 @@ def test_cfgan_epoch_samples_only_zeros_at_the_ratios(kinds, tmp_path):
     assert not torch.equal(model.zr_mask, model.pm_mask)  # two samples
 
 
-def test_cvae_scores_an_item_nobody_rated_from_its_content_alone(kinds, tmp_path):
-    model, result = trained("CVAE", kinds, tmp_path, **CVAE_FAST)
+def test_cvae_scores_an_item_nobody_rated_from_its_content_alone(learnt):
+    model, result = learnt("CVAE")
     cold = ids(result, "item_id", [35, 36, 37, 38, 39, 75, 76, 77, 78, 79])
     assert not model.rated[cold].any() and model.rated[1:].sum() == model.n_items - 1 - 10
     action_users = ids(result, "user_id", range(0, 120, 2))
@@ -140,8 +152,8 @@ def test_cvae_scores_an_item_nobody_rated_from_its_content_alone(kinds, tmp_path
     assert (scores[:, cold[:5]].mean(dim=1) > scores[:, cold[5:]].mean(dim=1)).float().mean() > 0.9
 
 
-def test_lara_proposes_the_users_of_a_new_items_kind(kinds, tmp_path):
-    model, result = trained("LARA", kinds, tmp_path, **LARA_FAST)
+def test_lara_proposes_the_users_of_a_new_items_kind(learnt):
+    model, result = learnt("LARA")
     new_action = ids(result, "item_id", [35])
     with torch.no_grad():
         proposed = model.item_profiles(new_action)  # a user profile from the item's attributes alone
