@@ -38,7 +38,7 @@ def main():
     method = BaseMethod.from_splits(train_data=[(u, i, 1.0) for u, i in train.itertuples(index=False)],
                                     test_data=[(u, i, 1.0) for u, i in test.itertuples(index=False)],
                                     item_text=text, exclude_unknowns=True, verbose=False, seed=args.seed)
-    vocab = method.train_set.item_text.vocab.size
+    vocab = method.train_set.item_text.batch_bow([0]).shape[1]  # the words of the bags (no special tokens)
     models = [cornac.models.CVAE(name="CVAE (Cornac defaults)", input_dim=vocab, n_epochs=args.epochs, seed=args.seed,
                                  verbose=False),
               cornac.models.CVAE(name="CVAE (Cornac, lambda_v 10)", input_dim=vocab, n_epochs=args.epochs,
