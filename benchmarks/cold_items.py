@@ -111,11 +111,15 @@ def main():
     parser.add_argument("--models", nargs="+", default=["CVAE", "LARA", "FM"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--n", type=int, default=10)
+    parser.add_argument("--on", nargs="+", choices=["source", "synthetic"], default=["source", "synthetic"],
+                        help="which datasets (default both)")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="ganrs-cold-")
     rows = []
     try:
-        for name, data_path in datasets(args.synthetic):
+        for (name, data_path), which in zip(datasets(args.synthetic), ["source", "synthetic"]):
+            if which not in args.on:
+                continue
             for model in args.models:
                 for seed in args.seeds:
                     result = None
