@@ -10,6 +10,7 @@ defaults (z_dim 50, layers [200, 100], lambda_v 0.001 ...) and with lambda_v 10 
 each user's training items excluded, test items unknown to training dropped (``exclude_unknowns``).
 """
 import argparse
+import tempfile
 
 import pandas as pd
 
@@ -44,7 +45,8 @@ def main():
               cornac.models.CVAE(name="CVAE (Cornac, lambda_v 10)", input_dim=vocab, n_epochs=args.epochs,
                                  lambda_v=10.0, seed=args.seed, verbose=False)]
     metrics = [Precision(k=5), Precision(k=20), Recall(k=5), Recall(k=20), NDCG(k=5), NDCG(k=20)]
-    cornac.Experiment(eval_method=method, models=models, metrics=metrics, verbose=False).run()
+    with tempfile.TemporaryDirectory() as logs:  # Cornac writes a log of each experiment: not into the checkout
+        cornac.Experiment(eval_method=method, models=models, metrics=metrics, verbose=False, save_dir=logs).run()
 
 
 if __name__ == "__main__":
