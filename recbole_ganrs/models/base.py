@@ -13,6 +13,17 @@ from recbole.model.init import xavier_normal_initialization
 from recbole.utils import InputType
 
 
+def dense_stack(widths, activation, last=False, layer=nn.Linear):
+    """Dense layers between ``widths`` (``layer(width_in, width_out)``), each followed by ``activation()`` but the
+    last, which is linear unless ``last``: the generative models' networks."""
+    modules = []
+    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+        modules.append(layer(a, b))
+        if i < len(widths) - 2 or last:
+            modules.append(activation())
+    return nn.Sequential(*modules)
+
+
 class RatingRecommender(GeneralRecommender):
     """A model that learns explicit ratings; subclasses implement ``score``.
 

@@ -23,6 +23,7 @@ from torch.nn import functional as F
 from recbole.model.abstract_recommender import GeneralRecommender
 from recbole.utils import InputType
 
+from recbole_ganrs.models.base import dense_stack
 from recbole_ganrs.trainer import AdversarialTrainer
 
 
@@ -38,12 +39,7 @@ def tf_dense(width_in, width_out):
 
 def sigmoid_mlp(width_in, hidden, layers, width_out):
     """``layers`` hidden layers of ``hidden`` sigmoid units, then a linear output (the authors' GEN and DIS)."""
-    modules, width = [], width_in
-    for _ in range(layers):
-        modules += [tf_dense(width, hidden), nn.Sigmoid()]
-        width = hidden
-    modules.append(tf_dense(width, width_out))
-    return nn.Sequential(*modules)
+    return dense_stack([width_in, *[hidden] * layers, width_out], nn.Sigmoid, layer=tf_dense)
 
 
 class CFGAN(GeneralRecommender):

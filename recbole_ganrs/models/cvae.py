@@ -21,17 +21,8 @@ from recbole.model.abstract_recommender import AutoEncoderMixin, GeneralRecommen
 from recbole.model.init import xavier_normal_initialization
 from recbole.utils import InputType
 
+from recbole_ganrs.models.base import dense_stack
 from recbole_ganrs.models.content import item_content
-
-
-def mlp(widths):
-    """Sigmoid layers between ``widths`` (the paper's and Cornac's activation), the last one linear."""
-    layers = []
-    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(widths) - 2:
-            layers.append(nn.Sigmoid())
-    return nn.Sequential(*layers)
 
 
 class CVAE(GeneralRecommender, AutoEncoderMixin):
@@ -45,8 +36,9 @@ class CVAE(GeneralRecommender, AutoEncoderMixin):
         self.build_histroy_items(dataset)  # RecBole's AutoEncoderMixin: each user's training items
         self.content = item_content(dataset, "CVAE").to(self.device)
         size, hidden = config["embedding_size"], list(config["vae_hidden_size"])
-        self.encoder = mlp([self.content.shape[1], *hidden, 2 * size])
-        self.decoder = mlp([size, *hidden[::-1], self.content.shape[1]])
+        # sigmoid layers, the paper's and Cornac's activation
+        self.encoder = dense_stack([self.content.shape[1], *hidden, 2 * size], nn.Sigmoid)
+        self.decoder = dense_stack([size, *hidden[::-1], self.content.shape[1]], nn.Sigmoid)
         self.user_embedding = nn.Embedding(self.n_users, size)
         self.item_embedding = nn.Embedding(self.n_items, size)
         self.a, self.b = config["confidence_rated"], config["confidence_unrated"]

@@ -23,6 +23,7 @@ from torch.nn import functional as F
 from recbole.model.abstract_recommender import GeneralRecommender
 from recbole.utils import InputType
 
+from recbole_ganrs.models.base import dense_stack
 from recbole_ganrs.models.content import item_content
 from recbole_ganrs.trainer import AdversarialTrainer
 
@@ -40,20 +41,11 @@ class AttributeEmbedding(nn.Module):
         return (on * self.present + (1 - on) * self.absent).flatten(1)
 
 
-def tanh_mlp(widths, last_tanh):
-    layers = []
-    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(widths) - 2 or last_tanh:
-            layers.append(nn.Tanh())
-    return nn.Sequential(*layers)
-
-
 class Discriminator(nn.Module):
     def __init__(self, n_attributes, attribute_size, hidden, profile_width):
         super().__init__()
         self.attributes = AttributeEmbedding(n_attributes, attribute_size)
-        self.net = tanh_mlp([n_attributes * attribute_size + profile_width, hidden, hidden, 1], last_tanh=False)
+        self.net = dense_stack([n_attributes * attribute_size + profile_width, hidden, hidden, 1], nn.Tanh)
 
     def forward(self, content, profile):
         return self.net(torch.cat([self.attributes(content), profile], dim=1)).squeeze(1)
@@ -73,7 +65,8 @@ class LARA(GeneralRecommender):
         n_attributes = self.content.shape[1]
         size, hidden = config["attribute_size"], config["hidden_size"]
         self.generator = nn.Sequential(AttributeEmbedding(n_attributes, size),
-                                       tanh_mlp([n_attributes * size, hidden, hidden, n_attributes], last_tanh=True))
+                                       dense_stack([n_attributes * size, hidden, hidden, n_attributes], nn.Tanh,
+                                                   last=True))
         self.discriminator = Discriminator(n_attributes, size, hidden, n_attributes)
         self.profiles = self._user_profiles(dataset).to(self.device)
         self.parts = {"discriminator": self.discriminator, "generator": self.generator}
