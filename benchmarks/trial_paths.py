@@ -57,13 +57,13 @@ def recbole_path():
         batches.lean_applies, Dropout.forward, LeanTrainer._build_optimizer = saved
 
 
-def source_config(name, data_dir):
+def source_config(name, data_dir, filmtrust=FILMTRUST):
     """(RecBole dataset settings, the q values) of a source: ml-100k as bundled, FilmTrust as the CLI converts it
     (``--duplicates first --min-user-ratings 2``)."""
     if name == "ml-100k":
         src = resolve_source("ml-100k")
     else:
-        src = resolve_source(prepare_source(str(FILMTRUST), data_dir, "first", 2, 1, log=lambda _: None))
+        src = resolve_source(prepare_source(str(filmtrust), data_dir, "first", 2, 1, log=lambda _: None))
     return src.recbole_config(), relevance_levels(load_ratings(src))
 
 
@@ -113,11 +113,15 @@ def main(argv):
     parser.add_argument("--seeds", nargs="+", type=int, default=list(range(10)))
     parser.add_argument("--out", default="trial_paths.csv", help="every trial's row (CSV)")
     parser.add_argument("--data-dir", default="dataset_atomic", help="where FilmTrust's converted copy goes")
+    parser.add_argument("--filmtrust", default=str(FILMTRUST), help="FilmTrust's ratings.txt")
+    parser.add_argument("--tables", help="print the tables of this CSV (a run's --out, or several joined) and stop")
     args = parser.parse_args(argv)
+    if args.tables:
+        return print_tables(pd.concat([pd.read_csv(p) for p in args.tables.split(",")]))
     torch.set_num_threads(1)
     rows, warm = [], False
     for source in args.sources:
-        config, qs = source_config(source, args.data_dir)
+        config, qs = source_config(source, args.data_dir, args.filmtrust)
         if not warm:  # the first trial of a process pays imports (torch._dynamo at the first Adam): not counted
             one_trial(source, config, qs, args.models[0], args.seeds[0], "plugin")
             warm = True
@@ -130,7 +134,10 @@ def main(argv):
                     print(f"{source} {model} seed {seed} {path}: {r['cpu_s']:.2f} CPU-s, {r['epochs']} epochs, "
                           f"F1@10 {r['f1']:.4f}, NDCG@10 {r['ndcg']:.4f}", flush=True)
                 pd.DataFrame(rows).to_csv(args.out, index=False)
-    frame = pd.DataFrame(rows)
+    print_tables(pd.DataFrame(rows))
+
+
+def print_tables(frame):
     print("\nCPU-seconds of a trial (one thread; mean over sources and seeds)")
     print(tabulate(cost_table(frame).reset_index(), headers="keys", tablefmt="github", floatfmt=".2f",
                    showindex=False))

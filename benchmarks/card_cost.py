@@ -1,0 +1,94 @@
+"""What each measure of a synthetic dataset's card (and of the stats tables `generate` prints) costs.
+
+    python benchmarks/card_cost.py dataset_atomic/ganrs-ml-100k-u100000-i20000-r10000000-std2.5-seed0
+
+Reads the dataset and its source as the card does, then times each measure alone (wall seconds, and the peak
+resident memory above what the process held before it, sampled every 20 ms), then the whole card as
+``generate`` writes it (``datasets.card.write_card``). Measures that fit a model are cached per content in a
+process (stats/report.py), so the card is timed in a fresh state (``report._MEASURED`` cleared).
+"""
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+from tabulate import tabulate
+
+import recbole_ganrs  # noqa: F401
+from recbole_ganrs.config import benchmark_split
+from recbole_ganrs.data import load_ratings, resolve_source
+from recbole_ganrs.data.sidecar import read_sidecar
+from recbole_ganrs.datasets.card import write_card
+from recbole_ganrs.stats import report
+from recbole_ganrs.stats.detection import detection_auc
+from recbole_ganrs.stats.fidelity import fidelity
+from recbole_ganrs.stats.structure import (_codes, mf_rmse, mf_users, relevance_levels, spread_measures,
+                                           user_share_measures)
+from recbole_ganrs.stats.table import dataset_row
+
+
+class PeakMemory:
+    """The peak RSS (MiB) of this process above its RSS at entry, sampled every 20 ms."""
+
+    def __enter__(self):
+        self.process = psutil.Process()
+        self.start = self.peak = self.process.memory_info().rss
+        self.running = True
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+        return self
+
+    def sample(self):
+        while self.running:
+            self.peak = max(self.peak, self.process.memory_info().rss)
+            time.sleep(0.02)
+
+    def __exit__(self, *exc):
+        self.running = False
+        self.thread.join()
+        self.peak = max(self.peak, self.process.memory_info().rss)
+
+    @property
+    def above_start_mib(self):
+        return (self.peak - self.start) / 2**20
+
+
+def timed(rows, name, compute):
+    with PeakMemory() as memory:
+        start = time.perf_counter()
+        value = compute()
+        seconds = time.perf_counter() - start
+    rows.append([name, f"{seconds:.1f}", f"{memory.above_start_mib:.0f}"])
+    print(f"{name}: {seconds:.1f} s, +{memory.above_start_mib:.0f} MiB", flush=True)
+    return value
+
+
+def main(folder):
+    folder = Path(folder)
+    source = read_sidecar(folder)["source"]
+    rows = []
+    synthetic = timed(rows, "read the dataset (load_ratings)", lambda: load_ratings(resolve_source(folder)))
+    real = timed(rows, "read the source", lambda: load_ratings(resolve_source(source)))
+    print(f"{len(synthetic):,} ratings, {synthetic['user_id'].nunique():,} users; source {len(real):,}")
+    timed(rows, "Table IV row", lambda: dataset_row(folder.name, synthetic))
+    timed(rows, "fidelity (TVD, KS, Gini, share KS)", lambda: fidelity(folder.name, synthetic, real))
+    timed(rows, "detection AUC", lambda: detection_auc(synthetic, real))
+    timed(rows, "structure: spreads and bias RMSE", lambda: spread_measures(synthetic))
+    timed(rows, "structure: user shares", lambda: user_share_measures(synthetic, relevance_levels(real)))
+
+    def mf():
+        user, item, r = _codes(synthetic)
+        chosen = mf_users(user)
+        return mf_rmse(user[chosen], item[chosen], r[chosen])
+
+    timed(rows, "structure: MF RMSE", mf)
+    synthetic = real = None  # freed before the card reads them again
+    report._MEASURED.clear()
+    timed(rows, "the card, all told (write_card)", lambda: write_card(folder, split=benchmark_split()["split"]["RS"]))
+    print()
+    print(tabulate(rows, headers=["measure", "seconds", "peak MiB above the process's"], tablefmt="github"))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
