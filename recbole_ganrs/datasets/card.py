@@ -56,6 +56,16 @@ def remake_command(meta):
     return " ".join(shlex.quote(a) for a in args)
 
 
+TABLES_HEADING = "## Fidelity, privacy and structure beside the source"
+
+
+def card_tables(folder):
+    """The stats tables of ``folder``'s card, as written (what ``generate`` prints: measured once, with the card)."""
+    text = (Path(folder) / CARD).read_text(encoding="utf-8")
+    section = text.split(TABLES_HEADING, 1)[1]
+    return section[section.index("\n|"):].strip()  # from its first table: the paragraph above explains the card
+
+
 def card_text(folder, tables):
     """The card of the synthetic dataset in ``folder`` (its sidecar read), with the ``stats`` ``tables``."""
     folder = Path(folder)
@@ -79,7 +89,7 @@ def card_text(folder, tables):
                      "item those of a real item near it in embedding space)")
     if meta.get("source_conversion"):
         lines.append(f"- the source as converted first: {meta['source_conversion'].get('changes')}")
-    lines += ["", "## Fidelity, privacy and structure beside the source", "",
+    lines += ["", TABLES_HEADING, "",
               "Rating TVD, activity / popularity KS (0 = the source's shapes), detection AUC (0.5 = a classifier "
               "cannot tell its users' profiles from the source's), DCR (privacy: synthetic users' distance to the "
               "nearest real one in the embedding space, against real users' to each other), and the structure "
