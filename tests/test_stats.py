@@ -67,6 +67,19 @@ def test_detection_auc_is_chance_between_halves_of_one_source_and_high_for_the_s
     assert detection_auc(fake, source[half]) > 0.75
 
 
+def test_profiles_of_chosen_users_are_those_of_every_user_at_the_chosen_rows():
+    from recbole_ganrs.stats.detection import Dithered, profiles
+    from tests.conftest import make_ratings
+
+    ratings = make_ratings(n_users=300, n_items=50, per_user=12, seed=5)
+    scale = np.arange(1.0, 6.0)
+    every = profiles(ratings, scale, np.random.default_rng(7))
+    chosen = np.sort(np.random.default_rng(1).choice(300, 40, replace=False))
+    some = Dithered(ratings, np.random.default_rng(7)).profiles(scale, chosen)  # the same draws, 40 users' rows
+    assert some.shape == (40, every.shape[1]) and np.array_equal(some, every[chosen])
+    assert not np.array_equal(some, every[:40])
+
+
 def test_detection_features_sit_on_no_lattice_that_names_the_dataset():
     """Two independent samples of one long-tailed law (many items rated once or twice; the users' medians on a
     few top items) have the same features' law: each rating's place on its dataset's ratings scale does not
