@@ -16,6 +16,7 @@ from recbole_ganrs.data import BUNDLED, load_ratings, resolve_source
 from recbole_ganrs.data.prepare import source_record
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.datasets.card import CARD, write_card
+from recbole_ganrs.datasets.croissant import CROISSANT, write_croissant
 from recbole_ganrs.data.users import Condition, resolve_shares, user_labels
 from recbole_ganrs.data.items import item_table, parse_fields
 from recbole_ganrs.files import file_digest
@@ -188,13 +189,16 @@ def prepare_datasets(opts, log=print, fitted=None, plans=None):
             log(f"reusing {data_dir / name}")
             if not (data_dir / name / CARD).is_file():
                 write_card(data_dir / name, benchmark_split()["split"]["RS"])
+            if not (data_dir / name / CROISSANT).is_file():
+                write_croissant(data_dir / name)
         else:
             if key not in fitted:
                 fitted[key] = fit_or_load(generator, opts.source, data_dir / ".fits", log=log)
             inter, ratings = write_dataset(fitted[key], opts.source, plan.request, data_dir, workers)
             written[name] = (fitted[key], ratings)
             card = write_card(inter.parent, benchmark_split()["split"]["RS"])
-            log(f"wrote {inter} ({len(ratings)} ratings) and its card {card.name}; {stage_text(inter.parent)}")
+            write_croissant(inter.parent)
+            log(f"wrote {inter} ({len(ratings)} ratings) and its card {card.name} (and {CROISSANT}); {stage_text(inter.parent)}")
             for note in shortfalls(plan.request, ratings):
                 log(f"note: {name}: {note}")
         datasets.append(BenchmarkDataset(name, str(data_dir), "synthetic", plan.groups, plan.generator,
