@@ -66,20 +66,25 @@ def mf_rmse(user, item, r, seed=0):
     params = [*pu.parameters(), *qi.parameters(), *bu.parameters(), *bi.parameters()]
     opt = torch.optim.Adam(params, lr=0.01, weight_decay=0.0)
 
-    def predict(idx):
-        return mu + bu(u[idx]).squeeze(-1) + bi(i[idx]).squeeze(-1) + (pu(u[idx]) * qi(i[idx])).sum(-1)
+    def predict(users, items, p, q):
+        return mu + bu(users).squeeze(-1) + bi(items).squeeze(-1) + (p * q).sum(-1)
 
     for _ in range(MF_EPOCHS):
         perm = train[torch.randperm(len(train), generator=gen)]
         for start in range(0, len(perm), MF_BATCH):
             b = perm[start : start + MF_BATCH]
-            reg = 0.02 * ((pu(u[b]) ** 2).sum(-1) + (qi(i[b]) ** 2).sum(-1)).mean()
-            loss = ((predict(b) - y[b]) ** 2).mean() + reg
+            users, items = u[b], i[b]
+            # each factor looked up once for the prediction and the penalty: its backward (a scatter into the whole
+            # table) was the fit's largest cost, paid twice
+            p, q = pu(users), qi(items)
+            reg = 0.02 * ((p**2).sum(-1) + (q**2).sum(-1)).mean()
+            loss = ((predict(users, items, p, q) - y[b]) ** 2).mean() + reg
             opt.zero_grad()
             loss.backward()
             opt.step()
     with torch.no_grad():
-        return float(torch.sqrt(((predict(hold) - y[hold]) ** 2).mean()))
+        users, items = u[hold], i[hold]
+        return float(torch.sqrt(((predict(users, items, pu(users), qi(items)) - y[hold]) ** 2).mean()))
 
 
 def test_items_per_user(counts, split):
