@@ -1,6 +1,7 @@
 """What each measure of a synthetic dataset's card (and of the stats tables `generate` prints) costs.
 
     python benchmarks/card_cost.py dataset_atomic/ganrs-ml-100k-u100000-i20000-r10000000-std2.5-seed0
+    python benchmarks/card_cost.py FOLDER --mf-caps 1000000 2000000 5000000   # the MF fit on whole-user samples
 
 Reads the dataset and its source as the card does, then times each measure alone (wall seconds, and the peak
 resident memory above what the process held before it, sampled every 20 ms), then the whole card as
@@ -64,6 +65,21 @@ def timed(rows, name, compute):
     return value
 
 
+def mf_caps(folder, caps, seeds=(0, 1, 2)):
+    """The MF RMSE of the structure table on whole-user samples of at most each cap's ratings (several sample
+    seeds where the cap is below the dataset's size), with its seconds: what the cap changes and costs."""
+    user, item, r = _codes(load_ratings(resolve_source(folder)))
+    rows = []
+    for cap in caps:
+        for seed in seeds if cap < len(r) else seeds[:1]:
+            chosen = mf_users(user, cap, seed)
+            start = time.perf_counter()
+            rmse = mf_rmse(user[chosen], item[chosen], r[chosen])
+            rows.append([cap, seed, len(r[chosen]), f"{rmse:.4f}", f"{time.perf_counter() - start:.1f}"])
+            print(rows[-1], flush=True)
+    print(tabulate(rows, headers=["cap", "sample seed", "ratings fitted", "MF RMSE", "seconds"], tablefmt="github"))
+
+
 def main(folder):
     folder = Path(folder)
     source = read_sidecar(folder)["source"]
@@ -91,4 +107,8 @@ def main(folder):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if "--mf-caps" in sys.argv:
+        at = sys.argv.index("--mf-caps")
+        mf_caps(Path(sys.argv[1]), [int(c) for c in sys.argv[at + 1:]])
+    else:
+        main(sys.argv[1])
