@@ -59,16 +59,16 @@ def recbole_path():
 
 def source_config(name, data_dir, filmtrust=FILMTRUST):
     """(RecBole dataset settings, the q values) of a source: ml-100k as bundled, FilmTrust as the CLI converts it
-    (``--duplicates first --min-user-ratings 2``)."""
-    if name == "ml-100k":
-        src = resolve_source("ml-100k")
-    else:
+    (``--duplicates first --min-user-ratings 2``), or an atomic folder."""
+    if name == "filmtrust":
         src = resolve_source(prepare_source(str(filmtrust), data_dir, "first", 2, 1, log=lambda _: None))
+    else:
+        src = resolve_source(name)
     return src.recbole_config(), relevance_levels(load_ratings(src))
 
 
 def one_trial(source, config, qs, model, seed, path):
-    spec = TrialSpec.of(dataset=source, dataset_config=config, model=model, seed=seed, protocol="paper",
+    spec = TrialSpec.of(dataset=Path(source).name, dataset_config=config, model=model, seed=seed, protocol="paper",
                         ties="random", qs=qs)
     context = recbole_path() if path == "recbole" else contextlib.nullcontext()
     with context:
@@ -108,7 +108,8 @@ def paired(frame, metric):
 
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sources", nargs="+", default=["ml-100k", "filmtrust"], choices=["ml-100k", "filmtrust"])
+    parser.add_argument("--sources", nargs="+", default=["ml-100k", "filmtrust"],
+                        help="ml-100k, filmtrust, or a RecBole atomic folder (a synthetic dataset)")
     parser.add_argument("--models", nargs="+", default=list(PAPER_MODELS))
     parser.add_argument("--seeds", nargs="+", type=int, default=list(range(10)))
     parser.add_argument("--out", default="trial_paths.csv", help="every trial's row (CSV)")
