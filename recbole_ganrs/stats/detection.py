@@ -119,19 +119,25 @@ def detection_auc(synthetic, source, seed=0):
     source, synthetic = density_matched(source, synthetic, "user_id", rng(seed, "measure", "detection_thinning"))
     draw = rng(seed, "measure", "detection")
     real, fake = Dithered(source, draw), Dithered(synthetic, draw)
-    n = min(len(real), len(fake), MAX_USERS)
-    if n < 2 * FOLDS:
+    n = classified_rows(len(real), len(fake))
+    if not n:
         return float("nan")
     chosen = [np.sort(draw.choice(len(side), n, replace=False)) for side in (real, fake)]
     return cross_validated_auc(real.profiles(scale, chosen[0]), fake.profiles(scale, chosen[1]), seed, "detection")
+
+
+def classified_rows(n_real, n_fake):
+    """Rows the classifier sees a side: the smaller side's, at most MAX_USERS; 0 when too few for the folds."""
+    n = min(n_real, n_fake, MAX_USERS)
+    return n if n >= 2 * FOLDS else 0
 
 
 def classifier_auc(real, fake, draw, seed, name):
     """The cross-validated AUC of the classifier telling rows of ``fake`` from rows of ``real`` (feature
     arrays), the larger side subsampled to the smaller (at most MAX_USERS) with ``draw``; the folds and the
     model seeded from the streams ``<name>_folds`` and ``<name>_model``. NaN with too few rows."""
-    n = min(len(real), len(fake), MAX_USERS)
-    if n < 2 * FOLDS:
+    n = classified_rows(len(real), len(fake))
+    if not n:
         return float("nan")
     real, fake = (x[np.sort(draw.choice(len(x), n, replace=False))] for x in (real, fake))
     return cross_validated_auc(real, fake, seed, name)
