@@ -35,3 +35,21 @@ def test_croissant_file_validates_and_its_records_are_the_datasets(tmp_path):
     assert "recbole-ganrs generate" in meta["rai:dataCollection"] and "--condition gender" in meta["rai:dataCollection"]
     assert "no membership-inference attack" in meta["rai:personalSensitiveInformation"]
     assert "copies" in meta["rai:personalSensitiveInformation"]  # the sidecar's DCR figures
+
+
+def test_a_saved_split_has_a_croissant_file_whose_parts_are_its_files(tmp_path):
+    from recbole_ganrs.benchmark.trial import run_trial
+    from recbole_ganrs.benchmark.trial_key import TrialSpec
+    from tests.conftest import make_ratings, write_dataset
+
+    write_dataset(tmp_path, "tiny", make_ratings(n_users=60, n_items=40, per_user=15))
+    run_trial(TrialSpec.of(dataset="tiny", dataset_config={"dataset": "tiny", "data_path": str(tmp_path)},
+                           model="DeepMF", seed=3, protocol="paper", ties="random", ns=[2], qs=[4.0], epochs=1,
+                           save_split=str(tmp_path / "splits")))
+    saved = tmp_path / "splits" / "seed3" / "tiny"
+    dataset = mlc.Dataset(jsonld=str(saved / "croissant.json"))
+    counts = {part: len(list(dataset.records(part))) for part in ("train", "valid", "test")}
+    assert counts == {part: (saved / f"tiny.{part}.inter").read_text().count("\n") - 1 for part in counts}
+    assert sum(counts.values()) == 900 and counts["test"] > counts["valid"] > 0
+    meta = json.loads((saved / "croissant.json").read_text())
+    assert "real dataset" in meta["rai:personalSensitiveInformation"]  # no sidecar: not a synthetic dataset

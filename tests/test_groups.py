@@ -125,8 +125,8 @@ def test_a_saved_split_loads_in_recbole_and_a_trial_from_it_gives_the_same_metri
             "save_split": str(tmp_path / "splits")}
     rows, _, _ = run_trial(TrialSpec.of(**spec))
     saved = tmp_path / "splits" / "seed3" / "tiny"
-    assert sorted(p.name for p in saved.iterdir()) == sorted(f"tiny.{p}.{e}" for p in ("train", "valid", "test")
-                                                            for e in ("inter", "csv"))
+    assert sorted(p.name for p in saved.iterdir()) == sorted([f"tiny.{p}.{e}" for p in ("train", "valid", "test")
+                                                             for e in ("inter", "csv")] + ["croissant.json"])
     config = Config(model="BPR", dataset="tiny", config_dict={  # RecBole's own reader of pre-split files
         "data_path": str(saved.parent), "benchmark_filename": ["train", "valid", "test"], "state": "ERROR",
         "checkpoint_dir": str(tmp_path / "saved")})

@@ -26,6 +26,7 @@ import torch
 
 from recbole_ganrs.benchmark.trial_key import TrialSpec, params_text  # noqa: F401  (params_text: re-exported)
 from recbole_ganrs.config import benchmark_split
+from recbole_ganrs.datasets.croissant import split_croissant, write_croissant
 from recbole_ganrs.evaluation import evaluate_lists, get_protocol, test_items_share
 from recbole_ganrs.evaluation.groups import read_user_file, user_groups
 from recbole_ganrs.evaluation.item_groups import COLD_ITEMS, ItemGrouping, item_memberships
@@ -237,6 +238,9 @@ def keep_split(result, spec):
     if not (folder / f"{spec.key.dataset}.test.inter").is_file():
         save_split([result["train_data"].dataset, result["valid_data"]._dataset, result["test_data"]._dataset],
                    folder, spec.key.dataset)
+        data_path = spec.dataset_config.get("data_path")  # none for the bundled ml-100k
+        origin = Path(data_path) / spec.dataset_config["dataset"] if data_path else None
+        write_croissant(folder, split_croissant(folder, spec.key.dataset, spec.key.seed, origin))
 
 
 def trial_config(spec, model_class, workdir):

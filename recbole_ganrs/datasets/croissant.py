@@ -56,16 +56,17 @@ def header_fields(path):
     return [(c, *c.split(":", 1)) for c in columns]
 
 
-def file_object(path):
-    return {"@type": "cr:FileObject", "@id": path.suffix[1:], "name": path.name, "contentUrl": path.name,
+def file_object(path, key):
+    """The Croissant FileObject of an atomic file, ``@id`` ``key``."""
+    return {"@type": "cr:FileObject", "@id": key, "name": path.name, "contentUrl": path.name,
             "encodingFormat": TSV, "sha256": sha256(path)}
 
 
-def record_set(path, kept=None):
-    """The record set of an atomic file: one field per column (``kept``: the columns to describe, all if None)."""
-    name = RECORD_SETS[path.suffix[1:]]
+def record_set(path, name, key, kept=None):
+    """The record set ``name`` of the atomic file described as ``key``: one field per column (``kept``: the
+    columns to describe, all if None)."""
     fields = [{"@type": "cr:Field", "@id": f"{name}/{field}", "name": field, "dataType": DATA_TYPES.get(kind, "sc:Text"),
-               "source": {"fileObject": {"@id": path.suffix[1:]}, "extract": {"column": column}}}
+               "source": {"fileObject": {"@id": key}, "extract": {"column": column}}}
               for column, field, kind in header_fields(path) if kept is None or field in kept]
     return {"@type": "cr:RecordSet", "@id": name, "name": name, "field": fields}
 
@@ -114,15 +115,44 @@ def croissant(folder):
         "rai:dataUseCases": ("Testing and comparing recommender models at sizes and shapes the source does not "
                              "have; sharing a stand-in for ratings that cannot be published."),
         "rai:personalSensitiveInformation": privacy_text(meta),
-        "distribution": [file_object(f) for f in files],
-        "recordSet": [record_set(f, meta.get("item_attributes") and ["item_id", *meta["item_attributes"]]
+        "distribution": [file_object(f, f.suffix[1:]) for f in files],
+        "recordSet": [record_set(f, RECORD_SETS[f.suffix[1:]], f.suffix[1:],
+                                 meta.get("item_attributes") and ["item_id", *meta["item_attributes"]]
                                  if f.suffix == ".item" else None) for f in files],
     }
 
 
-def write_croissant(folder):
-    """Write ``folder``'s ``croissant.json`` (after its files and sidecar, atomically); returns its path."""
+def split_croissant(folder, name, seed, origin):
+    """The Croissant metadata of a saved split (``--save-splits``: ``folder`` holds ``<name>.<part>.inter`` for the
+    parts train, valid, test) of dataset ``name`` at trial seed ``seed``; ``origin`` the dataset's folder (its
+    sidecar, when synthetic, gives how it was made and its privacy evidence)."""
+    from recbole_ganrs.evaluation.splits import PARTS
+
+    folder = Path(folder)
+    meta = read_sidecar(origin) if origin is not None else None
+    files = {part: folder / f"{name}.{part}.inter" for part in PARTS}
+    made = "synthetic, made by recbole-ganrs (its croissant.json and README.md say how)" if meta else "a real dataset"
+    return {
+        "@context": CONTEXT, "@type": "sc:Dataset", "conformsTo": CONFORMS_TO, "name": f"{name}-split-seed{seed}",
+        "description": (f"The train, valid and test parts of '{name}' ({made}) as recbole-ganrs' benchmark split them "
+                        f"at trial seed {seed} (RecBole atomic files, the dataset's own ids), so that other tools "
+                        "train and test on exactly these rows."),
+        "url": f"file:{name}-split-seed{seed}", "version": "1.0.0",
+        "license": "The dataset's terms of use apply to its parts.",
+        "isBasedOn": {"@type": "sc:Dataset", "name": name},
+        "rai:dataCollection": f"Rows of '{name}' assigned to parts by the benchmark's seeded split (seed {seed}).",
+        "rai:personalSensitiveInformation": (privacy_text(meta) if meta else
+                                             "The rows are a real dataset's: its own terms and protections apply."),
+        # a file's @id is its name: a record set's is its part (JSON-LD ids are shared by all nodes)
+        "distribution": [file_object(path, path.name) for path in files.values()],
+        "recordSet": [record_set(path, part, path.name) for part, path in files.items()],
+    }
+
+
+def write_croissant(folder, metadata=None):
+    """Write ``folder``'s ``croissant.json`` (after its files and sidecar, atomically): ``metadata``, by default the
+    synthetic dataset's (:func:`croissant`); returns its path."""
     path = Path(folder) / CROISSANT
     with replaced_on_success(path) as tmp:
-        Path(tmp).write_text(json.dumps(croissant(folder), indent=1), encoding="utf-8")
+        Path(tmp).write_text(json.dumps(metadata or croissant(folder), indent=1), encoding="utf-8")
     return path
