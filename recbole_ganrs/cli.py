@@ -117,7 +117,8 @@ def cmd_generate(args, extra):
                 for png in write_diagnostics(generator, source, ratings, Path(d.data_path) / d.name, d.request):
                     print(f"wrote {png}")
     for d in datasets[1:]:  # each dataset's tables as its card holds them: measured once, not again here
-        print(f"{d.name}\n\n{card_tables(Path(d.data_path) / d.name)}\n")
+        folder = Path(d.data_path) / d.name
+        print(f"{d.name}: beside its source (from its card, {folder / 'README.md'})\n\n{card_tables(folder)}\n")
     return 0
 
 
