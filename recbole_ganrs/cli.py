@@ -88,7 +88,7 @@ def saved_fit(path, opts):
 def cmd_generate(args, extra):
     """Fit a generator on a source (or reuse a cached or saved fit) and write one synthetic dataset per
     grid point; an up-to-date dataset is reused, as the benchmark does."""
-    from recbole_ganrs.datasets.card import card_tables
+    from recbole_ganrs.datasets.card import CARD, card_tables
     from recbole_ganrs.datasets.prepare import check_plan, prepare_datasets
     from recbole_ganrs.data import load_ratings
 
@@ -118,7 +118,7 @@ def cmd_generate(args, extra):
                     print(f"wrote {png}")
     for d in datasets[1:]:  # each dataset's tables as its card holds them: measured once, not again here
         folder = Path(d.data_path) / d.name
-        print(f"{d.name}: beside its source (from its card, {folder / 'README.md'})\n\n{card_tables(folder)}\n")
+        print(f"{d.name}: beside its source (from its card, {folder / CARD})\n\n{card_tables(folder)}\n")
     return 0
 
 

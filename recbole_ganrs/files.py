@@ -89,9 +89,9 @@ def _running(pid):
     return True
 
 
-def file_digest(path):
-    """sha1 of a file's bytes: what identifies a source's or a dataset's content."""
-    digest = hashlib.sha1()
+def file_digest(path, algorithm="sha1"):
+    """sha1 (or ``algorithm``) of a file's bytes: what identifies a source's or a dataset's content."""
+    digest = hashlib.new(algorithm)
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)

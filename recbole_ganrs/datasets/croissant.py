@@ -10,13 +10,12 @@ the RAI fields say that the data is synthetic, how it was made, what privacy evi
 not show. ``mlcroissant`` validates the file and reads the records through it (tests/test_croissant.py).
 """
 import datetime
-import hashlib
 import json
 from pathlib import Path
 
 from recbole_ganrs.data.sidecar import read_sidecar
 from recbole_ganrs.datasets.card import remake_command
-from recbole_ganrs.files import replaced_on_success
+from recbole_ganrs.files import file_digest, replaced_on_success
 
 CROISSANT = "croissant.json"
 CONFORMS_TO = "http://mlcommons.org/croissant/1.0"
@@ -41,14 +40,6 @@ RECORD_SETS = {"inter": "ratings", "user": "users", "item": "items"}
 TSV = "text/tab-separated-values"
 
 
-def sha256(path, chunk=1 << 22):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def header_fields(path):
     """[(column as the header names it, field name, RecBole type)] of an atomic file's header."""
     with open(path, encoding="utf-8") as f:
@@ -59,7 +50,7 @@ def header_fields(path):
 def file_object(path, key):
     """The Croissant FileObject of an atomic file, ``@id`` ``key``."""
     return {"@type": "cr:FileObject", "@id": key, "name": path.name, "contentUrl": path.name,
-            "encodingFormat": TSV, "sha256": sha256(path)}
+            "encodingFormat": TSV, "sha256": file_digest(path, "sha256")}
 
 
 def record_set(path, name, key, kept=None):
