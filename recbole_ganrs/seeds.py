@@ -25,7 +25,8 @@ PLAN = {
     "bootstrap": ("draws", "permutations"),
     "measure": ("mf", "mf_init", "detection", "detection_folds", "detection_model", "holdout_dcr", "mf_users",
                 "item_detection", "item_detection_folds", "item_detection_model", "detection_thinning",
-                "item_detection_thinning"),
+                "item_detection_thinning", "membership_split", "membership_bootstrap", "shadow", "shadow_fit",
+                "membership_control"),
     # --tune: the candidate configurations drawn from a model's search space (benchmark/tuning.py)
     "tune": ("candidates",),
 }

@@ -33,7 +33,7 @@ def test_croissant_file_validates_and_its_records_are_the_datasets(tmp_path):
     assert files[inter.name]["sha256"] == hashlib.sha256(inter.read_bytes()).hexdigest()
     assert meta["isBasedOn"]["identifier"].startswith("sha1:")
     assert "recbole-ganrs generate" in meta["rai:dataCollection"] and "--condition gender" in meta["rai:dataCollection"]
-    assert "no membership-inference attack" in meta["rai:personalSensitiveInformation"]
+    assert "No membership-inference attack has been run" in meta["rai:personalSensitiveInformation"]
     assert "copies" in meta["rai:personalSensitiveInformation"]  # the sidecar's DCR figures
 
 

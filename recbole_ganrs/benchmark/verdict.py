@@ -67,6 +67,8 @@ TOLERANCES = (
     Tolerance("popularity KS", "at most", 0.1, "items' numbers of ratings differ from the source's"),
     Tolerance("share >= Q KS", "at most", 0.1, "users' shares of relevant ratings differ from the source's"),
     Tolerance("copies", "at most", 0, "synthetic users copy real ones"),
+    Tolerance("MIA AUC low", "at most", 0.5, "a membership-inference attack tells the users the generator learnt "
+              "from users it never saw (--privacy-holdout; the interval's lower bound)"),
     Tolerance("user share >= Q", "difference", 0.05, "users' shares of relevant ratings average differently"),
     Tolerance("activity-rating r", "difference", 0.1, "heavy users rate differently than in the source"),
     Tolerance("user-mean std", "ratio", 0.2, "users' rating levels spread differently"),

@@ -10,6 +10,8 @@ import shlex
 from dataclasses import asdict
 from pathlib import Path
 
+from tabulate import tabulate
+
 from recbole_ganrs.data.sidecar import read_sidecar
 from recbole_ganrs.files import replaced_on_success
 from recbole_ganrs.generator import GENERATORS
@@ -66,8 +68,25 @@ def card_tables(folder):
     return section[section.index("\n|"):].strip()  # from its first table: the paragraph above explains the card
 
 
-def card_text(folder, tables):
-    """The card of the synthetic dataset in ``folder`` (its sidecar read), with the ``stats`` ``tables``."""
+MEMBERSHIP_HEADING = "## Membership inference"
+
+
+def membership_lines(audit):
+    """The card's membership section: what the attacks found, and their table (None: none run)."""
+    if audit is None:
+        return [MEMBERSHIP_HEADING, "", "No membership-inference attack was run: the generator learnt every source user, "
+                "so there are no non-members to test against. Generate with `--privacy-holdout F` to run them "
+                "(docs/privacy.md)."]
+    return [MEMBERSHIP_HEADING, "", f"{audit.sentence()[0].upper()}{audit.sentence()[1:]}.", "",
+            "Members: users the generator learnt; non-members: the users held out of its fit (`--privacy-holdout`). "
+            "AUC 0.5: the attack cannot tell them apart; the intervals hold for all the attacks at once; the TPR is "
+            "the share of members found at 1% false positives (docs/privacy.md).", "",
+            tabulate(audit.rows(), headers="keys", tablefmt="github", floatfmt="g")]
+
+
+def card_text(folder, tables, membership=None):
+    """The card of the synthetic dataset in ``folder`` (its sidecar read), with the ``stats`` ``tables`` and the
+    ``membership`` audit (stats/membership.py; None: none run)."""
     folder = Path(folder)
     meta = read_sidecar(folder)
     request, settings = meta["request"], meta["settings"]
@@ -96,15 +115,18 @@ def card_text(folder, tables):
               "measures (how hard the data is).", ""]
     for table in tables:
         lines += [table, ""]
+    lines += [*membership_lines(membership), ""]
     return "\n".join(lines)
 
 
 def write_card(folder, split=None):
     """Write ``folder``'s card (the stats tables computed now); returns its path."""
     from recbole_ganrs.stats import stats_tables
+    from recbole_ganrs.stats.report import membership_audit
 
     folder = Path(folder)
-    text = card_text(folder, stats_tables([read_sidecar(folder)["source"], folder], split=split))
+    text = card_text(folder, stats_tables([read_sidecar(folder)["source"], folder], split=split),
+                     membership_audit(folder))
     with replaced_on_success(folder / CARD) as tmp:
         Path(tmp).write_text(text, encoding="utf-8")
     return folder / CARD

@@ -62,19 +62,28 @@ def record_set(path, name, key, kept=None):
     return {"@type": "cr:RecordSet", "@id": name, "name": name, "field": fields}
 
 
-def privacy_text(meta):
-    """What the privacy evidence shows and what it does not."""
+def privacy_text(meta, membership=None):
+    """What the privacy evidence shows and what it does not; ``membership``: the dataset's MembershipAudit
+    (stats/membership.py), None when no attack was run."""
     privacy = meta.get("privacy") or {}
     measured = ", ".join(f"{k} {v}" for k, v in privacy.items()) or "none recorded"
-    return ("Every user and rating is synthetic: no row is a source user's. Distance evidence (synthetic users' "
-            f"embeddings against the source's): {measured}. Its limits: distance-to-closest-record tests can pass "
-            "while membership-inference attacks succeed; no membership-inference attack has been run on this "
-            "dataset and the fit is not differentially private, so it is not evidence that a source user's "
-            "participation cannot be inferred.")
+    attacks = (f"Membership inference (users held out of the fit as non-members): {membership.sentence()}; "
+               "attacks on id-free user profiles only, so a stronger attacker may find more."
+               if membership is not None else
+               "No membership-inference attack has been run on this dataset (it needs users held out of the fit: "
+               "--privacy-holdout).")
+    donors = (", but each synthetic user's rating histogram is a source user's scaled to its own number of ratings "
+              "(GANRS's donor profiles)" if meta.get("generator") == "ganrs" else "")
+    return (f"Every user and rating is synthetic{donors}. Distance evidence (synthetic users' embeddings against the source's): {measured}; "
+            "distance tests can pass while membership-inference attacks succeed. " + attacks +
+            " The fit is not differentially private: this is not evidence that a source user's participation "
+            "cannot be inferred.")
 
 
 def croissant(folder):
     """The Croissant metadata (a dict) of the synthetic dataset in ``folder``."""
+    from recbole_ganrs.stats.report import membership_audit
+
     folder = Path(folder)
     meta = read_sidecar(folder)
     name = folder.name
@@ -105,7 +114,7 @@ def croissant(folder):
                                 "stand-in benchmark) show."),
         "rai:dataUseCases": ("Testing and comparing recommender models at sizes and shapes the source does not "
                              "have; sharing a stand-in for ratings that cannot be published."),
-        "rai:personalSensitiveInformation": privacy_text(meta),
+        "rai:personalSensitiveInformation": privacy_text(meta, membership_audit(folder)),
         "distribution": [file_object(f, f.suffix[1:]) for f in files],
         "recordSet": [record_set(f, RECORD_SETS[f.suffix[1:]], f.suffix[1:],
                                  meta.get("item_attributes") and ["item_id", *meta["item_attributes"]]
@@ -118,6 +127,7 @@ def split_croissant(folder, name, seed, origin):
     parts train, valid, test) of dataset ``name`` at trial seed ``seed``; ``origin`` the dataset's folder (its
     sidecar, when synthetic, gives how it was made and its privacy evidence)."""
     from recbole_ganrs.evaluation.splits import PARTS
+    from recbole_ganrs.stats.report import membership_audit
 
     folder = Path(folder)
     meta = read_sidecar(origin) if origin is not None else None
@@ -132,7 +142,7 @@ def split_croissant(folder, name, seed, origin):
         "license": "The dataset's terms of use apply to its parts.",
         "isBasedOn": {"@type": "sc:Dataset", "name": name},
         "rai:dataCollection": f"Rows of '{name}' assigned to parts by the benchmark's seeded split (seed {seed}).",
-        "rai:personalSensitiveInformation": (privacy_text(meta) if meta else
+        "rai:personalSensitiveInformation": (privacy_text(meta, membership_audit(origin)) if meta else
                                              "The rows are a real dataset's: its own terms and protections apply."),
         # a file's @id is its name: a record set's is its part (JSON-LD ids are shared by all nodes)
         "distribution": [file_object(path, path.name) for path in files.values()],

@@ -72,6 +72,10 @@ class Dithered:
 
     def profiles(self, scale, chosen=None):
         """One row of id-free features per user (rows ``chosen``, positions in id order; None: every user)."""
+        return self.profile_frame(scale, chosen).to_numpy(np.float64)
+
+    def profile_frame(self, scale, chosen=None):
+        """:meth:`profiles` as a frame: one column per feature, one row per user (indexed by id)."""
         chosen = np.arange(len(self.users)) if chosen is None else np.asarray(chosen)
         keep = np.zeros(len(self.users), bool)
         keep[chosen] = True
@@ -85,7 +89,7 @@ class Dithered:
         shares = pd.crosstab(frame["user_id"], frame["rating"], normalize="index")
         for value in scale:
             out[f"share {value:g}"] = shares[value] if value in shares.columns else 0.0
-        return out.to_numpy(np.float64)
+        return out
 
 
 def profiles(ratings, scale, draw=None):

@@ -1,4 +1,5 @@
-"""Table IV, fidelity and privacy (DCR, from the sidecar), and structure tables of datasets on disk."""
+"""Table IV, fidelity and privacy (DCR from the sidecar; with --privacy-holdout the holdout DCR and the membership
+attacks), and structure tables of datasets on disk."""
 from tabulate import tabulate
 
 from recbole_ganrs.data import load_ratings, resolve_source
@@ -7,6 +8,7 @@ from recbole_ganrs.data.items import item_file_of, read_items
 from recbole_ganrs.data.prepare import HOLDOUT
 from recbole_ganrs.stats.detection import detection_auc
 from recbole_ganrs.stats.holdout import holdout_dcr
+from recbole_ganrs.stats.membership import audit
 from recbole_ganrs.stats.items import item_fidelity
 from recbole_ganrs.stats.fidelity import fidelity
 from recbole_ganrs.stats.groups import group_rows, source_labels, synthetic_labels
@@ -72,7 +74,8 @@ def stats_rows(datasets, split=None, loaded=None):
             fidelity_rows.append({**fidelity(src.name, ratings, sources[origin]),
                                   "detection AUC": _detection(ratings, src.inter_path, sources[origin],
                                                               resolve_source(origin).inter_path),
-                                  **privacy, **held_out_privacy(ratings, origin, sources[origin]), "source": origin})
+                                  **privacy, **held_out_privacy(ratings, origin, sources[origin], src.inter_path),
+                                  "source": origin})
         if src.name not in structure:  # a synthetic dataset's user shares at its source's q
             qs = relevance_levels(sources[origin]) if origin else None
             structure[src.name] = _structure(src.name if origin else source_label(src.name), ratings, src.inter_path,
@@ -80,10 +83,30 @@ def stats_rows(datasets, split=None, loaded=None):
     return rows, fidelity_rows, list(structure.values())
 
 
-def held_out_privacy(ratings, origin, train):
-    """Holdout DCR (stats/holdout.py) when ``origin`` is a --privacy-holdout copy of a source, else nothing."""
+def held_out_privacy(ratings, origin, train, inter_path):
+    """Holdout DCR (stats/holdout.py) and the membership attacks' strongest result (stats/membership.py) when
+    ``origin`` is a --privacy-holdout copy of a source, else nothing."""
     held = resolve_source(origin).inter_path.parent / HOLDOUT
-    return holdout_dcr(ratings, train, load_ratings(held)) if held.is_file() else {}
+    if not held.is_file():
+        return {}
+    holdout = load_ratings(held)
+    return {**holdout_dcr(ratings, train, holdout), **_membership(ratings, inter_path, train, holdout, held).record()}
+
+
+def _membership(ratings, inter_path, train, holdout, held_path):
+    return _once(("membership", file_digest(inter_path), file_digest(held_path)),
+                 lambda: audit(ratings, train, holdout))
+
+
+def membership_audit(folder):
+    """The MembershipAudit (stats/membership.py) of the synthetic dataset in ``folder`` when its source is a
+    --privacy-holdout copy (the held-out users are the non-members), else None; measured once per process."""
+    src = resolve_source(folder)
+    origin = source_of(src.inter_path.parent)
+    held = resolve_source(origin).inter_path.parent / HOLDOUT if origin else None
+    if held is None or not held.is_file():
+        return None
+    return _membership(load_ratings(src), src.inter_path, load_ratings(origin), load_ratings(held), held)
 
 
 def synthetic_with(datasets, key):
