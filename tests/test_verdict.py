@@ -141,3 +141,14 @@ def test_ratings_per_user_are_checked_against_the_sources():
                             protocol="paper", table_rows=table)
     (finding,) = verdict.generators[0].findings
     assert finding.measure == "ratings per user" and finding.text().startswith("ratings per user 55.1 vs 106")
+
+
+def test_a_membership_leak_is_named_and_its_absence_is_not():
+    structure = [{"dataset": "src (source)", "MF RMSE": 0.94}, {"dataset": "syn", "MF RMSE": 0.94}]
+    for low, named in ((0.868, True), (0.47, False)):
+        fidelity = [{"dataset": "syn", "detection AUC": 0.5, "MIA AUC": low + 0.03, "MIA AUC low": low}]
+        verdict = verdict_of([headline(GEN, q, 0.9, 0.8, 0.95) for q in (4.0, 5.0)], significance_of("src", 0.001),
+                             fidelity, structure)
+        found = {f.measure for f in verdict.generators[0].findings}
+        assert ("MIA AUC low" in found) == named
+        assert ("MIA AUC low 0.868 (a membership-inference attack tells" in verdict.text()) == named
