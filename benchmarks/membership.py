@@ -6,7 +6,8 @@ controls, over dataset seeds.
 
 FilmTrust is converted as elsewhere (``--duplicates first --min-user-ratings 2``). Per source and dataset seed: a share of the source's users held out (``--privacy-holdout``: they are the
 non-members and the attacker's reference), each generator fitted on the rest and sampled at ``--users`` users as
-``recbole-ganrs generate`` does; then the controls on the same split: ``copy 10%`` (a tenth of the release's users
+``recbole-ganrs generate`` does (``ganrs-draws``: GANRS on the paper's path, ``--pairing draws --rating-model
+distribution``, whose users take no donor's histogram); then the controls on the same split: ``copy 10%`` (a tenth of the release's users
 verbatim copies of members, the rest the statistical generator's) and ``copy all`` (every member copied once) must
 be found, the statistical generator must not. Prints one row per (source, seed, generator, attack), then the mean
 AUC and TPR at 1% FPR over seeds with their range, and writes them as CSV (``--csv``).
@@ -31,11 +32,18 @@ from recbole_ganrs.stats.membership import audit
 FILMTRUST = str(Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "filmtrust" / "ratings.txt")
 
 
-def released(source, kind, users, holdout, seed, out, converted=()):
+#: the generators by the name the tables give them: generate's flags
+GENERATORS = {"ganrs": ("--generators", "ganrs"), "cfgan": ("--generators", "cfgan"),
+              "statistical": ("--generators", "statistical"),
+              # the paper's own path: no donor profiles (the whole users' histograms)
+              "ganrs-draws": ("--generators", "ganrs", "--pairing", "draws", "--rating-model", "distribution")}
+
+
+def released(source, name, users, holdout, seed, out, converted=()):
     """(the release, its sidecar, the training users' ratings, the held-out users') of ``generate``; ``converted``:
     the flags that convert the source (FilmTrust's)."""
-    folder = out / f"{Path(source).stem}-{kind}-seed{seed}"
-    assert cli(["generate", "--source", source, "--generators", kind, "--users", str(users), "--privacy-holdout",
+    folder = out / f"{Path(source).stem}-{name}-seed{seed}"
+    assert cli(["generate", "--source", source, *GENERATORS[name], "--users", str(users), "--privacy-holdout",
                 f"{holdout:g}", "--seed", str(seed), "--out", str(folder), "--quiet", *converted]) == 0
     (dataset,) = [d for d in folder.iterdir() if d.is_dir() and (d / "README.md").is_file()]
     meta = read_sidecar(dataset)
@@ -51,7 +59,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", nargs="+", default=["ml-100k", "filmtrust"])
     parser.add_argument("--filmtrust", default=FILMTRUST)
-    parser.add_argument("--generators", nargs="+", default=["ganrs", "cfgan", "statistical"])
+    parser.add_argument("--generators", nargs="+", default=["ganrs", "ganrs-draws", "cfgan", "statistical"],
+                        choices=list(GENERATORS))
+    parser.add_argument("--no-controls", action="store_true", help="skip the copy controls")
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--holdout", type=float, default=0.4)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -72,7 +82,8 @@ def main(argv=None):
                     rows += audited(name, kind, seed, result, time.perf_counter() - start)
                     print(f"{name} seed {seed} {kind}: {result.sentence()}", flush=True)
                 members = train["user_id"].nunique()
-                for control, share in (("copy 10%", 0.1), ("copy all", members / args.users)):
+                controls = () if args.no_controls else (("copy 10%", 0.1), ("copy all", members / args.users))
+                for control, share in controls:
                     start = time.perf_counter()
                     result = audit(copying_release(train, share, args.users, seed), train, holdout, seed)
                     rows += audited(name, control, seed, result, time.perf_counter() - start)
