@@ -36,7 +36,10 @@ FILMTRUST = str(Path(__file__).resolve().parent.parent.parent / "shared" / "data
 GENERATORS = {"ganrs": ("--generators", "ganrs"), "cfgan": ("--generators", "cfgan"),
               "statistical": ("--generators", "statistical"),
               # the paper's own path: no donor profiles (the whole users' histograms)
-              "ganrs-draws": ("--generators", "ganrs", "--pairing", "draws", "--rating-model", "distribution")}
+              "ganrs-draws": ("--generators", "ganrs", "--pairing", "draws", "--rating-model", "distribution"),
+              # whole users from the mean profile of several donors (--donor-mix)
+              "ganrs-mix2": ("--generators", "ganrs", "--donor-mix", "2"),
+              "ganrs-mix4": ("--generators", "ganrs", "--donor-mix", "4")}
 
 
 def released(source, name, users, holdout, seed, out, converted=()):
@@ -47,12 +50,29 @@ def released(source, name, users, holdout, seed, out, converted=()):
                 f"{holdout:g}", "--seed", str(seed), "--out", str(folder), "--quiet", *converted]) == 0
     (dataset,) = [d for d in folder.iterdir() if d.is_dir() and (d / "README.md").is_file()]
     meta = read_sidecar(dataset)
-    return load_ratings(dataset), meta, load_ratings(meta["source"]), load_ratings(Path(meta["source"]) / HOLDOUT)
+    return (load_ratings(dataset), meta, load_ratings(meta["source"]), load_ratings(Path(meta["source"]) / HOLDOUT),
+            fidelity_of(dataset, meta))
 
 
-def audited(source, name, seed, result, seconds):
-    return [{"source": source, "seed": seed, "generator": name, **r.row(), "seconds": round(seconds, 1)}
-            for r in result.results]
+#: what each row says of the release's fidelity beside the attacks (the card's measures: docs/fidelity.md)
+FIDELITY = ("detection AUC", "share >= 4 KS")
+STRUCTURE = ("user-mean std", "activity-rating r")
+
+
+def fidelity_of(dataset, meta):
+    """The release's detection AUC, share KS, user-mean std and activity-rating r (and the source's), as its card
+    measured them (stats/report.py keeps them per content in this process)."""
+    from recbole_ganrs.stats.report import stats_rows
+
+    _, fidelity, structure = stats_rows([meta["source"], dataset])
+    source, synthetic = structure[0], structure[-1]
+    return {**{k: fidelity[0].get(k) for k in FIDELITY}, **{k: synthetic.get(k) for k in STRUCTURE},
+            **{f"source {k}": source.get(k) for k in STRUCTURE}}
+
+
+def audited(source, name, seed, result, seconds, fidelity=None):
+    return [{"source": source, "seed": seed, "generator": name, **r.row(), "seconds": round(seconds, 1),
+             **(fidelity or {})} for r in result.results]
 
 
 def main(argv=None):
@@ -75,11 +95,11 @@ def main(argv=None):
             converted = ("--duplicates", "first", "--min-user-ratings", "2") if name == "filmtrust" else ()
             for seed in args.seeds:
                 for kind in args.generators:
-                    release, meta, train, holdout = released(source, kind, args.users, args.holdout, seed, Path(tmp),
-                                                              converted)
+                    release, meta, train, holdout, fidelity = released(source, kind, args.users, args.holdout, seed,
+                                                                        Path(tmp), converted)
                     start = time.perf_counter()
                     result = audit(release, train, holdout, seed, refit_like(meta), args.shadows)
-                    rows += audited(name, kind, seed, result, time.perf_counter() - start)
+                    rows += audited(name, kind, seed, result, time.perf_counter() - start, fidelity)
                     print(f"{name} seed {seed} {kind}: {result.sentence()}", flush=True)
                 members = train["user_id"].nunique()
                 controls = () if args.no_controls else (("copy 10%", 0.1), ("copy all", members / args.users))
@@ -96,6 +116,11 @@ def main(argv=None):
                     TPR_max=("TPR at 1% FPR", "max"), seeds=("seed", "nunique")).round(3).reset_index())
     print()
     print(tabulate(summary, headers="keys", tablefmt="github", showindex=False))
+    measured = [c for c in table.columns if c in FIDELITY + STRUCTURE or c.startswith("source ")]
+    if measured:  # one value per release: the mean over seeds of the generators' fidelity
+        fidelity = table.dropna(subset=measured).groupby(["source", "generator"], sort=False)[measured].mean()
+        print()
+        print(tabulate(fidelity.round(3).reset_index(), headers="keys", tablefmt="github", showindex=False))
     if args.csv:
         table.to_csv(args.csv, index=False)
     return 0

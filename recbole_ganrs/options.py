@@ -100,6 +100,11 @@ class GeneratorOptions:
         "embeddings' distribution before the rating head rates them: quantiles (each principal axis's whole "
         "marginal) or moments (mean and covariance only, as before 2026-12-02) (default {default})",
         owners=("ganrs",), choices=list(CENTRE_MATCHINGS)))
+    donor_mix: int = field(default=_choice("donor_mix"), metadata=flag(
+        "ganrs --pairing shapes: each synthetic user's rating histogram, spread over item popularity and activity "
+        "rank are the mean of this many donors' (real users near it, drawn without replacement) instead of one "
+        "real user's, which membership attacks find (docs/privacy.md) (default {default}: one donor's)",
+        owners=("ganrs",), metavar="M"))
     condition: Optional[str] = field(default=None, metadata=flag(
         "ganrs: condition the GAN on a user attribute of the source's .user file (CGANRS): categorical "
         "(gender, occupation) or numeric in bands (age:18,25,35,50); the synthetic dataset gets a .user file",

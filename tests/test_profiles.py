@@ -2,6 +2,7 @@
 heavy users rate low giving synthetic users that do too."""
 import numpy as np
 import pandas as pd
+import pytest
 
 from recbole_ganrs.generator import GANRS
 from recbole_ganrs.generator.profiles import class_counts, donors, histogram_targets, match_pooled, rerank
@@ -46,6 +47,35 @@ def test_donors_are_among_the_nearest():
     chosen = donors(np.array([[0.1], [9.2]]), reference, np.random.default_rng(0), k=2)
     assert chosen[0] in (0, 1) and chosen[1] in (8, 9)
     assert (class_counts(np.array([0, 0, 1]), np.array([2, 2, 0]), 2, 3) == [[0, 0, 2], [1, 0, 0]]).all()
+
+
+def test_a_mix_of_donors_is_distinct_and_begins_with_the_single_draw():
+    rng = np.random.default_rng(5)
+    points, reference = rng.normal(size=(40, 2)), rng.normal(size=(60, 2))
+    one = donors(points, reference, np.random.default_rng(1), k=8)
+    mix = donors(points, reference, np.random.default_rng(1), k=8, count=3)
+    assert mix.shape == (40, 3) and (mix[:, 0] == one).all()  # the same random numbers: mix 1 is the donor
+    assert all(len(set(row)) == 3 for row in mix)
+    near = np.argsort(((points[:, None] - reference[None]) ** 2).sum(-1), axis=1)[:, :8]
+    assert all(set(row) <= set(n) for row, n in zip(mix, near))
+
+
+def test_donor_mix_one_is_the_single_donor_and_more_mix_profiles():
+    from recbole_ganrs.errors import GanrsError
+    from recbole_ganrs.generator.sampling import SamplingChoices
+
+    source = heavy_users_rate_low()
+    gen = GANRS(seed=0, gan_steps=300, embedding_epochs=5, progress=False).fit(source)
+    ask = dict(users=300, items=80, ratings=int(len(source) * 2), seed=1)
+    pd.testing.assert_frame_equal(gen.sample(**ask), gen.sample(**ask, donor_mix=1))
+    mixed = gen.sample(**ask, donor_mix=4)
+    single, mixed = (spread_measures(x)["user-mean std"] for x in (gen.sample(**ask), mixed))
+    assert mixed < single  # the mean of four donors' levels spreads less: the price docs/privacy.md measures
+    for bad in (0, 2.5, 33):
+        with pytest.raises(GanrsError, match="donor_mix"):
+            SamplingChoices(donor_mix=bad).validate()
+    with pytest.raises(GanrsError, match="--pairing draws has no donors"):
+        SamplingChoices(donor_mix=2, pairing="draws", rating_model="distribution").validate()
 
 
 def heavy_users_rate_low(n_users=150, n_items=80, seed=0):

@@ -280,7 +280,7 @@ class GANRS(SyntheticGenerator):
                                         temperature=c.assignment_temperature)
             real = state.real_users_of(label)
             centres = match(clusters.centres, real_users[real])
-            donor = real[donors(centres, real_users[real], draw)]
+            donor = real[donors(centres, real_users[real], draw, count=c.donor_mix)]
             groups.append(UserGroup(first, clusters, dense, part.activity, part.share, label, centres, donor))
             first += users
         item_parts = np.concatenate([g.draws[:, k : 2 * k] for g in groups])
@@ -326,7 +326,8 @@ class UserPart:
 class UserGroup:
     """The synthetic users of one group (every user, unconditioned): their first id, clusters and draws, the
     source's activity shape for them, their share of the ratings, the GAN class (None unconditioned), their
-    centres matched onto the real users and each one's donor (a real user's index: profiles.py)."""
+    centres matched onto the real users and each one's donors (real users' indices [users, donor_mix]:
+    profiles.py), whose mean profile it takes."""
 
     first: int
     clusters: Clusters
@@ -395,7 +396,8 @@ class ShapesPairing(SampleStep):
         with self.stages("pairing: affinity weight", total=1, unit="fit"):
             temper = fit_temper(affinity, rows, cols, self.state.mainstream_spread)
         with self.stages("pairing: popularity bins", total=1, unit="fit"):
-            donor_bins = np.concatenate([self.state.user_popularity.numpy()[g.donor] for g in groups])
+            popularity = self.state.user_popularity.numpy()
+            donor_bins = np.concatenate([donor_histograms(popularity, g.donor) for g in groups])
             item_bin, bins = popularity_targets(rows, cols, donor_bins)
             affinity = dataclasses.replace(affinity, temper=temper, item_bin=item_bin)
         workers = LocalWorkers() if workers is None else workers
@@ -432,7 +434,7 @@ class ShapesPairing(SampleStep):
             order = seeds.rng(r.seed, "sample", "donors", 2)
             rows = np.concatenate([
                 target_counts(shape_sizes(r.activity, g.activity), total * g.share,
-                              order_key(activity[g.donor], order), cap=r.items) for g in groups])
+                              order_key(activity[g.donor].mean(1), order), cap=r.items) for g in groups])
             cols = target_counts(shape_sizes(r.popularity, state.summary.item_popularity), total, item_order,
                                  cap=r.users)
             bar.update(len(groups))
@@ -478,10 +480,20 @@ class CalibratedRatings(SampleStep):
         draw = seeds.rng(r.seed, "sample", "donors", 3)
         parts = []
         for g in groups:
-            own = classes[g.donor]
+            own = donor_histograms(classes, g.donor)
             rows = histogram_targets(own / own.sum(1, keepdims=True), counts[g.first : g.first + len(g.donor)])
             parts.append(match_pooled(rows, state.summary.rating_shares if shares is None else shares[g.label], draw))
         return np.concatenate(parts)
+
+
+def donor_histograms(histograms, donor):
+    """Each synthetic user's histogram [users, classes] from its donors' rows of ``histograms`` (real users'
+    counts): its one donor's counts as they are, or the mean of its donors' shares (a donor with no count in
+    any class as zeros)."""
+    if donor.shape[1] == 1:
+        return histograms[donor[:, 0]]  # as before mixes existed: the same numbers to the last bit
+    h = np.asarray(histograms[donor], np.float64)
+    return (h / np.maximum(h.sum(-1, keepdims=True), 1e-300)).mean(1)
 
 
 PAIRING_STEPS = {"shapes": ShapesPairing, "draws": DrawsPairing}

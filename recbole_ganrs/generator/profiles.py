@@ -35,8 +35,9 @@ def class_counts(user, rating_class, n_users, n_classes):
     return flat.reshape(n_users, n_classes).astype(np.int32)
 
 
-def donors(points, reference, draw, k=DONORS, steps=BALANCE_STEPS):
-    """For each row of ``points``, the index of a row of ``reference`` drawn among its ``k`` nearest, with
+def donors(points, reference, draw, k=DONORS, steps=BALANCE_STEPS, count=None):
+    """For each row of ``points``, the index of a row of ``reference`` (``count`` of them, distinct, when given:
+    [points, count]) drawn among its ``k`` nearest, with
     weights exp(-distance^2 / bandwidth) scaled (Sinkhorn, on those k only) so that every reference row is
     drawn about equally often: the nearest alone left the real users at the edges of the embedding space (the
     extreme raters) out (ml-100k, 2,000 users, 5 nearest: 618 of 943 real users donated, their means' std
@@ -54,8 +55,13 @@ def donors(points, reference, draw, k=DONORS, steps=BALANCE_STEPS):
         column += np.where(got > 0, target - np.log(np.maximum(got, 1e-300)), 0.0)
         column = np.minimum(column, BALANCE_CAP)
     w = logw + column[near]
-    choice = np.argmax(w - np.log(-np.log(draw.random(w.shape))), axis=1)  # Gumbel-max: one draw a row
-    return near[np.arange(len(points)), choice]
+    keys = w - np.log(-np.log(draw.random(w.shape)))  # Gumbel keys: the largest is one weighted draw a row
+    if count is None:
+        return near[np.arange(len(points)), np.argmax(keys, axis=1)]
+    # the ``count`` largest keys: ``count`` distinct donors drawn without replacement (Gumbel-top-k), the first
+    # of them the one draw above (the same random numbers: a mix of one is the single donor)
+    choice = np.argsort(-keys, axis=1, kind="stable")[:, :count]
+    return near[np.arange(len(points))[:, None], choice]
 
 
 def order_key(values, draw):

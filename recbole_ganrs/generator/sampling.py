@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, fields
 
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.generator.pairing import PAIRINGS
+from recbole_ganrs.generator.profiles import DONORS
 from recbole_ganrs.generator.rating_head import CENTRE_MATCHINGS
 from recbole_ganrs.generator.ratings import RATING_MODELS
 
@@ -18,13 +19,15 @@ class SamplingChoices:
     (rating_head.py) or one of ratings.py's maps of the GAN's rating column; ``match_shapes``: the draws
     pairing's cluster sizes follow the shapes; ``assignment_temperature``: 0 assigns each draw to its nearest
     user and item; ``centre_matching``: how the synthetic centres meet the real embeddings (the head's inputs,
-    and where each user's and item's donors are looked for: profiles.py)."""
+    and where each user's and item's donors are looked for: profiles.py); ``donor_mix``: how many donors' mean
+    profile each synthetic user takes (1: one real user's)."""
 
     pairing: str = "shapes"
     rating_model: str = "calibrated"
     match_shapes: bool = True
     assignment_temperature: float = 1.0
     centre_matching: str = "quantiles"
+    donor_mix: int = 1  # donors whose mean profile a synthetic user takes (profiles.py; docs/privacy.md)
 
     def validate(self):
         """Refuse unknown or contradictory choices in one line; returns self."""
@@ -38,6 +41,12 @@ class SamplingChoices:
         if self.pairing == "shapes" and not self.match_shapes:
             raise GanrsError("--no-match-shapes is a --pairing draws setting (the shapes pairing always follows "
                              "the shapes)")
+        m = self.donor_mix
+        if isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= DONORS:
+            raise GanrsError(f"donor_mix must be a whole number of donors from 1 to {DONORS}, got {m!r}")
+        if m > 1 and self.pairing != "shapes":
+            raise GanrsError("--donor-mix mixes the donors of the shapes pairing's whole users: --pairing draws has "
+                             "no donors")
         t = self.assignment_temperature
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 <= t < float("inf"):
             raise GanrsError(f"assignment_temperature must be >= 0 and finite, got {t!r}")
