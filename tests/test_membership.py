@@ -87,3 +87,13 @@ def test_the_card_and_the_croissant_file_say_what_the_attacks_found(tmp_path, ca
     assert "No membership-inference attack was run" in (dataset / "README.md").read_text()
     assert "No membership-inference attack has been run" in json.loads(
         (dataset / "croissant.json").read_text())["rai:personalSensitiveInformation"]
+
+
+def test_a_ganrs_leak_on_the_card_names_the_donors_and_the_remedy(split):
+    from recbole_ganrs.datasets.card import DONOR_LEAK, membership_lines
+
+    train, holdout = split
+    leak = audit(copying_release(train, 1.0, 300, seed=0), train, holdout)
+    assert DONOR_LEAK in membership_lines(leak, "ganrs", 1)
+    assert DONOR_LEAK not in membership_lines(leak, "ganrs", 2) and DONOR_LEAK not in membership_lines(leak, "cfgan")
+    assert membership_lines(leak, "ganrs")[2].startswith("Membership leak: ")

@@ -71,8 +71,14 @@ def card_tables(folder):
 MEMBERSHIP_HEADING = "## Membership inference"
 
 
-def membership_lines(audit):
-    """The card's membership section: what the attacks found, and their table (None: none run)."""
+#: what a card says when the attacks find GANRS's donors (docs/privacy.md measured the remedy and its price)
+DONOR_LEAK = ("GANRS gives each synthetic user a real donor's rating histogram; `--donor-mix 2` (the mean of two "
+              "donors) removed the signal in docs/privacy.md's measurements, at a cost in the users' spread.")
+
+
+def membership_lines(audit, generator=None, donor_mix=1):
+    """The card's membership section: what the attacks found, and their table (None: none run); a leak of a
+    ``generator`` 'ganrs' dataset with one donor per user says where it comes from."""
     if audit is None:
         return [MEMBERSHIP_HEADING, "", "No membership-inference attack was run: the generator learnt every source user, "
                 "so there are no non-members to test against. Generate with `--privacy-holdout F` to run them "
@@ -81,7 +87,9 @@ def membership_lines(audit):
             "Members: users the generator learnt; non-members: the users held out of its fit (`--privacy-holdout`). "
             "AUC 0.5: the attack cannot tell them apart; the intervals hold for all the attacks at once; the TPR is "
             "the share of members found at 1% false positives (docs/privacy.md).", "",
-            tabulate(audit.rows(), headers="keys", tablefmt="github", floatfmt="g")]
+            tabulate(audit.rows(), headers="keys", tablefmt="github", floatfmt="g"),
+            *(["", DONOR_LEAK] if generator == "ganrs" and donor_mix == 1 and any(r.leaks for r in audit.results)
+              else [])]
 
 
 def card_text(folder, tables, membership=None):
@@ -115,7 +123,8 @@ def card_text(folder, tables, membership=None):
               "measures (how hard the data is).", ""]
     for table in tables:
         lines += [table, ""]
-    lines += [*membership_lines(membership), ""]
+    mix = (request.get("sampling") or {}).get("donor_mix", 1)
+    lines += [*membership_lines(membership, meta["generator"], mix), ""]
     return "\n".join(lines)
 
 
