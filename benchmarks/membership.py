@@ -1,16 +1,20 @@
 """Membership inference on real sources: every attack of stats/membership.py against the generators and the two
-controls, over dataset seeds.
+controls, over dataset seeds, with each release's fidelity.
 
     python benchmarks/membership.py                               # ml-100k and FilmTrust, 2,000 users, seeds 0-2
     python benchmarks/membership.py --sources ml-100k --seeds 0 --shadows 0
+    python benchmarks/membership.py --generators ganrs ganrs-mix2 ganrs-mix4 ganrs-draws --no-controls
 
-FilmTrust is converted as elsewhere (``--duplicates first --min-user-ratings 2``). Per source and dataset seed: a share of the source's users held out (``--privacy-holdout``: they are the
-non-members and the attacker's reference), each generator fitted on the rest and sampled at ``--users`` users as
-``recbole-ganrs generate`` does (``ganrs-draws``: GANRS on the paper's path, ``--pairing draws --rating-model
-distribution``, whose users take no donor's histogram); then the controls on the same split: ``copy 10%`` (a tenth of the release's users
-verbatim copies of members, the rest the statistical generator's) and ``copy all`` (every member copied once) must
-be found, the statistical generator must not. Prints one row per (source, seed, generator, attack), then the mean
-AUC and TPR at 1% FPR over seeds with their range, and writes them as CSV (``--csv``).
+FilmTrust is converted as elsewhere (``--duplicates first --min-user-ratings 2``). Per source and dataset seed: a
+share of the source's users held out (``--privacy-holdout``: they are the non-members and the attacker's
+reference), each generator fitted on the rest and sampled at ``--users`` users as ``recbole-ganrs generate`` does
+(``ganrs-draws``: GANRS on the paper's path, ``--pairing draws --rating-model distribution``, whose users take no
+donor's histogram; ``ganrs-mix2`` / ``ganrs-mix4``: ``--donor-mix 2`` / ``4``, each user the mean profile of that
+many donors), with the release's fidelity (detection AUC, share KS, user-mean std, activity-rating r, beside the
+source's); then the controls on the same split: ``copy 10%`` (a tenth of the release's users verbatim copies of
+members, the rest the statistical generator's) and ``copy all`` (every member copied once) must be found, the
+statistical generator must not. Prints one row per (source, seed, generator, attack), then the mean AUC and TPR
+at 1% FPR over seeds with their range, then the fidelity, and writes the rows as CSV (``--csv``).
 """
 import argparse
 import sys

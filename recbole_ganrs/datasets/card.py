@@ -80,8 +80,8 @@ def membership_lines(audit, generator=None, donor_mix=1):
     """The card's membership section: what the attacks found, and their table (None: none run); a leak of a
     ``generator`` 'ganrs' dataset with one donor per user says where it comes from."""
     if audit is None:
-        return [MEMBERSHIP_HEADING, "", "No membership-inference attack was run: the generator learnt every source user, "
-                "so there are no non-members to test against. Generate with `--privacy-holdout F` to run them "
+        return [MEMBERSHIP_HEADING, "", "No membership-inference attack was run: the generator learnt every source "
+                "user, so there are no non-members to test against. Generate with `--privacy-holdout F` to run them "
                 "(docs/privacy.md)."]
     return [MEMBERSHIP_HEADING, "", f"{audit.sentence()[0].upper()}{audit.sentence()[1:]}.", "",
             "Members: users the generator learnt; non-members: the users held out of its fit (`--privacy-holdout`). "

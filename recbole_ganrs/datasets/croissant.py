@@ -74,8 +74,9 @@ def privacy_text(meta, membership=None):
                "--privacy-holdout).")
     donors = (", but each synthetic user's rating histogram is a source user's scaled to its own number of ratings "
               "(GANRS's donor profiles)" if meta.get("generator") == "ganrs" else "")
-    return (f"Every user and rating is synthetic{donors}. Distance evidence (synthetic users' embeddings against the source's): {measured}; "
-            "distance tests can pass while membership-inference attacks succeed. " + attacks +
+    return (f"Every user and rating is synthetic{donors}. Distance evidence (synthetic users' embeddings against "
+            f"the source's): {measured}; distance tests can pass while membership-inference attacks succeed. "
+            + attacks +
             " The fit is not differentially private: this is not evidence that a source user's participation "
             "cannot be inferred.")
 

@@ -3,9 +3,12 @@
 
 Distance figures (DCR, holdout DCR) say how near synthetic users come to real ones; they can pass while an attack
 still tells members apart ("The DCR Delusion", arXiv 2505.01524). So, with ``--privacy-holdout`` (the held-out
-users are the non-members and the attacker's reference data), three attacks score every candidate user, each on
-the id-free user profiles of detection.py (synthetic item ids name no real item, so no attack can use which items a
-user rated; an attack that could would be stronger than these):
+users are the non-members and the attacker's reference data), attacks score every candidate user on the id-free
+user profiles of detection.py (synthetic item ids name no real item, so no attack can use which items a user
+rated; an attack that could would be stronger than these). Three scores, each on two views of the profile (every
+feature; the rating histogram alone: level, spread, shares, which a verbatim copy, and a GANRS donor's profile
+scaled to another count, keep in any release, while the popularity and activity places depend on the release's
+items and size), make the six release attacks:
 
 - density ratio (DOMIAS, van Breugel et al., AISTATS 2023): the synthetic users' density at the candidate's profile
   over the reference users' density there. A generator that overfits puts density where its members are, beyond
@@ -19,22 +22,20 @@ user rated; an attack that could would be stronger than these):
   one finds verbatim copies (distance 0), which the calibration's noise blurs; the calibrated one corrects for
   crowded regions of the population.
 
-Each on two views of the profile: every feature, and the rating histogram alone (level, spread, shares): the one
-a verbatim copy, and a GANRS donor's profile scaled to another count, keep in any release (the popularity and
-activity places depend on the release's items and size).
+A seventh when asked (``shadows`` > 0: each shadow is a fit of the generator):
+
 - shadow model (Shokri et al., S&P 2017, for generators as in Stadler et al., USENIX Security 2022): the attacker
   refits the same generator (kind and settings) on a part of the released synthetic users (its stand-in
-  population), samples a shadow release, and learns from its own in and out users how the scores above differ
-  for members (a logistic regression); that classifier scores the candidates. Only when asked (``shadows`` > 0):
-  each shadow is a fit.
+  population), samples a shadow release, and learns from its own in and out users how the six scores differ for
+  members (a logistic regression); that classifier scores the candidates.
 
 The holdout users split into two halves, each the reference while the other's users are scored (cross-fitting:
 every held-out user is a candidate once, never in its own reference); as many training users are drawn as
 candidates. The AUC (0.5: no signal) has a stratified bootstrap interval (scipy.stats.bootstrap over members and
 non-members apart) at 95% for all the attacks at once (Bonferroni: with seven attacks, 95% intervals would name a
-leak where there is none one time in seven), and the true-positive rate at 1% false positives (Carlini et al., S&P 2022) says whether a
-few users are exposed even when the AUC is near 0.5; with a few hundred non-members it rests on their top few
-scores, so read it as coarse.
+leak where there is none one time in seven), and the true-positive rate at 1% false positives (Carlini et al.,
+S&P 2022) says whether a few users are exposed even when the AUC is near 0.5; with a few hundred non-members it
+rests on their top few scores, and users with the very same histogram tie, so read it as coarse.
 """
 from dataclasses import dataclass
 from typing import Callable, Optional

@@ -90,12 +90,14 @@ def held_out_privacy(ratings, origin, train, inter_path):
     if not held.is_file():
         return {}
     holdout = load_ratings(held)
-    return {**holdout_dcr(ratings, train, holdout), **_membership(ratings, inter_path, train, holdout, held).record()}
+    return {**holdout_dcr(ratings, train, holdout),
+            **_membership(inter_path, held, lambda: (ratings, train, holdout)).record()}
 
 
-def _membership(ratings, inter_path, train, holdout, held_path):
-    return _once(("membership", file_digest(inter_path), file_digest(held_path)),
-                 lambda: audit(ratings, train, holdout))
+def _membership(inter_path, held_path, frames):
+    """The audit of a release (``frames``: a callable giving the release's, the members' and the non-members'
+    ratings, read only when the audit is not yet measured in this process)."""
+    return _once(("membership", file_digest(inter_path), file_digest(held_path)), lambda: audit(*frames()))
 
 
 def membership_audit(folder):
@@ -106,7 +108,7 @@ def membership_audit(folder):
     held = resolve_source(origin).inter_path.parent / HOLDOUT if origin else None
     if held is None or not held.is_file():
         return None
-    return _membership(load_ratings(src), src.inter_path, load_ratings(origin), load_ratings(held), held)
+    return _membership(src.inter_path, held, lambda: (load_ratings(src), load_ratings(origin), load_ratings(held)))
 
 
 def synthetic_with(datasets, key):
