@@ -152,3 +152,6 @@ def test_a_membership_leak_is_named_and_its_absence_is_not():
         found = {f.measure for f in verdict.generators[0].findings}
         assert ("MIA AUC low" in found) == named
         assert ("MIA AUC low 0.868 (a membership-inference attack tells" in verdict.text()) == named
+        assert ("membership (--privacy-holdout): a leak" in verdict.text()) == named
+        assert ("membership (--privacy-holdout): no signal found by the attacks (their AUC intervals' highest lower "
+                "bound 0.470" in verdict.text()) == (not named)

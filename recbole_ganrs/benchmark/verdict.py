@@ -59,6 +59,9 @@ class Tolerance:
                 "ratio": f"within {self.limit:.0%} of the source"}[self.kind]
 
 
+#: the membership attacks' figure (stats/membership.py: the highest lower bound of their AUC intervals)
+MEMBERSHIP = "MIA AUC low"
+
 #: the measures of the stats tables the verdict checks, and their tolerances (argued in docs/verdict.md)
 TOLERANCES = (
     Tolerance("detection AUC", "at most", 0.6, "a classifier tells its users from the source's"),
@@ -67,7 +70,7 @@ TOLERANCES = (
     Tolerance("popularity KS", "at most", 0.1, "items' numbers of ratings differ from the source's"),
     Tolerance("share >= Q KS", "at most", 0.1, "users' shares of relevant ratings differ from the source's"),
     Tolerance("copies", "at most", 0, "synthetic users copy real ones"),
-    Tolerance("MIA AUC low", "at most", 0.5, "a membership-inference attack tells the users the generator learnt "
+    Tolerance(MEMBERSHIP, "at most", 0.5, "a membership-inference attack tells the users the generator learnt "
               "from users it never saw (--privacy-holdout; the interval's lower bound)"),
     Tolerance("user share >= Q", "difference", 0.05, "users' shares of relevant ratings average differently"),
     Tolerance("activity-rating r", "difference", 0.1, "heavy users rate differently than in the source"),
@@ -172,6 +175,12 @@ class GeneratorVerdict:
             same, total, qs = self.trend
             out.append(f"  {metric.split('@')[0]} with N: the same direction as on the source in {same} of {total} "
                        f"(model, q) cells" + (f"; not at {', '.join(q_label(q) for q in qs)}" if qs else ""))
+        membership = next((c for c in self.checks if c.measure == MEMBERSHIP), None)
+        if membership is not None:  # --privacy-holdout: say what the attacks found either way (docs/privacy.md)
+            out.append("  membership (--privacy-holdout): " + (
+                "a leak: an attack tells the users the generator learnt from held-out ones (below)" if membership.fails
+                else f"no signal found by the attacks (their AUC intervals' highest lower bound "
+                     f"{membership.synthetic:.3f}, at most 0.5)"))
         out.append("  outside tolerance: " + ("; ".join(f.text() for f in self.findings) if self.findings
                                                else "none of the measures checked"))
         return out
