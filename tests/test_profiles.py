@@ -60,7 +60,7 @@ def test_a_mix_of_donors_is_distinct_and_begins_with_the_single_draw():
     assert all(set(row) <= set(n) for row, n in zip(mix, near))
 
 
-def test_donor_mix_one_is_the_single_donor_and_more_mix_profiles():
+def test_donor_mix_one_is_the_single_donor_and_a_mix_keeps_the_users_spread():
     from recbole_ganrs.errors import GanrsError
     from recbole_ganrs.generator.sampling import SamplingChoices
 
@@ -68,9 +68,11 @@ def test_donor_mix_one_is_the_single_donor_and_more_mix_profiles():
     gen = GANRS(seed=0, gan_steps=300, embedding_epochs=5, progress=False).fit(source)
     ask = dict(users=300, items=80, ratings=int(len(source) * 2), seed=1)
     pd.testing.assert_frame_equal(gen.sample(**ask), gen.sample(**ask, donor_mix=1))
-    mixed = gen.sample(**ask, donor_mix=4)
-    single, mixed = (spread_measures(x)["user-mean std"] for x in (gen.sample(**ask), mixed))
-    assert mixed < single  # the mean of four donors' levels spreads less: the price docs/privacy.md measures
+    single, mixed = (spread_measures(gen.sample(**ask, donor_mix=m)) for m in (1, 4))
+    # the mean of four donors' levels, re-spread: the users' levels spread as one donor's do, and heavy users
+    # still rate low (the source's r is about -0.7)
+    assert abs(mixed["user-mean std"] / single["user-mean std"] - 1) < 0.2
+    assert mixed["activity-rating r"] < -0.4
     for bad in (0, 2.5, 33):
         with pytest.raises(GanrsError, match="donor_mix"):
             SamplingChoices(donor_mix=bad).validate()
@@ -105,3 +107,16 @@ def test_synthetic_users_keep_the_sources_activity_rating_relation_and_relevant_
     assert np.abs(shares[0] - shares[1]).max() < 0.04
     pooled = [frame["rating"].value_counts(normalize=True).sort_index() for frame in (source, out)]
     assert np.abs(pooled[0] - pooled[1]).max() < 0.005  # the pooled shares stay the source's
+
+
+def test_respread_gives_the_mixed_levels_the_single_donors_spread():
+    from recbole_ganrs.generator.ganrs import respread
+
+    rng = np.random.default_rng(2)
+    single = rng.dirichlet(np.ones(5) * 0.7, size=400)
+    mixed = (single + rng.dirichlet(np.ones(5) * 0.7, size=400)) / 2  # two donors' mean: narrower levels
+    levels = np.arange(5.0)
+    assert np.std(mixed @ levels) < 0.8 * np.std(single @ levels)
+    out = respread(mixed, single)
+    assert np.allclose(out.sum(1), 1) and (out >= 0).all()
+    assert abs(np.std(out @ levels) / np.std(single @ levels) - 1) < 0.1  # cut shares move it a little

@@ -488,12 +488,25 @@ class CalibratedRatings(SampleStep):
 
 def donor_histograms(histograms, donor):
     """Each synthetic user's histogram [users, classes] from its donors' rows of ``histograms`` (real users'
-    counts): its one donor's counts as they are, or the mean of its donors' shares (a donor with no count in
-    any class as zeros)."""
+    counts): its one donor's counts as they are, or the mean of its donors' shares re-spread (:func:`respread`)."""
     if donor.shape[1] == 1:
         return histograms[donor[:, 0]]  # as before mixes existed: the same numbers to the last bit
     h = np.asarray(histograms[donor], np.float64)
-    return (h / np.maximum(h.sum(-1, keepdims=True), 1e-300)).mean(1)
+    shares = h / np.maximum(h.sum(-1, keepdims=True), 1e-300)
+    return respread(shares.mean(1), shares[:, 0])
+
+
+def respread(mixed, single):
+    """``mixed`` shares [users, classes] moved away from their mean so that the users' levels (each row's mean
+    class) spread as much as ``single``'s (one donor each): the mean of M donors' levels spreads less than one
+    donor's (about sqrt((1 + rho) / 2) at M = 2), which the users' rating levels would otherwise lose. Shares
+    pushed below 0 are cut and each row summed to 1 again."""
+    classes = np.arange(mixed.shape[1], dtype=np.float64)
+    centre = mixed.mean(0)
+    spread = np.std(mixed @ classes)
+    scale = np.std(single @ classes) / spread if spread > 0 else 1.0
+    out = np.clip(centre + scale * (mixed - centre), 0.0, None)
+    return out / np.maximum(out.sum(1, keepdims=True), 1e-300)
 
 
 PAIRING_STEPS = {"shapes": ShapesPairing, "draws": DrawsPairing}
