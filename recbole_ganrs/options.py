@@ -102,8 +102,9 @@ class GeneratorOptions:
         owners=("ganrs",), choices=list(CENTRE_MATCHINGS)))
     donor_mix: int = field(default=_choice("donor_mix"), metadata=flag(
         "ganrs --pairing shapes: each synthetic user's rating histogram, spread over item popularity and activity "
-        "rank are the mean of this many donors' (real users near it, drawn without replacement) instead of one "
-        "real user's, which membership attacks find (docs/privacy.md) (default {default}: one donor's)",
+        "rank are the mean of this many donors' (real users near it, drawn without replacement), re-spread to "
+        "one donor's spread; 1: one real user's, which membership attacks find (docs/privacy.md) (default "
+        "{default})",
         owners=("ganrs",), metavar="M"))
     condition: Optional[str] = field(default=None, metadata=flag(
         "ganrs: condition the GAN on a user attribute of the source's .user file (CGANRS): categorical "

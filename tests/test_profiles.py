@@ -67,7 +67,7 @@ def test_donor_mix_one_is_the_single_donor_and_a_mix_keeps_the_users_spread():
     source = heavy_users_rate_low()
     gen = GANRS(seed=0, gan_steps=300, embedding_epochs=5, progress=False).fit(source)
     ask = dict(users=300, items=80, ratings=int(len(source) * 2), seed=1)
-    pd.testing.assert_frame_equal(gen.sample(**ask), gen.sample(**ask, donor_mix=1))
+    pd.testing.assert_frame_equal(gen.sample(**ask), gen.sample(**ask, donor_mix=2))  # the default
     single, mixed = (spread_measures(gen.sample(**ask, donor_mix=m)) for m in (1, 4))
     # the mean of four donors' levels, re-spread: the users' levels spread as one donor's do, and heavy users
     # still rate low (the source's r is about -0.7)
@@ -76,8 +76,10 @@ def test_donor_mix_one_is_the_single_donor_and_a_mix_keeps_the_users_spread():
     for bad in (0, 2.5, 33):
         with pytest.raises(GanrsError, match="donor_mix"):
             SamplingChoices(donor_mix=bad).validate()
-    with pytest.raises(GanrsError, match="--pairing draws has no donors"):
-        SamplingChoices(donor_mix=2, pairing="draws", rating_model="distribution").validate()
+    for other in (1, 4):
+        with pytest.raises(GanrsError, match="--donor-mix is a --pairing shapes setting"):
+            SamplingChoices(donor_mix=other, pairing="draws", rating_model="distribution").validate()
+    SamplingChoices(pairing="draws", rating_model="distribution").validate()  # the default: no refusal
 
 
 def heavy_users_rate_low(n_users=150, n_items=80, seed=0):

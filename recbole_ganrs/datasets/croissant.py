@@ -72,8 +72,11 @@ def privacy_text(meta, membership=None):
                if membership is not None else
                "No membership-inference attack has been run on this dataset (it needs users held out of the fit: "
                "--privacy-holdout).")
-    donors = (", but each synthetic user's rating histogram is a source user's scaled to its own number of ratings "
-              "(GANRS's donor profiles)" if meta.get("generator") == "ganrs" else "")
+    mix = (meta.get("request", {}).get("sampling") or {}).get("donor_mix", 1)
+    donors = ("" if meta.get("generator") != "ganrs" else
+              ", but each synthetic user's rating histogram is a source user's scaled to its own number of ratings "
+              "(GANRS's donor profiles, --donor-mix 1)" if mix == 1 else
+              f", each user's rating histogram the re-spread mean of {mix} source users' (GANRS's donor profiles)")
     return (f"Every user and rating is synthetic{donors}. Distance evidence (synthetic users' embeddings against "
             f"the source's): {measured}; distance tests can pass while membership-inference attacks succeed. "
             + attacks +

@@ -56,7 +56,7 @@ class GANRS(SyntheticGenerator):
 
     kind = "ganrs"
     fit_format = 10  # 10: the real users' ratings in each popularity bin (pairing.popularity_bins)
-    sample_format = 4  # 4: each user's ratings over the popularity bins from its donor (pairing.popularity_targets)
+    sample_format = 5  # 5: each user's profile the re-spread mean of two donors' (--donor-mix; 4: one donor's)
     takes_sampling_choices = True  # pairing, rating model, ...: SampleRequest.sampling (sampling.py)
     min_source = (100, 5, 5)
 

@@ -20,14 +20,17 @@ class SamplingChoices:
     pairing's cluster sizes follow the shapes; ``assignment_temperature``: 0 assigns each draw to its nearest
     user and item; ``centre_matching``: how the synthetic centres meet the real embeddings (the head's inputs,
     and where each user's and item's donors are looked for: profiles.py); ``donor_mix``: how many donors' mean
-    profile each synthetic user takes (1: one real user's)."""
+    profile each synthetic user takes (1: one real user's, as before 2026-12-06)."""
 
     pairing: str = "shapes"
     rating_model: str = "calibrated"
     match_shapes: bool = True
     assignment_temperature: float = 1.0
     centre_matching: str = "quantiles"
-    donor_mix: int = 1  # donors whose mean profile a synthetic user takes (profiles.py; docs/privacy.md)
+    # donors whose mean profile (re-spread) a synthetic user takes: one donor's histogram is a real user's, which
+    # membership attacks find (AUC ~0.9 on ml-100k); two leave them near 0.5 and keep the users whole
+    # (benchmarks/README.md, "Whole users against membership privacy"; docs/privacy.md)
+    donor_mix: int = 2
 
     def validate(self):
         """Refuse unknown or contradictory choices in one line; returns self."""
@@ -44,9 +47,9 @@ class SamplingChoices:
         m = self.donor_mix
         if isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= DONORS:
             raise GanrsError(f"donor_mix must be a whole number of donors from 1 to {DONORS}, got {m!r}")
-        if m > 1 and self.pairing != "shapes":
-            raise GanrsError("--donor-mix mixes the donors of the shapes pairing's whole users: --pairing draws has "
-                             "no donors")
+        if m != SamplingChoices.donor_mix and self.pairing != "shapes":
+            raise GanrsError("--donor-mix is a --pairing shapes setting (it mixes the donors of its whole users: "
+                             "--pairing draws has none)")
         t = self.assignment_temperature
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not 0 <= t < float("inf"):
             raise GanrsError(f"assignment_temperature must be >= 0 and finite, got {t!r}")
