@@ -3,14 +3,14 @@ controls, over dataset seeds, with each release's fidelity.
 
     python benchmarks/membership.py                               # ml-100k and FilmTrust, 2,000 users, seeds 0-2
     python benchmarks/membership.py --sources ml-100k --seeds 0 --shadows 0
-    python benchmarks/membership.py --generators ganrs ganrs-mix2 ganrs-mix4 ganrs-draws --no-controls
+    python benchmarks/membership.py --generators ganrs-mix1 ganrs ganrs-mix4 ganrs-draws --no-controls
 
 FilmTrust is converted as elsewhere (``--duplicates first --min-user-ratings 2``). Per source and dataset seed: a
 share of the source's users held out (``--privacy-holdout``: they are the non-members and the attacker's
 reference), each generator fitted on the rest and sampled at ``--users`` users as ``recbole-ganrs generate`` does
 (``ganrs-draws``: GANRS on the paper's path, ``--pairing draws --rating-model distribution``, whose users take no
-donor's histogram; ``ganrs-mix2`` / ``ganrs-mix4``: ``--donor-mix 2`` / ``4``, each user the mean profile of that
-many donors), with the release's fidelity (detection AUC, share KS, user-mean std, activity-rating r, beside the
+donor's histogram; ``ganrs`` takes the default ``--donor-mix 2``; ``ganrs-mix1`` / ``ganrs-mix4``: one donor's
+profile, or the re-spread mean of four), with the release's fidelity (detection AUC, share KS, user-mean std, activity-rating r, beside the
 source's); then the controls on the same split: ``copy 10%`` (a tenth of the release's users verbatim copies of
 members, the rest the statistical generator's) and ``copy all`` (every member copied once) must be found, the
 statistical generator must not. Prints one row per (source, seed, generator, attack), then the mean AUC and TPR
@@ -41,8 +41,8 @@ GENERATORS = {"ganrs": ("--generators", "ganrs"), "cfgan": ("--generators", "cfg
               "statistical": ("--generators", "statistical"),
               # the paper's own path: no donor profiles (the whole users' histograms)
               "ganrs-draws": ("--generators", "ganrs", "--pairing", "draws", "--rating-model", "distribution"),
-              # whole users from the mean profile of several donors (--donor-mix)
-              "ganrs-mix2": ("--generators", "ganrs", "--donor-mix", "2"),
+              # whole users from one donor (as before 2026-12-06) or the mean of four (the default: two)
+              "ganrs-mix1": ("--generators", "ganrs", "--donor-mix", "1"),
               "ganrs-mix4": ("--generators", "ganrs", "--donor-mix", "4")}
 
 
@@ -83,7 +83,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", nargs="+", default=["ml-100k", "filmtrust"])
     parser.add_argument("--filmtrust", default=FILMTRUST)
-    parser.add_argument("--generators", nargs="+", default=["ganrs", "ganrs-draws", "cfgan", "statistical"],
+    parser.add_argument("--generators", nargs="+", default=["ganrs", "ganrs-mix1", "ganrs-draws", "cfgan", "statistical"],
                         choices=list(GENERATORS))
     parser.add_argument("--no-controls", action="store_true", help="skip the copy controls")
     parser.add_argument("--users", type=int, default=2000)

@@ -94,6 +94,7 @@ def test_a_ganrs_leak_on_the_card_names_the_donors_and_the_remedy(split):
 
     train, holdout = split
     leak = audit(copying_release(train, 1.0, 300, seed=0), train, holdout)
-    assert DONOR_LEAK in membership_lines(leak, "ganrs", 1) and "--donor-mix 1" in DONOR_LEAK
-    assert DONOR_LEAK not in membership_lines(leak, "ganrs", 2) and DONOR_LEAK not in membership_lines(leak, "cfgan")
+    assert DONOR_LEAK.format(mix=1) in membership_lines(leak, "ganrs", 1)
+    assert "histogram of 2 real donor(s)" in membership_lines(leak, "ganrs", 2)[-1]
+    assert not any("donor" in line for line in membership_lines(leak, "cfgan"))
     assert membership_lines(leak, "ganrs")[2].startswith("Membership leak: ")
