@@ -231,9 +231,15 @@ def main(argv=None, prog=None):
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM outside the trials stage (which says more itself)
-        signum = exc.signum if isinstance(exc, Stopped) else (RECEIVED[0] if RECEIVED else signal.SIGINT)
-        print(f"error: {stopped_message(args.command, signum)}", file=sys.stderr)
-        return 128 + signum
+        return stopped(args.command, exc)
+    except RuntimeError as exc:
+        # a signal that lands in a lazy import (torch imports torch._dynamo on its first optimizer steps) can reach
+        # here wrapped: Python 3.11 turns an exception raised inside a class body's __set_name__ into
+        # "RuntimeError: Error calling __set_name__", the Stopped its cause
+        interrupt = interrupt_in(exc)
+        if interrupt is None:
+            raise
+        return stopped(args.command, interrupt)
     except GanrsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -243,6 +249,24 @@ def main(argv=None, prog=None):
             raise
         print(f"error: {message}", file=sys.stderr)
         return 2
+
+
+def stopped(command, exc):
+    """The one line and exit status of a command stopped by Ctrl-C or a signal (``exc`` the KeyboardInterrupt)."""
+    signum = exc.signum if isinstance(exc, Stopped) else (RECEIVED[0] if RECEIVED else signal.SIGINT)
+    print(f"error: {stopped_message(command, signum)}", file=sys.stderr)
+    return 128 + signum
+
+
+def interrupt_in(exc):
+    """The KeyboardInterrupt among ``exc``'s causes and contexts, if any."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def os_error_message(exc):

@@ -104,3 +104,22 @@ def test_a_sigterm_that_other_code_turned_into_ctrl_c_still_reads_as_sigterm(mon
     monkeypatch.setattr(cli, "cmd_stats", command)
     monkeypatch.setattr(cli, "RECEIVED", [])
     assert cli.main(["stats", "ml-100k"]) == 143
+
+
+def test_a_signal_wrapped_by_a_lazy_import_still_stops_with_one_line(capsys, monkeypatch):
+    """A SIGTERM that lands inside a class body's __set_name__ (torch's lazy imports during a fit) reaches main as
+    a RuntimeError whose cause is the Stopped: it must still end as a stop, with its one line and status."""
+    from recbole_ganrs import cli
+
+    class Descriptor:
+        def __set_name__(self, owner, name):
+            raise cli.Stopped(signal.SIGTERM)
+
+    def stats_during_an_import(args, extra):
+        class Imported:  # noqa: F841 (a module's class, as torch's)
+            field = Descriptor()
+
+    monkeypatch.setattr(cli, "cmd_stats", stats_during_an_import)
+    assert cli.main(["stats", "ml-100k"]) == 128 + signal.SIGTERM
+    err = capsys.readouterr().err
+    assert err.startswith("error: stopped by SIGTERM during stats") and err.count("\n") == 1
