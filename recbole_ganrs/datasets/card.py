@@ -71,6 +71,12 @@ def card_tables(folder):
 MEMBERSHIP_HEADING = "## Membership inference"
 
 
+def donor_mix(meta):
+    """How many donors' profiles each user of the GANRS dataset a sidecar ``meta`` describes mixes (a sidecar
+    from before mixes: one)."""
+    return (meta["request"].get("sampling") or {}).get("donor_mix", 1)
+
+
 #: what a card says when the attacks find GANRS's donors (docs/privacy.md measured the remedy and its price)
 DONOR_LEAK = ("GANRS gives each synthetic user the rating histogram of {mix} real donor(s) (`--donor-mix`, default 2: "
               "their re-spread mean). On ml-100k the strongest attack reached AUC 0.90 with one donor, 0.52-0.56 with "
@@ -84,7 +90,8 @@ def membership_lines(audit, generator=None, donor_mix=1):
         return [MEMBERSHIP_HEADING, "", "No membership-inference attack was run: the generator learnt every source "
                 "user, so there are no non-members to test against. Generate with `--privacy-holdout F` to run them "
                 "(docs/privacy.md)."]
-    return [MEMBERSHIP_HEADING, "", f"{audit.sentence()[0].upper()}{audit.sentence()[1:]}.", "",
+    sentence = audit.sentence()
+    return [MEMBERSHIP_HEADING, "", f"{sentence[0].upper()}{sentence[1:]}.", "",
             "Members: users the generator learnt; non-members: the users held out of its fit (`--privacy-holdout`). "
             "AUC 0.5: the attack cannot tell them apart; the intervals hold for all the attacks at once; the TPR is "
             "the share of members found at 1% false positives (docs/privacy.md).", "",
@@ -124,8 +131,7 @@ def card_text(folder, tables, membership=None):
               "measures (how hard the data is).", ""]
     for table in tables:
         lines += [table, ""]
-    mix = (request.get("sampling") or {}).get("donor_mix", 1)  # a sidecar from before mixes: one donor
-    lines += [*membership_lines(membership, meta["generator"], mix), ""]
+    lines += [*membership_lines(membership, meta["generator"], donor_mix(meta)), ""]
     return "\n".join(lines)
 
 

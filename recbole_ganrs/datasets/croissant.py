@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from recbole_ganrs.data.sidecar import read_sidecar
-from recbole_ganrs.datasets.card import remake_command
+from recbole_ganrs.datasets.card import donor_mix, remake_command
 from recbole_ganrs.files import file_digest, replaced_on_success
 
 CROISSANT = "croissant.json"
@@ -72,8 +72,8 @@ def privacy_text(meta, membership=None):
                if membership is not None else
                "No membership-inference attack has been run on this dataset (it needs users held out of the fit: "
                "--privacy-holdout).")
-    mix = (meta.get("request", {}).get("sampling") or {}).get("donor_mix", 1)
-    donors = ("" if meta.get("generator") != "ganrs" else
+    mix = donor_mix(meta) if meta.get("generator") == "ganrs" else None
+    donors = ("" if mix is None else
               ", but each synthetic user's rating histogram is a source user's scaled to its own number of ratings "
               "(GANRS's donor profiles, --donor-mix 1)" if mix == 1 else
               f", each user's rating histogram the re-spread mean of {mix} source users' (GANRS's donor profiles)")

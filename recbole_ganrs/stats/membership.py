@@ -198,15 +198,17 @@ def whitening(release, reference):
     return lambda x: (x - mean) @ project
 
 
-def release_features(release, reference, candidates):
-    """Each release attack's score (columns in RELEASE_ATTACKS order) of each candidate; arguments are profile
-    tables, each view whitened on its round's release and reference."""
+def release_features(release, reference, *groups):
+    """Each release attack's score (columns in RELEASE_ATTACKS order) of each candidate of each of ``groups``, one
+    array per group; arguments are profile tables, each view whitened on its round's release and reference. The
+    groups are scored together: one density fit and one tree per release and reference."""
+    candidates = pd.concat(groups)
     columns = []
     for attack in RELEASE_ATTACKS:
         names = VIEWS[attack.view](list(release.columns))
         whiten = whitening(release[names].to_numpy(), reference[names].to_numpy())
         columns.append(SCORES[attack.score](*(whiten(t[names].to_numpy()) for t in (release, reference, candidates))))
-    return np.column_stack(columns)
+    return np.split(np.column_stack(columns), np.cumsum([len(g) for g in groups])[:-1])
 
 
 def auc_of(members, nonmembers, axis=-1):
@@ -239,8 +241,7 @@ def audit(synthetic, train, holdout, seed=0, refit: Optional[Refit] = None, shad
     real = profile_table(pd.concat([train, holdout], ignore_index=True), scale)
     release = profile_table(synthetic, scale)
     plan = rounds(train, holdout, seed)
-    scored = [(release_features(release, real.loc[ref], real.loc[m]), release_features(release, real.loc[ref],
-                                                                                        real.loc[n]))
+    scored = [release_features(release, real.loc[ref], real.loc[m], real.loc[n])
               for m, n, ref in zip(plan.members, plan.nonmembers, plan.reference)]
     member, nonmember = (np.vstack([f[k] for f in scored]) for k in (0, 1))
     shadow = refit is not None and shadows > 0
@@ -273,8 +274,7 @@ def shadow_classifier(synthetic, refit, n_members, n_reference, scale, shadows, 
                                       stream(seed, "measure", "shadow_fit", k)), scale)
         reference, candidates_out = out[:n_ref], out[n_ref:n_ref + n_candidates]
         candidates_in = draw.choice(inside, n_candidates, replace=False)
-        for group, label in ((candidates_in, 1), (candidates_out, 0)):
-            rows.append(release_features(release, pool.loc[reference], pool.loc[group]))
-            labels.append(np.full(len(group), label))
+        rows += release_features(release, pool.loc[reference], pool.loc[candidates_in], pool.loc[candidates_out])
+        labels += [np.ones(len(candidates_in)), np.zeros(len(candidates_out))]
     model = make_pipeline(StandardScaler(), LogisticRegression())
     return model.fit(np.vstack(rows), np.concatenate(labels))
