@@ -98,3 +98,26 @@ def test_a_ganrs_leak_on_the_card_names_the_donors_and_the_remedy(split):
     assert "histogram of 2 real donor(s)" in membership_lines(leak, "ganrs", 2)[-1]
     assert not any("donor" in line for line in membership_lines(leak, "cfgan"))
     assert membership_lines(leak, "ganrs")[2].startswith("Membership leak: ")
+
+
+def test_the_shadow_refits_as_the_release_was_made_one_donor_for_an_old_sidecar(monkeypatch):
+    from recbole_ganrs.datasets import membership_generators
+
+    asked = []
+
+    class Fake:
+        def fit(self, ratings):
+            return self
+
+        def sample_request(self, request):
+            asked.append(request.sampling.donor_mix)
+            return type("S", (), {"ratings": None})()
+
+    monkeypatch.setattr(membership_generators, "make_generator", lambda kind, **settings: Fake())
+    request = {"users": 10, "items": 10, "samples": 100, "std": 2.5, "ratings": None,
+               "sampling": {"pairing": "shapes", "rating_model": "calibrated"}}
+    for sampling, expected in (({}, 1), ({"donor_mix": 4}, 4)):  # a sidecar without donor_mix: before mixes
+        meta = {"generator": "ganrs", "settings": {"seed": 0},
+                "request": {**request, "sampling": {**request["sampling"], **sampling}}}
+        membership_generators.refit_like(meta)(None, 3)
+        assert asked[-1] == expected

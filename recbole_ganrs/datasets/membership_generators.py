@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from recbole_ganrs.datasets.card import donor_mix
 from recbole_ganrs.generator import SampleRequest, StatisticalGenerator, make_generator
 from recbole_ganrs.generator.sampling import SamplingChoices
 from recbole_ganrs.seeds import rng
@@ -16,11 +17,14 @@ def refit_like(meta):
     the shadow's seed) on a ratings frame, sampled at the dataset's request (its size, std and sampling choices)."""
     request = meta["request"]
     settings = {k: v for k, v in meta["settings"].items() if k != "progress"}
+    sampling = dict(request.get("sampling") or {})
+    if meta["generator"] == "ganrs":  # as the release was made: a sidecar from before donor mixes had one donor
+        sampling["donor_mix"] = donor_mix(meta)
 
     def refit(ratings, seed):
         generator = make_generator(meta["generator"], **{**settings, "seed": seed, "progress": False})
         ask = SampleRequest(request["users"], request["items"], request.get("samples"), request["std"], seed,
-                            request.get("ratings"), sampling=SamplingChoices.of(request.get("sampling") or {}))
+                            request.get("ratings"), sampling=SamplingChoices.of(sampling))
         with warnings.catch_warnings():  # a shadow's shortfalls (items capped, unrated) are the attacker's noise
             warnings.simplefilter("ignore")
             return generator.fit(ratings).sample_request(ask).ratings
