@@ -114,6 +114,13 @@ class GeneratorOptions:
         "ganrs: fields of the source's .item file each synthetic item carries, e.g. release_year,class (token, "
         "token_seq or float fields; each synthetic item takes those of a real item near it in embedding space); "
         "the synthetic dataset gets a .item file", owners=("ganrs",), metavar="FIELD,..."))
+    dp_epsilon: Optional[float] = field(default=None, metadata=flag(
+        "ganrs: fit with user-level (epsilon, delta)-differential privacy (Opacus DP-SGD on every stage that reads "
+        "the source, a user's ratings clipped as one; docs/privacy.md); samples the paper's path only: add "
+        "--pairing draws --rating-model distribution --no-match-shapes", owners=("ganrs",), metavar="E"))
+    dp_delta: Optional[float] = field(default=None, metadata=flag(
+        f"ganrs --dp-epsilon: the delta (default {_ganrs('dp_delta'):g}; below 1 / the source's users)",
+        owners=("ganrs",), metavar="D"))
     seeds: list[int] = field(default_factory=lambda: [0])  # the datasets are made with the first
     data_dir: str = field(default="dataset_atomic", metadata=flag(
         "where synthetic datasets and fits are kept (default {default})", aliases=("--out",)))
@@ -359,8 +366,8 @@ def validate_generator_options(opts, explicit=()):
         raise GanrsError(f"gan must be one of {', '.join(GAN_KINDS)} and embedding sizes >= 1, "
                          f"got {opts.gan} {opts.embedding_size}")
     if "ganrs" in opts.generators:  # its settings' and sampling choices' own checks, before any work
-        GENERATORS["ganrs"](**generator_settings(opts, "ganrs"))
-        opts.sampling_choices("ganrs").validate()
+        ganrs = GENERATORS["ganrs"](**generator_settings(opts, "ganrs"))
+        ganrs.check_sampling(opts.sampling_choices("ganrs").validate())
     default = GeneratorOptions()
     for f, d in declared_flags():
         owners = d["owners"]

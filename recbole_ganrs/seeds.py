@@ -14,7 +14,9 @@ import torch
 PLAN = {
     # a generator's fit seed (``GANRS(seed=S)``)
     "fit": ("embedding", "embedding_init", "gan_init", "gan_batches", "gan_noise", "real_sample",
-            "rating_head", "rating_head_init", "cfgan", "cfgan_init", "cfgan_noise", "gan_labels"),
+            "rating_head", "rating_head_init", "cfgan", "cfgan_init", "cfgan_noise", "gan_labels",
+            # a private fit (--dp-epsilon: generator/private.py)
+            "dp_rows", "dp_users", "dp_noise", "dp_gan_rows", "dp_statistics"),
     # a sample request's seed (``sample(..., seed=S)``; the benchmark's dataset seed seeds fit and sample)
     "sample": ("noise", "user_clusters", "item_clusters", "assignment", "shape_assignment", "pairing",
                "ratings", "scenario", "subset", "statistical", "candidates", "donors"),

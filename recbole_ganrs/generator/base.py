@@ -200,8 +200,12 @@ class SyntheticGenerator:
         table = self._item_table(source, ratings, items)
         learnt = {**({} if groups is None else {"groups": groups}), **({} if table is None else {"items": table})}
         self._state = self._fit(ratings, summary, **learnt)
-        self._summary = summary
+        self._summary = self._released_summary(summary)
         return self
+
+    def _released_summary(self, summary):
+        """The summary the fit keeps and saves: the source's, or what a private fit released of it."""
+        return summary
 
     def condition_of(self):
         """The user attribute a conditional generator learns (a data/users.py Condition); None: unconditioned."""

@@ -26,6 +26,7 @@ from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.generator.base import Sample, SyntheticGenerator, ratings_frame
 from recbole_ganrs.generator.clustering import Clusters
 from recbole_ganrs.generator.embedding import fit_embeddings
+from recbole_ganrs.generator import private
 from recbole_ganrs.generator.gan import GAN_KINDS, train_gan
 from recbole_ganrs.generator.ganrs_state import GanrsState, GroupState
 from recbole_ganrs.generator.pairing import (POPULARITY_BINS, Affinity, draw_shape_pairs, fit_temper, mainstream_spread,
@@ -69,6 +70,9 @@ class GANRS(SyntheticGenerator):
     embedding_epochs: int = 20
     condition: Optional[str] = None  # CGANRS: a user attribute of the source's user file, e.g. gender, age:18,25,35
     item_attributes: Optional[str] = None  # fields of the source's item file each synthetic item carries
+    # user-level (epsilon, delta)-differential privacy of the fit (private.py); None: not private
+    dp_epsilon: Optional[float] = None
+    dp_delta: float = 1e-5
     seed: int = 0
     progress: bool = True
 
@@ -84,6 +88,37 @@ class GANRS(SyntheticGenerator):
         if self.condition is not None:
             Condition.parse(self.condition)
         self.item_fields()
+        if self.dp_epsilon is not None:
+            self._check_private()
+        elif self.dp_delta != GANRS.dp_delta:
+            raise GanrsError("--dp-delta is the delta of --dp-epsilon: give both, or neither")
+
+    def _check_private(self):
+        """Refuse, in one line, what a private fit cannot guarantee (private.py)."""
+        private.check_budget(self.dp_epsilon, self.dp_delta)
+        for setting, why in (("condition", "the groups' shares and shapes are read without noise"),
+                             ("item_attributes", "items carry a donor picked by its ratings count")):
+            if getattr(self, setting) is not None:
+                raise GanrsError(f"--dp-epsilon cannot be combined with --{setting.replace('_', '-')}: {why}")
+        if self.gan != "gan":
+            raise GanrsError("--dp-epsilon trains the papers' BCE GAN (--gan gan): the WGAN's gradient penalty "
+                             "differentiates per-sample gradients, which Opacus's clipping does not support")
+
+    @property
+    def private(self):
+        """Whether the fit is differentially private (--dp-epsilon)."""
+        return self.dp_epsilon is not None
+
+    def check_sampling(self, choices):
+        """Refuse, in one line, sampling choices a private fit holds nothing for (it keeps no real user)."""
+        if not self.private:
+            return
+        needed = {"pairing": "draws", "rating_model": ("distribution", "mean"), "match_shapes": False}
+        wrong = [k for k, v in needed.items() if getattr(choices, k) not in (v if isinstance(v, tuple) else (v,))]
+        if wrong:
+            raise GanrsError("--dp-epsilon samples the paper's path: add --pairing draws --rating-model distribution "
+                             "--no-match-shapes (the shapes pairing, donors and the calibrated rating head read real "
+                             "users' profiles, which a private fit does not keep)")
 
     def item_fields(self):
         return () if self.item_attributes is None else parse_fields(self.item_attributes)
@@ -98,6 +133,8 @@ class GANRS(SyntheticGenerator):
         user_idx, user_tokens = pd.factorize(ratings["user_id"])
         item_idx, _ = pd.factorize(ratings["item_id"])
         r = ratings["rating"].to_numpy(np.float64)
+        if self.private:
+            return self._private_fit(user_idx, item_idx, r, summary)
         emb = fit_embeddings(user_idx, item_idx, r, summary.n_users, summary.n_items, size=self.embedding_size,
                              epochs=self.embedding_epochs, seed=self.seed, progress=self.progress, device=self.device)
         lo, hi = summary.rating_values[0], summary.rating_values[-1]
@@ -130,6 +167,54 @@ class GANRS(SyntheticGenerator):
             embedding_rmse={"train": emb.train_rmse, "holdout": emb.holdout_rmse}, summary=summary,
             groups=conditioned, items=items)
 
+    def _private_fit(self, user_idx, item_idx, r, summary):
+        """The fit under user-level DP (private.py): private item embeddings, user vectors solved from them and
+        used only inside the fit, noisy statistics, a discriminator trained by DP-SGD. The state keeps no real
+        user and the summary only what was released (``released_summary``)."""
+        private.check_budget(self.dp_epsilon, self.dp_delta, summary.n_users)
+        eps, delta, seed = self.dp_epsilon, self.dp_delta, self.seed
+        stages = private.fit_plan(eps, delta, summary.n_users, self.embedding_epochs, self.gan_steps)
+        rows = private.UserRows.of(user_idx, item_idx, r.astype(np.float32), summary.n_users, seed)
+        items, train_rmse, holdout_rmse = private.private_embeddings(
+            rows, summary.n_items, self.embedding_size, stages["embeddings"], seed, progress=self.progress)
+        vectors = private.user_vectors(items, rows)
+        values = np.asarray(summary.rating_values, np.float64)
+        stats = private.private_statistics((user_idx, np.searchsorted(values, r)), len(values), vectors,
+                                           private.user_bound(items, values), stages["statistics"], seed)
+        lo, hi = values[0], values[-1]
+        mid, span = (lo + hi) / 2, hi - lo + 1
+        z, shares = (values - mid) / span, np.asarray(stats.rating_shares)
+        z_mean = float(shares @ z)
+        z_std = max(float(np.sqrt(shares @ (z - z_mean) ** 2)), 1e-3)
+        item_mean, item_std = items.mean(0), items.std(0).clamp_min(1e-6)
+        generator = private.train_private_gan(
+            (vectors - stats.user_mean) / stats.user_std, (items - item_mean) / item_std,
+            rows, ((rows.ratings - mid) / span - z_mean) / z_std, stages["gan"], self.gan_batch_size, seed,
+            lr_scale=self.gan_batch_size / REFERENCE_GAN_BATCH, progress=self.progress)
+        k = self.embedding_size
+        released = dataclasses.replace(summary, n_users=max(round(stats.users), 1), rating_shares=stats.rating_shares,
+                                       rating_mean=float(shares @ values), **private.NOT_RELEASED)
+        return GanrsState(
+            generator=generator.state_dict(), rating_head={},
+            column_mean=torch.cat([stats.user_mean, item_mean, torch.tensor([z_mean])]).float(),
+            column_std=torch.cat([stats.user_std, item_std, torch.tensor([z_std])]).float(),
+            rating_mid=float(mid), rating_span=float(span), real_sample=torch.empty(0, 2 * k + 1),
+            real_users=torch.empty(0, k), real_items=items, user_classes=torch.empty(0, len(values)),
+            user_ratings=torch.empty(0, dtype=torch.long), item_ratings=torch.empty(0, dtype=torch.long),
+            mainstream_spread=float("nan"), user_popularity=torch.empty(0, POPULARITY_BINS),
+            embedding_rmse={"train": train_rmse, "holdout": holdout_rmse}, summary=released,
+            privacy=private.account(eps, delta, list(stages.values())).to_saved())
+
+    def _released_summary(self, summary):
+        return self._state.summary  # a private fit's holds only what it released
+
+    @property
+    def privacy_account(self):
+        """The PrivacyAccount of a private fit (private.py); None when the fit is not private."""
+        self._check_fitted()
+        saved = self._state.privacy
+        return None if saved is None else private.PrivacyAccount.from_saved(saved)
+
     def _saved_state(self):
         return self._state.to_saved()
 
@@ -145,6 +230,9 @@ class GANRS(SyntheticGenerator):
     def real_sample(self):
         """Real dense <user emb, item emb, normalised rating> vectors kept from the fit (for plots)."""
         self._check_fitted()
+        if self.private:
+            raise GanrsError("a private fit (--dp-epsilon) keeps no real rows: the diagnostics plots compare "
+                             "against them, so they are not drawn")
         return self._state.real_sample.numpy()
 
     def dense_rating(self, dense):
@@ -210,11 +298,13 @@ class GANRS(SyntheticGenerator):
         parts = self._user_parts(r)
         groups, item_clusters = self._clusters(r, parts, stages)
         match = CENTRE_MATCHINGS[r.sampling.centre_matching]
-        with stages("profiles", total=1, unit="part"):  # each item's donor: its popularity's rank
-            draw, real_items = seeds.rng(r.seed, "sample", "donors"), state.real_items.numpy()
-            items = match(item_clusters.centres, real_items)
-            item_donor = donors(items, real_items, draw)
-            item_order = order_key(state.item_ratings.numpy()[item_donor], draw)
+        items = item_donor = item_order = None  # a private fit keeps no real counts: the paper's path needs none
+        if not self.private:
+            with stages("profiles", total=1, unit="part"):  # each item's donor: its popularity's rank
+                draw, real_items = seeds.rng(r.seed, "sample", "donors"), state.real_items.numpy()
+                items = match(item_clusters.centres, real_items)
+                item_donor = donors(items, real_items, draw)
+                item_order = order_key(state.item_ratings.numpy()[item_donor], draw)
         pairing = PAIRING_STEPS[r.sampling.pairing](state, r, stages, self.device)
         pairs = pairing.pairs(groups, item_clusters, workers, item_order)
         del item_order  # and the draws: their memory goes to the ratings and the frame (100M ratings: 0.4 GB)
@@ -222,8 +312,11 @@ class GANRS(SyntheticGenerator):
         rating = RATING_STEPS[r.sampling.rating_model](state, r, stages, self.device).rate(pairs, groups, items)
         ratings, used_users, used_items = ratings_frame(pairs.user, pairs.item, rating)
         self._check_spread(ratings, r)
-        measured = {"privacy": dcr_report(np.concatenate([g.clusters.centres for g in groups])[used_users],
-                                          state.real_users.numpy())}
+        if self.private:  # no real user is kept to measure distances to: the guarantee is the evidence
+            measured = {"differential privacy": self.privacy_account.record()}
+        else:
+            measured = {"privacy": dcr_report(np.concatenate([g.clusters.centres for g in groups])[used_users],
+                                              state.real_users.numpy())}
         if pairs.affinity_weight is not None:
             measured["affinity weight"] = round(pairs.affinity_weight, 4)
         if self.group_names:
@@ -278,9 +371,11 @@ class GANRS(SyntheticGenerator):
                 clusters = Clusters.fit(dense[:, :k], users, stream(r.seed, "sample", "user_clusters", *index),
                                         shape_sizes(r.activity, part.activity) if sized else None,
                                         temperature=c.assignment_temperature)
-            real = state.real_users_of(label)
-            centres = match(clusters.centres, real_users[real])
-            donor = real[donors(centres, real_users[real], draw, count=c.donor_mix)]
+            centres, donor = clusters.centres, None  # a private fit keeps no real user to match or lend a profile
+            if not self.private:
+                real = state.real_users_of(label)
+                centres = match(clusters.centres, real_users[real])
+                donor = real[donors(centres, real_users[real], draw, count=c.donor_mix)]
             groups.append(UserGroup(first, clusters, dense, part.activity, part.share, label, centres, donor))
             first += users
         item_parts = np.concatenate([g.draws[:, k : 2 * k] for g in groups])
@@ -296,6 +391,7 @@ class GANRS(SyntheticGenerator):
     # ------------------------------------------------------- conditioned
     def check_request(self, request):
         super().check_request(request)
+        self.check_sampling(request.sampling)
         if self.condition is not None and request.sampling.pairing != "shapes":
             raise GanrsError("--condition needs --pairing shapes: each group's activity, rating shares and item "
                              "preferences are kept by the shapes pairing and the calibrated rating head")

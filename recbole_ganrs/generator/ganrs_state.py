@@ -51,6 +51,7 @@ class GanrsState:
     summary: object = None
     groups: Optional[GroupState] = None
     items: Optional[ItemTable] = None  # the real items' attributes a synthetic item can carry (data/items.py)
+    privacy: Optional[dict] = None  # a private fit's PrivacyAccount (private.py), saved as plain values
 
     @property
     def embedding_size(self):
