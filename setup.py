@@ -29,6 +29,7 @@ setup(
         "tqdm>=4.60",
         "tabulate>=0.9",
         "PyYAML>=6",
+        "opacus>=1.5",              # --dp-epsilon: DP-SGD's per-sample clipping, noise and accountant
     ],
     extras_require={"test": ["pytest>=7"]},
     entry_points={"console_scripts": ["recbole-ganrs=recbole_ganrs.cli:main"]},

@@ -100,6 +100,37 @@ def membership_lines(audit, generator=None, donor_mix=1):
               else [])]
 
 
+DP_HEADING = "## Differential privacy"
+#: what a user-level guarantee covers, and what beside it does not (said on the card and in croissant.json)
+DP_COVERS = ("The guarantee covers the `.inter` file and the fit's learnt state (the generator's weights, the item "
+             "embeddings, the noisy statistics). It does not cover the measurements published beside them, which "
+             "read the source without noise: this card's tables, the source digest in the sidecar, croissant.json "
+             "and the saved fit, the embedding stage's RMSE kept with the fit, and any membership-inference figures; "
+             "publish the `.inter` file alone when the release itself must be private (docs/privacy.md).")
+
+
+def privacy_guarantee(meta):
+    """One sentence of the guarantee a private fit's sidecar ``meta`` records; None for a fit without one."""
+    dp = meta.get("differential privacy")
+    if not dp:
+        return None
+    return (f"The fit is user-level ({dp['epsilon']:g}, {dp['delta']:g})-differentially private ({dp['adjacency']}; "
+            f"{dp['accountant']} accountant, every step of its stages composed: epsilon {dp['composed epsilon']:g}; "
+            f"each user's ratings clipped as one, at most {dp['max ratings read per user']} of them read)")
+
+
+def dp_lines(meta):
+    """The card's differential-privacy section: the guarantee and each stage's mechanism, or that there is none."""
+    guarantee = privacy_guarantee(meta)
+    if guarantee is None:
+        return [DP_HEADING, "", "The fit is not differentially private (`--dp-epsilon E` fits GANRS under user-level "
+                "differential privacy: docs/privacy.md)."]
+    stages = [{"stage": name, **values} for name, values in meta["differential privacy"]["stages"].items()]
+    return [DP_HEADING, "", guarantee + ".", "", DP_COVERS, "",
+            "Each stage's mechanism (its epsilon: what it would spend alone at the fit's delta):", "",
+            tabulate(stages, headers="keys", tablefmt="github", floatfmt="g")]
+
+
 def card_text(folder, tables, membership=None):
     """The card of the synthetic dataset in ``folder`` (its sidecar read), with the ``stats`` ``tables`` and the
     ``membership`` audit (stats/membership.py; None: none run)."""
@@ -132,6 +163,8 @@ def card_text(folder, tables, membership=None):
     for table in tables:
         lines += [table, ""]
     lines += [*membership_lines(membership, meta["generator"], donor_mix(meta)), ""]
+    if meta["generator"] == "ganrs":
+        lines += [*dp_lines(meta), ""]
     return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from recbole_ganrs.data.sidecar import read_sidecar
-from recbole_ganrs.datasets.card import donor_mix, remake_command
+from recbole_ganrs.datasets.card import DP_COVERS, donor_mix, privacy_guarantee, remake_command
 from recbole_ganrs.files import file_digest, replaced_on_success
 
 CROISSANT = "croissant.json"
@@ -72,16 +72,19 @@ def privacy_text(meta, membership=None):
                if membership is not None else
                "No membership-inference attack has been run on this dataset (it needs users held out of the fit: "
                "--privacy-holdout).")
-    mix = donor_mix(meta) if meta.get("generator") == "ganrs" else None
+    guarantee = privacy_guarantee(meta)
+    if guarantee is not None and not privacy:
+        measured = "none (a private fit keeps no real user to measure a distance to)"
+    mix = donor_mix(meta) if meta.get("generator") == "ganrs" and guarantee is None else None
     donors = ("" if mix is None else
               ", but each synthetic user's rating histogram is a source user's scaled to its own number of ratings "
               "(GANRS's donor profiles, --donor-mix 1)" if mix == 1 else
               f", each user's rating histogram the re-spread mean of {mix} source users' (GANRS's donor profiles)")
     return (f"Every user and rating is synthetic{donors}. Distance evidence (synthetic users' embeddings against "
             f"the source's): {measured}; distance tests can pass while membership-inference attacks succeed. "
-            + attacks +
-            " The fit is not differentially private: this is not evidence that a source user's participation "
-            "cannot be inferred.")
+            + attacks + (" The fit is not differentially private: this is not evidence that a source user's "
+                         "participation cannot be inferred." if guarantee is None else
+                         f" {guarantee}. {DP_COVERS.replace('`', '')}"))
 
 
 def croissant(folder):

@@ -197,7 +197,7 @@ class UserRows:
 
     def split(self, share, seed):
         """(train, holdout): each user's rows with a ``share`` of them (not its only one) moved to the holdout."""
-        gen = torch_generator(seed, "fit", "dp_rows")
+        gen = torch_generator(seed, "fit", "dp_rows", 1)  # child 1: UserRows.of draws the subsets on the stream itself
         held = (torch.rand(self.items.shape, generator=gen) < share) & self.mask & (self.counts[:, None] > 1)
         train, hold = self.mask & ~held, held
         return self._keep(train), self._keep(hold)
@@ -259,7 +259,12 @@ def _private(module, sigma, sample_rate, n_users, lr, seed, stage, betas=(0.9, 0
     return wrapped, optimizer
 
 
-def private_embeddings(rows, n_items, size, stage, seed, learning_rate=0.005, progress=True):
+# the embedding stage's Adam step: 295 noisy steps (ml-100k) need a larger one than the non-private fit's 0.005 over
+# 7,000 clean ones; measured on ml-100k, holdout RMSE at epsilon 4: 1.205 (0.005), 1.125 (0.02), 1.248 (0.05)
+EMBEDDING_LR = 0.02
+
+
+def private_embeddings(rows, n_items, size, stage, seed, learning_rate=EMBEDDING_LR, progress=True):
     """(item vectors [n_items, size] (private), train RMSE, holdout RMSE): DP-SGD over users, ``stage`` (a
     StageAccount) its noise, rate and steps."""
     train, hold = rows.split(HOLDOUT, seed)
