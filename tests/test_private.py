@@ -124,4 +124,7 @@ def test_a_private_dataset_says_its_guarantee_on_its_card_sidecar_and_croissant(
     assert "user-level (2, 1e-05)-differentially private" in card and "does not cover" in card
     text = json.loads((dataset / "croissant.json").read_text())["rai:personalSensitiveInformation"]
     assert "differentially private" in text and "not differentially private" not in text
+    assert "does not cover" in text
+    mlc = pytest.importorskip("mlcroissant")
+    assert not mlc.Dataset(jsonld=str(dataset / "croissant.json")).metadata.ctx.issues.errors
     assert "--dp-epsilon 2" in card  # the remake command

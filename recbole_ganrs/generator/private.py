@@ -57,8 +57,8 @@ ALPHAS = [1 + x / 10.0 for x in range(1, 100)] + list(range(12, 64)) + [80, 128,
 
 @dataclass(frozen=True)
 class StageAccount:
-    """One stage's mechanism: its noise multiplier (noise std / clip), user sampling rate, steps, and the
-    (epsilon, delta) it was calibrated to."""
+    """One stage's mechanism: its noise multiplier (noise std / clip), user sampling rate and steps, and the
+    epsilon it would spend alone at ``delta`` (the fit's; the stages together spend the fit's epsilon)."""
 
     stage: str
     noise_multiplier: float
