@@ -155,3 +155,15 @@ def test_a_membership_leak_is_named_and_its_absence_is_not():
         assert ("membership (--privacy-holdout): a leak" in verdict.text()) == named
         assert ("membership (--privacy-holdout): no signal found by the attacks (their AUC intervals' highest lower "
                 "bound 0.470" in verdict.text()) == (not named)
+
+
+def test_a_private_fits_guarantee_is_said_and_a_plain_fit_says_none():
+    standin, tests = [headline(GEN, q, 0.9, 0.8, 0.95) for q in (4.0, 5.0)], significance_of("src", 0.001)
+    plain = verdict_of(standin, tests)
+    assert "differential privacy" not in plain.text()
+    summary = summary_of({("src", "A"): 0.5, ("src", "B"): 0.4, ("syn", "A"): 0.55, ("syn", "B"): 0.45})
+    private = build_verdict(source="src", groups={GEN: ["syn"]}, standin=pd.DataFrame(standin), tests=tests,
+                            summary=summary, claims_models=["A", "B"], fidelity_rows=[], structure_rows=[],
+                            qs=[4.0, 5.0], metric="f1", n=10, protocol="paper",
+                            guarantees={GEN: "The fit is user-level (4, 1e-05)-differentially private (...)"})
+    assert "  differential privacy: the fit is user-level (4, 1e-05)-differentially private" in private.text()

@@ -3,6 +3,7 @@ then Table IV, metrics, stand-in, groups, scenario, tuning, figures), written by
 terminal's summary."""
 import functools
 import re
+from pathlib import Path
 
 import pandas as pd
 from tabulate import tabulate
@@ -17,7 +18,9 @@ from recbole_ganrs.benchmark.store import ResultStore, keys_of
 from recbole_ganrs.benchmark.tuning import tuning_n
 from recbole_ganrs.benchmark.tuning_report import tuning_report
 from recbole_ganrs.benchmark.verdict import build_verdict
+from recbole_ganrs.data.sidecar import read_sidecar
 from recbole_ganrs.data.users import Condition
+from recbole_ganrs.datasets.card import privacy_guarantee
 from recbole_ganrs.datasets.prepare import size_series
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.evaluation import LABELS
@@ -77,7 +80,7 @@ def write_report(opts, datasets, stats, output, keys, chosen=None, tried=None):
                                 tests=tests, summary=summary, claims_models=list(opts.models),
                                 fidelity_rows=stats.fidelity, structure_rows=stats.structure, qs=q_levels(summary),
                                 metric=opts.metric_column, n=max(opts.ns), protocol=opts.protocol,
-                                table_rows=stats.table)
+                                table_rows=stats.table, guarantees=guarantees(datasets))
         sections.insert(0, verdict_section(verdict))
     # the comparison figures before the groups' (a section with no tables: the tables' order is unchanged)
     sections.insert(1 if verdict is not None else 0, figures_section(opts, summary, names, groups, output))
@@ -153,6 +156,15 @@ def report_groups(datasets):
         for g in d.groups:
             groups.setdefault(g, []).append(d.name)
     return groups
+
+
+def guarantees(datasets):
+    """{generator label: the differential-privacy guarantee its datasets' sidecars record}, for private fits."""
+    found = {}
+    for d in datasets:
+        if d.kind == "synthetic" and d.replicate_label not in found:
+            found[d.replicate_label] = privacy_guarantee(read_sidecar(Path(d.data_path) / d.name))
+    return {label: text for label, text in found.items() if text}
 
 
 def replicate_groups(datasets):

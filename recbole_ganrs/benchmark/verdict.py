@@ -156,6 +156,7 @@ class GeneratorVerdict:
     claims_lost: tuple  # of those, the ones failing on some replicate: (claim, "k/m" per replicate)
     checks: tuple
     trend: tuple = ()  # (cells whose metric moves with N as on the source, cells, [q where some cell does not])
+    guarantee: Optional[str] = None  # a private fit's (datasets/card.privacy_guarantee); None: not private
 
     @property
     def findings(self):
@@ -181,6 +182,8 @@ class GeneratorVerdict:
                 "a leak: an attack tells the users the generator learnt from held-out ones (below)" if membership.fails
                 else f"no signal found by the attacks (their AUC intervals' highest lower bound "
                      f"{membership.synthetic:.3f}, at most 0.5)"))
+        if self.guarantee:  # --dp-epsilon: what the datasets guarantee, beside what they keep
+            out.append(f"  differential privacy: {self.guarantee[0].lower()}{self.guarantee[1:]}")
         out.append("  outside tolerance: " + ("; ".join(f.text() for f in self.findings) if self.findings
                                                else "none of the measures checked"))
         return out
@@ -276,10 +279,11 @@ def separating_design(protocol, models):
 
 
 def build_verdict(*, source, groups, standin, tests, summary, claims_models, fidelity_rows, structure_rows,
-                  qs, metric, n, protocol, table_rows=(), rules=RULES):
+                  qs, metric, n, protocol, table_rows=(), rules=RULES, guarantees=None):
     """The run's :class:`Verdict`. ``groups``: {generator label: [its replicate dataset names]}; ``standin``:
     standin.py's frame; ``tests``: analysis.significance's frame; ``summary``: report.summarise's frame;
-    ``table_rows``: Table IV's rows (#users, #ratings), for the ratings per user."""
+    ``table_rows``: Table IV's rows (#users, #ratings), for the ratings per user; ``guarantees``: {generator
+    label: its private fit's guarantee (one sentence)}."""
     structure_rows = [*structure_rows, *_per_user_rows(table_rows, source)]
     seps = tuple(separation(standin, tests, summary, source, q, metric) for q in qs)
     generators = []
@@ -289,7 +293,8 @@ def build_verdict(*, source, groups, standin, tests, summary, claims_models, fid
         held, lost = _claims(summary, tests, source, names, claims_models, metric)
         generators.append(GeneratorVerdict(label, tuple(names), decisions, held, lost,
                                            _checks(names, source, fidelity_rows, structure_rows, rules),
-                                           _trend(summary, source, names, metric)))
+                                           _trend(summary, source, names, metric),
+                                           (guarantees or {}).get(label)))
     design = separating_design(protocol, claims_models) if not all(s.separable for s in seps) else None
     return Verdict(source, f"{LABELS[metric]}@{n}", seps, tuple(generators), design, rules)
 
