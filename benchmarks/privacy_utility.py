@@ -27,7 +27,9 @@ PAPER_PATH = ("--pairing", "draws", "--rating-model", "distribution", "--no-matc
 CONFIGS = {"eps1": ("--dp-epsilon", "1", *PAPER_PATH), "eps4": ("--dp-epsilon", "4", *PAPER_PATH),
            "eps10": ("--dp-epsilon", "10", *PAPER_PATH),
            "paper": PAPER_PATH,  # the same sampling without privacy: what the noise alone costs
-           "default": ()}  # whole users (two donors): what choosing privacy costs
+           "default": (),  # whole users (two donors): what choosing privacy costs
+           # the source's marginals only: a dataset that should not stand in (the verdict's negative control)
+           "statistical": ("--generators", "statistical")}
 MEASURES = ("rating TVD", "activity KS", "share >= 4 KS", "detection AUC", "MIA AUC", "MIA AUC low",
             "MIA TPR@1%FPR")
 STRUCTURE = ("user-mean std", "activity-rating r")
