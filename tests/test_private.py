@@ -122,6 +122,7 @@ def test_a_private_dataset_says_its_guarantee_on_its_card_sidecar_and_croissant(
     assert sidecar["settings"]["dp_epsilon"] == 2.0
     card = (dataset / "README.md").read_text()
     assert "user-level (2, 1e-05)-differentially private" in card and "does not cover" in card
+    assert "finds more than 7.4% of the users" in card  # e^2 x 1% + 1e-5
     text = json.loads((dataset / "croissant.json").read_text())["rai:personalSensitiveInformation"]
     assert "differentially private" in text and "not differentially private" not in text
     assert "does not cover" in text

@@ -6,6 +6,7 @@ the detection AUC and privacy, structure, per-group fidelity of a conditioned da
 remakes it. Written after the dataset and its sidecar, atomically; the sidecar stays the machine-readable record.
 """
 import dataclasses
+import math
 import shlex
 from dataclasses import asdict
 from pathlib import Path
@@ -125,8 +126,12 @@ def dp_lines(meta):
     if guarantee is None:
         return [DP_HEADING, "", "The fit is not differentially private (`--dp-epsilon E` fits GANRS under user-level "
                 "differential privacy: docs/privacy.md)."]
-    stages = [{"stage": name, **values} for name, values in meta["differential privacy"]["stages"].items()]
-    return [DP_HEADING, "", guarantee + ".", "", DP_COVERS, "",
+    dp = meta["differential privacy"]
+    stages = [{"stage": name, **values} for name, values in dp["stages"].items()]
+    bound = min(1.0, math.exp(dp["epsilon"]) * 0.01 + dp["delta"])  # TPR <= e^eps FPR + delta (Kairouz et al.)
+    return [DP_HEADING, "", guarantee + ".", "",
+            f"What it bounds: no membership attack, however strong, finds more than {bound:.1%} of the users the fit "
+            "learnt at 1% false positives (true-positive rate at most e^epsilon x 1% + delta).", "", DP_COVERS, "",
             "Each stage's mechanism (its epsilon: what it would spend alone at the fit's delta):", "",
             tabulate(stages, headers="keys", tablefmt="github", floatfmt="g")]
 
