@@ -89,6 +89,8 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--csv", default=None, help="prefix of <prefix>-fits.csv and <prefix>-verdicts.csv")
     args = parser.parse_args(argv)
+    if "filmtrust" in args.sources and not Path(args.filmtrust).is_file():
+        parser.error(f"no FilmTrust ratings at {args.filmtrust}: give --filmtrust PATH")
     fits, verdicts = [], []
     for name in args.sources:
         source = args.filmtrust if name == "filmtrust" else name
