@@ -44,7 +44,7 @@ def run(source, config, args):
     data, output = Path(args.out) / f"data-{label}-{config}", Path(args.out) / f"{label}-{config}"
     argv = ["benchmark", "--source", str(source), *converted, "--users", str(args.users), "--privacy-holdout",
             f"{args.holdout:g}", "--dataset-seeds", *map(str, args.seeds), *CONFIGS[config],
-            "--data-dir", str(data), "--output", str(output), "--quiet"]
+            "--data-dir", str(data), "--output", str(output), "--quiet", *args.design]
     assert cli(argv) == 0, argv
     fits = []
     for folder in sorted(p for p in data.iterdir() if (p / "README.md").is_file()):
@@ -66,13 +66,19 @@ def spread(values):
     return f"{values.mean():.3f} [{values.min():.3f}, {values.max():.3f}]"
 
 
+def headline(row):
+    """A verdict row as the note reads it: the decision, the headline with its interval and share of the ceiling."""
+    if pd.isna(row[HEADLINE]):
+        return f"{row['decision']} (the source cannot separate the models)"
+    share = "" if pd.isna(row["share of ceiling"]) else f", {row['share of ceiling']:.0%} of {row['ceiling']:.2f}"
+    return f"{row['decision']}: {row[HEADLINE]:.2f} [{row['low']:.2f}, {row['high']:.2f}]{share}"
+
+
 def summary(fits, verdicts):
     rows = []
     for (source, config), g in fits.groupby(["source", "config"], sort=False):
         v = verdicts[(verdicts.source == source) & (verdicts.config == config)]
-        stand = {f"stand-in q={q:g}": f"{r['decision']}: {r[HEADLINE]:.2f} [{r['low']:.2f}, {r['high']:.2f}], "
-                                      f"{r['share of ceiling']:.0%} of {r['ceiling']:.2f}"
-                 for q, r in ((r["q"], r) for _, r in v.iterrows())}
+        stand = {f"stand-in q={r['q']:g}": headline(r) for _, r in v.iterrows()}
         rows.append({"source": source, "config": config, **{k: spread(g[k]) for k in MEASURES + STRUCTURE},
                      **stand})
     return pd.DataFrame(rows)
@@ -88,6 +94,10 @@ def main(argv=None):
     parser.add_argument("--holdout", type=float, default=0.4)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--csv", default=None, help="prefix of <prefix>-fits.csv and <prefix>-verdicts.csv")
+    parser.add_argument("--design", nargs=argparse.REMAINDER, default=[],
+                        help="benchmark flags added to every run, e.g. --protocol full --models paper+baselines "
+                             "--ceiling-splits 1 (the design the verdict names when the source cannot separate the "
+                             "models)")
     args = parser.parse_args(argv)
     if "filmtrust" in args.sources and not Path(args.filmtrust).is_file():
         parser.error(f"no FilmTrust ratings at {args.filmtrust}: give --filmtrust PATH")
