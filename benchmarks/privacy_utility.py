@@ -41,7 +41,9 @@ def run(source, config, args):
 
     label = "filmtrust" if source == args.filmtrust else source
     converted = ("--duplicates", "first", "--min-user-ratings", "2") if label == "filmtrust" else ()
-    data, output = Path(args.out) / f"data-{label}-{config}", Path(args.out) / f"{label}-{config}"
+    data = Path(args.out) / f"data-{label}-{config}"
+    # one output per source: the source's and the ceiling's trials (keyed by content) run once for every config
+    output = Path(args.out) / (label if args.one_output else f"{label}-{config}")
     argv = ["benchmark", "--source", str(source), *converted, "--users", str(args.users), "--privacy-holdout",
             f"{args.holdout:g}", "--dataset-seeds", *map(str, args.seeds), *CONFIGS[config],
             "--data-dir", str(data), "--output", str(output), "--quiet", *args.design]
@@ -94,6 +96,9 @@ def main(argv=None):
     parser.add_argument("--holdout", type=float, default=0.4)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--csv", default=None, help="prefix of <prefix>-fits.csv and <prefix>-verdicts.csv")
+    parser.add_argument("--one-output", action="store_true",
+                        help="the configurations of a source share one output folder (its source and ceiling "
+                             "trials run once)")
     parser.add_argument("--design", nargs=argparse.REMAINDER, default=[],
                         help="benchmark flags added to every run, e.g. --protocol full --models paper+baselines "
                              "--ceiling-splits 1 (the design the verdict names when the source cannot separate the "
