@@ -102,6 +102,8 @@ def cmd_generate(args, extra):
     check_address(opts.address)
     if args.plots and (opts.generators != ["ganrs"]):
         raise GanrsError("--plots draws GANRS embeddings: it needs --generator ganrs")
+    if args.plots and opts.dp_epsilon is not None:
+        raise GanrsError("--plots compares the draws with real rows, which a private fit (--dp-epsilon) does not keep")
     opts = dataclasses.replace(opts, source=opts.prepare_source())
     opts, fitted = saved_fit(args.fit, opts) if args.fit else (opts, None)
     plans = check_plan(opts)

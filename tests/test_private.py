@@ -108,6 +108,9 @@ def test_generate_refuses_a_private_fit_with_the_default_sampling_before_any_fit
     assert "--pairing draws --rating-model distribution --no-match-shapes" in err
     err = generate_refusal(folder, ["--dp-epsilon", "1", "--generators", "statistical"], tmp_path / "out", capsys)
     assert "dp_epsilon" in err
+    err = generate_refusal(folder, ["--dp-epsilon", "1", "--plots", "--pairing", "draws", "--rating-model",
+                                    "distribution", "--no-match-shapes"], tmp_path / "out", capsys)
+    assert "--plots" in err and "private fit" in err
 
 
 def test_a_private_dataset_says_its_guarantee_on_its_card_sidecar_and_croissant(tmp_path):

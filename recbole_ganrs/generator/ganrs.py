@@ -56,7 +56,9 @@ class GANRS(SyntheticGenerator):
     """The GANRS generator (scikit-learn style: settings here, learnt state after ``fit``)."""
 
     kind = "ganrs"
-    fit_format = 10  # 10: the real users' ratings in each popularity bin (pairing.popularity_bins)
+    # 10: the real users' ratings in each popularity bin (pairing.popularity_bins); 11: a private fit's item
+    # embeddings start from the public scale's middle (10's private fits from the source's mean: not private)
+    fit_format = 11
     sample_format = 5  # 5: each user's profile the re-spread mean of two donors' (--donor-mix; 4: one donor's)
     takes_sampling_choices = True  # pairing, rating model, ...: SampleRequest.sampling (sampling.py)
     min_source = (100, 5, 5)
@@ -175,10 +177,11 @@ class GANRS(SyntheticGenerator):
         eps, delta, seed = self.dp_epsilon, self.dp_delta, self.seed
         stages = private.fit_plan(eps, delta, summary.n_users, self.embedding_epochs, self.gan_steps)
         rows = private.UserRows.of(user_idx, item_idx, r.astype(np.float32), summary.n_users, seed)
-        items, train_rmse, holdout_rmse = private.private_embeddings(
-            rows, summary.n_items, self.embedding_size, stages["embeddings"], seed, progress=self.progress)
-        vectors = private.user_vectors(items, rows)
         values = np.asarray(summary.rating_values, np.float64)
+        items, train_rmse, holdout_rmse = private.private_embeddings(
+            rows, summary.n_items, self.embedding_size, stages["embeddings"], seed, (values[0] + values[-1]) / 2,
+            progress=self.progress)
+        vectors = private.user_vectors(items, rows)
         stats = private.private_statistics((user_idx, np.searchsorted(values, r)), len(values), vectors,
                                            private.user_bound(items, values), stages["statistics"], seed)
         lo, hi = values[0], values[-1]

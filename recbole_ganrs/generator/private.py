@@ -264,14 +264,14 @@ def _private(module, sigma, sample_rate, n_users, lr, seed, stage, betas=(0.9, 0
 EMBEDDING_LR = 0.02
 
 
-def private_embeddings(rows, n_items, size, stage, seed, learning_rate=EMBEDDING_LR, progress=True):
+def private_embeddings(rows, n_items, size, stage, seed, middle, learning_rate=EMBEDDING_LR, progress=True):
     """(item vectors [n_items, size] (private), train RMSE, holdout RMSE): DP-SGD over users, ``stage`` (a
-    StageAccount) its noise, rate and steps."""
+    StageAccount) its noise, rate and steps; ``middle``: the rating scale's middle (public), which sets the
+    start so that dot products begin near it (the plain fit starts at the source's mean, which is not public)."""
     train, hold = rows.split(HOLDOUT, seed)
     n_users, rate, steps = len(rows.counts), stage.sample_rate, stage.steps
-    mean = float((train.ratings * train.mask).sum() / train.mask.sum())
     torch.manual_seed(stream(seed, "fit", "embedding_init"))
-    model, optimizer = _private(ItemFactors(n_items, size, float(np.sqrt(max(mean, 1e-3) / size) * 2)),
+    model, optimizer = _private(ItemFactors(n_items, size, float(np.sqrt(max(middle, 1e-3) / size) * 2)),
                                 stage.noise_multiplier, rate, n_users, learning_rate, seed, "embeddings")
     users = torch_generator(seed, "fit", "dp_users", 0)
     mask = train.mask
