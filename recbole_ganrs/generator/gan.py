@@ -20,6 +20,8 @@ from recbole_ganrs.seeds import stream, torch_generator
 NOISE_SIZE = 100
 #: the GAN variants: the papers' BCE GAN, and a Wasserstein GAN with gradient penalty
 GAN_KINDS = ("gan", "wgan")
+#: the BCE GAN's Adam (the reference's, at its batch of 32; private.py's DP discriminator uses it too)
+GAN_LR, GAN_BETAS = 2e-4, (0.5, 0.999)
 
 
 class Generator(nn.Module):
@@ -76,8 +78,8 @@ def train_gan(data, kind="gan", steps=20000, batch_size=32, seed=0, progress=Tru
     disc = Discriminator(data.shape[1], n_classes=n_classes).to(device)
     drawn = torch_generator(seed, "fit", "gan_labels")
     if kind == "gan":
-        opt_g = torch.optim.Adam(gen.parameters(), lr=2e-4 * lr_scale, betas=(0.5, 0.999))
-        opt_d = torch.optim.Adam(disc.parameters(), lr=2e-4 * lr_scale, betas=(0.5, 0.999))
+        opt_g = torch.optim.Adam(gen.parameters(), lr=GAN_LR * lr_scale, betas=GAN_BETAS)
+        opt_d = torch.optim.Adam(disc.parameters(), lr=GAN_LR * lr_scale, betas=GAN_BETAS)
         bce, critic_steps = nn.BCEWithLogitsLoss(), 1
         ones, zeros = torch.ones(batch_size, device=device), torch.zeros(batch_size, device=device)
     else:

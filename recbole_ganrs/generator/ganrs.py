@@ -115,9 +115,8 @@ class GANRS(SyntheticGenerator):
         """Refuse, in one line, sampling choices a private fit holds nothing for (it keeps no real user)."""
         if not self.private:
             return
-        needed = {"pairing": "draws", "rating_model": ("distribution", "mean"), "match_shapes": False}
-        wrong = [k for k, v in needed.items() if getattr(choices, k) not in (v if isinstance(v, tuple) else (v,))]
-        if wrong:
+        allowed = {"pairing": ("draws",), "rating_model": ("distribution", "mean"), "match_shapes": (False,)}
+        if any(getattr(choices, k) not in values for k, values in allowed.items()):
             raise GanrsError("--dp-epsilon samples the paper's path: add --pairing draws --rating-model distribution "
                              "--no-match-shapes (the shapes pairing, donors and the calibrated rating head read real "
                              "users' profiles, which a private fit does not keep)")

@@ -37,7 +37,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from recbole_ganrs.errors import GanrsError
-from recbole_ganrs.generator.gan import Discriminator, Generator
+from recbole_ganrs.generator.gan import GAN_BETAS, GAN_LR, Discriminator, Generator
 from recbole_ganrs.seeds import stream, torch_generator
 
 STAGE_SHARES = {"embeddings": 0.4, "statistics": 0.1, "gan": 0.5}  # of epsilon and of delta
@@ -353,10 +353,10 @@ def train_private_gan(user_part, items, rows, rating_column, stage, batch_size, 
     rate, steps = stage.sample_rate, stage.steps
     torch.manual_seed(stream(seed, "fit", "gan_init"))
     gen, disc = Generator(2 * k + 1), Discriminator(2 * k + 1)
-    lr = 2e-4 * lr_scale
-    disc, opt_d = _private(disc, stage.noise_multiplier, rate, n_users, lr, seed, "gan", betas=(0.5, 0.999),
+    lr = GAN_LR * lr_scale
+    disc, opt_d = _private(disc, stage.noise_multiplier, rate, n_users, lr, seed, "gan", betas=GAN_BETAS,
                            extra=USER_BATCH)
-    opt_g = torch.optim.Adam(gen.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt_g = torch.optim.Adam(gen.parameters(), lr=lr, betas=GAN_BETAS)
     real = RealUsers(user_part, items, rows, rating_column, torch_generator(seed, "fit", "dp_gan_rows"))
     users, noise = torch_generator(seed, "fit", "dp_users", 1), torch_generator(seed, "fit", "gan_noise")
     bce = nn.BCEWithLogitsLoss(reduction="none")
