@@ -1,9 +1,11 @@
 """What each measure of a synthetic dataset's card (and of the stats tables `generate` prints) costs.
 
     python benchmarks/card_cost.py dataset_atomic/ganrs-ml-100k-u100000-i20000-r10000000-std2.5-seed0
+    python benchmarks/card_cost.py FOLDER --from-file   # a reused dataset's card: it reads the .inter back
     python benchmarks/card_cost.py FOLDER --mf-caps 1000000 2000000 5000000   # the MF fit on whole-user samples
 
-Reads the dataset and its source as the card does, then times each measure alone (wall seconds, and the peak
+Holds the dataset as ``generate`` does when it writes the card (its integer-id frame, then ``as_measured``; with
+``--from-file``, reads it as a reused dataset's card does), then times each measure alone (wall seconds, and the peak
 resident memory above what the process held before it, sampled every 20 ms), then the whole card as
 ``generate`` writes it (``datasets.card.write_card``). Measures that fit a model are cached per content in a
 process (stats/report.py), so the card is timed in a fresh state (``report._MEASURED`` cleared).
@@ -19,6 +21,7 @@ from tabulate import tabulate
 import recbole_ganrs  # noqa: F401
 from recbole_ganrs.config import benchmark_split
 from recbole_ganrs.data import load_ratings, resolve_source
+from recbole_ganrs.data.atomic import as_measured
 from recbole_ganrs.data.sidecar import read_sidecar
 from recbole_ganrs.datasets.card import write_card
 from recbole_ganrs.stats import report
@@ -80,11 +83,29 @@ def mf_caps(folder, caps, seeds=(0, 1, 2)):
     print(tabulate(rows, headers=["cap", "sample seed", "ratings fitted", "MF RMSE", "seconds"], tablefmt="github"))
 
 
-def main(folder):
+def held_frame(folder):
+    """The dataset as ``generate`` holds it when it writes the card: write_dataset's frame (integer ids, read here
+    with pyarrow from the .inter the frame was written to)."""
+    import pyarrow.csv as pv
+
+    src = resolve_source(folder)
+    table = pv.read_csv(src.inter_path, parse_options=pv.ParseOptions(delimiter="\t"),
+                        read_options=pv.ReadOptions(skip_rows=1, column_names=["user_id", "item_id", "rating"]),
+                        convert_options=pv.ConvertOptions(column_types={"user_id": "int32", "item_id": "int32",
+                                                                        "rating": "float32"}))
+    return table.to_pandas()
+
+
+def main(folder, from_file=False):
     folder = Path(folder)
     source = read_sidecar(folder)["source"]
     rows = []
-    synthetic = timed(rows, "read the dataset (load_ratings)", lambda: load_ratings(resolve_source(folder)))
+    if from_file:  # a dataset reused: its card reads the .inter
+        synthetic = timed(rows, "read the dataset (load_ratings)", lambda: load_ratings(resolve_source(folder)))
+        held = None
+    else:  # a dataset just made: its card measures the frame generate holds (data.atomic.as_measured)
+        held = held_frame(folder)
+        synthetic = timed(rows, "the frame as read (as_measured)", lambda: as_measured(held))
     real = timed(rows, "read the source", lambda: load_ratings(resolve_source(source)))
     print(f"{len(synthetic):,} ratings, {synthetic['user_id'].nunique():,} users; source {len(real):,}")
     timed(rows, "Table IV row", lambda: dataset_row(folder.name, synthetic))
@@ -99,9 +120,10 @@ def main(folder):
         return mf_rmse(user[chosen], item[chosen], r[chosen])
 
     timed(rows, "structure: MF RMSE", mf)
-    synthetic = real = None  # freed before the card reads them again
+    synthetic = real = None  # freed before the card measures them again
     report._MEASURED.clear()
-    timed(rows, "the card, all told (write_card)", lambda: write_card(folder, split=benchmark_split()["split"]["RS"]))
+    timed(rows, "the card, all told (write_card)",
+          lambda: write_card(folder, split=benchmark_split()["split"]["RS"], ratings=held))
     print()
     print(tabulate(rows, headers=["measure", "seconds", "peak MiB above the process's"], tablefmt="github"))
 
@@ -111,4 +133,4 @@ if __name__ == "__main__":
         at = sys.argv.index("--mf-caps")
         mf_caps(Path(sys.argv[1]), [int(c) for c in sys.argv[at + 1:]])
     else:
-        main(sys.argv[1])
+        main(sys.argv[1], from_file="--from-file" in sys.argv)

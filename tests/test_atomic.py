@@ -39,3 +39,21 @@ def test_a_failure_midway_leaves_no_partial_file(tmp_path):
 def test_column_without_a_type_is_refused(tmp_path):
     with pytest.raises(ValueError, match="no RecBole type"):
         write_atomic(tmp_path / "x.inter", pd.DataFrame({"mystery": [1]}))
+
+
+def test_as_measured_ranks_ids_as_the_file_tokens_sort_and_parses_ratings_from_their_text(tmp_path):
+    import numpy as np
+
+    from recbole_ganrs.data.atomic import as_measured
+
+    frame = pd.DataFrame({"user_id": np.array([10, 2, 10, 1, 9], np.int32),
+                          "item_id": np.array([5, 5, 7, 12, 5], np.int32),
+                          "rating": np.array([0.1, 3.5, 1.0, 0.1, 2.0], np.float32)})  # float32 0.1 is not 0.1
+    write_atomic(tmp_path / "r.inter", frame)
+    read, memory = load_ratings(tmp_path / "r.inter"), as_measured(frame)
+    assert memory["rating"].tolist() == read["rating"].tolist() == [0.1, 3.5, 1.0, 0.1, 2.0]
+    for column in ("user_id", "item_id"):  # the same order as the tokens', which is not the integers'
+        tokens = read[column].to_numpy()
+        assert (np.argsort(memory[column].to_numpy(), kind="stable") == np.argsort(tokens, kind="stable")).all()
+        assert memory[column].nunique() == read[column].nunique()
+    assert memory["user_id"].tolist() == [1, 2, 1, 0, 3]  # "1" < "10" < "2" < "9"

@@ -95,3 +95,20 @@ def test_the_dataset_card_names_the_command_that_remakes_the_dataset(source, tmp
     assert main([*args[1:], "--out", str(again), "--quiet"]) == 0
     copy = again / folder.name / f"{folder.name}.inter"
     assert copy.read_bytes() == (folder / f"{folder.name}.inter").read_bytes()
+
+
+def test_the_card_measured_from_memory_equals_the_card_measured_from_the_file(source, tmp_path, monkeypatch):
+    """``generate`` measures the frame it just wrote (data.atomic.as_read) instead of reading 100M ratings back:
+    every table must come out as reading the file gives it; and a dataset above the MF cap says so."""
+    from recbole_ganrs.config import benchmark_split
+    from recbole_ganrs.datasets import card
+    from recbole_ganrs.stats import report
+
+    monkeypatch.setattr(card, "MF_MAX_RATINGS", 50)  # the sentence of a dataset above the MF fit's cap
+    out = tmp_path / "out"
+    assert main(["generate", "--source", str(source), "--users", "20", "--out", str(out), *ARGS]) == 0
+    (folder,) = [p for p in out.iterdir() if p.name.startswith("ganrs-")]
+    from_memory = (folder / "README.md").read_text()
+    report._MEASURED.clear()  # measured again, now from the file
+    assert card.write_card(folder, benchmark_split()["split"]["RS"]).read_text() == from_memory
+    assert "Its MF RMSE is fitted on a seeded sample of whole users holding at most 50 of its" in from_memory

@@ -7,6 +7,7 @@ so a crash or a bad row never leaves a half-written ``.inter``.
 """
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from recbole_ganrs.errors import SourceError
@@ -43,6 +44,33 @@ def write_atomic(path, frames, field_types=None):
         if columns is None:
             raise ValueError("nothing to write: no rows given")
     return rows
+
+
+def as_measured(ratings):
+    """A (user_id, item_id, rating) frame as the stats measure the file :func:`write_atomic` writes from it: each
+    id replaced by its rank among the file's tokens in string order (int32), each rating parsed from its ``%g``
+    text. The measures only count, group and order a dataset's ids (in string order, as read from the file) and
+    never match a synthetic id with a source's, so they give what reading the file gives; a 100M-rating dataset
+    just written is measured from memory, not from 5 GB of its ids read back as strings."""
+    rating = ratings["rating"].to_numpy()
+    parsed = np.empty(len(rating), dtype=np.float64)
+    for value in pd.unique(rating):  # a scale's few values, each parsed from its text (no index array per rating)
+        parsed[rating == value] = float(f"{value:g}")
+    return pd.DataFrame({"user_id": _token_ranks(ratings["user_id"]), "item_id": _token_ranks(ratings["item_id"]),
+                         "rating": parsed}, copy=False)
+
+
+def _token_ranks(ids):
+    """Each id's rank among the column's distinct ids written as text, in string order ("10" before "9")."""
+    ids = ids.to_numpy()
+    uniques = pd.unique(ids)
+    rank = np.empty(len(uniques), dtype=np.int32)
+    rank[np.argsort(uniques.astype(str), kind="stable")] = np.arange(len(uniques), dtype=np.int32)
+    if ids.dtype.kind in "iu" and uniques.min() >= 0 and uniques.max() < 4 * len(uniques) + 1024:
+        table = np.empty(int(uniques.max()) + 1, dtype=np.int32)  # write_dataset's ids 1..n: a lookup, no hash
+        table[uniques] = rank
+        return table[ids]
+    return rank[pd.factorize(ids)[0]]
 
 
 def side_file_of(inter_path, kind):

@@ -18,6 +18,7 @@ from recbole_ganrs.files import replaced_on_success
 from recbole_ganrs.generator import GENERATORS
 from recbole_ganrs.generator.sampling import SamplingChoices
 from recbole_ganrs.options import GeneratorOptions, declared_flags
+from recbole_ganrs.stats.structure import MF_MAX_RATINGS
 
 CARD = "README.md"
 
@@ -165,6 +166,11 @@ def card_text(folder, tables, membership=None):
               "cannot tell its users' profiles from the source's), DCR (privacy: synthetic users' distance to the "
               "nearest real one in the embedding space, against real users' to each other), and the structure "
               "measures (how hard the data is).", ""]
+    ratings = (meta.get("delivered") or {}).get("ratings", 0)
+    if ratings > MF_MAX_RATINGS:
+        lines += [f"Its MF RMSE is fitted on a seeded sample of whole users holding at most {MF_MAX_RATINGS:,} of its "
+                  f"{ratings:,} ratings: the figure falls as the fit grows, so datasets above that size compare at "
+                  "one size (docs/fidelity.md).", ""]
     for table in tables:
         lines += [table, ""]
     lines += [*membership_lines(membership, meta["generator"], donor_mix(meta)), ""]
@@ -173,13 +179,16 @@ def card_text(folder, tables, membership=None):
     return "\n".join(lines)
 
 
-def write_card(folder, split=None):
-    """Write ``folder``'s card (the stats tables computed now); returns its path."""
+def write_card(folder, split=None, ratings=None):
+    """Write ``folder``'s card (the stats tables computed now); returns its path. ``ratings``: the frame just
+    written as its ``.inter`` (write_dataset's), measured from memory instead of read back (data.atomic.as_measured)."""
+    from recbole_ganrs.data.atomic import as_measured
     from recbole_ganrs.stats import stats_tables
     from recbole_ganrs.stats.report import membership_audit
 
     folder = Path(folder)
-    text = card_text(folder, stats_tables([read_sidecar(folder)["source"], folder], split=split),
+    loaded = None if ratings is None else {folder: as_measured(ratings)}
+    text = card_text(folder, stats_tables([read_sidecar(folder)["source"], folder], split=split, loaded=loaded),
                      membership_audit(folder))
     with replaced_on_success(folder / CARD) as tmp:
         Path(tmp).write_text(text, encoding="utf-8")

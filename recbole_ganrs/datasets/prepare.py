@@ -196,7 +196,7 @@ def prepare_datasets(opts, log=print, fitted=None, plans=None):
                 fitted[key] = fit_or_load(generator, opts.source, data_dir / ".fits", log=log)
             inter, ratings = write_dataset(fitted[key], opts.source, plan.request, data_dir, workers)
             written[name] = (fitted[key], ratings)
-            card = write_card(inter.parent, benchmark_split()["split"]["RS"])
+            card = write_card(inter.parent, benchmark_split()["split"]["RS"], ratings)
             write_croissant(inter.parent)
             log(f"wrote {inter} ({len(ratings)} ratings) and its card {card.name} (and {CROISSANT}); {stage_text(inter.parent)}")
             for note in shortfalls(plan.request, ratings):

@@ -1,5 +1,7 @@
 """Table IV, fidelity and privacy (DCR from the sidecar; with --privacy-holdout the holdout DCR and the membership
 attacks), and structure tables of datasets on disk."""
+from pathlib import Path
+
 from tabulate import tabulate
 
 from recbole_ganrs.data import load_ratings, resolve_source
@@ -26,6 +28,14 @@ def source_label(name):
     return f"{name} (source)"
 
 
+def _content(path):
+    """The file's sha1, hashed once per (path, inode, size, modification time) in a process: a 100M-rating .inter is
+    2.5 GB, and each measure's key names its content."""
+    stat = Path(path).stat()
+    return _once(("digest", str(Path(path).resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns),
+                 lambda: file_digest(path))
+
+
 def _once(key, compute):
     if key not in _MEASURED:
         _MEASURED[key] = compute()
@@ -33,13 +43,13 @@ def _once(key, compute):
 
 
 def _structure(name, ratings, inter_path, split, qs=None):
-    key = ("structure", file_digest(inter_path), tuple(split or ()), tuple(qs or ()))
+    key = ("structure", _content(inter_path), tuple(split or ()), tuple(qs or ()))
     row = _once(key, lambda: structure_row("", ratings, split, qs))
     return {**row, "dataset": name}
 
 
 def _detection(ratings, inter_path, source, source_path):
-    return _once(("detection", file_digest(inter_path), file_digest(source_path)),
+    return _once(("detection", _content(inter_path), _content(source_path)),
                  lambda: round(detection_auc(ratings, source), 3))
 
 
@@ -97,7 +107,7 @@ def held_out_privacy(ratings, origin, train, inter_path):
 def _membership(inter_path, held_path, frames):
     """The audit of a release (``frames``: a callable giving the release's, the members' and the non-members'
     ratings, read only when the audit is not yet measured in this process)."""
-    return _once(("membership", file_digest(inter_path), file_digest(held_path)), lambda: audit(*frames()))
+    return _once(("membership", _content(inter_path), _content(held_path)), lambda: audit(*frames()))
 
 
 def membership_audit(folder):
@@ -154,10 +164,11 @@ def item_rows(datasets):
     return rows
 
 
-def stats_tables(datasets, tablefmt="github", split=None):
+def stats_tables(datasets, tablefmt="github", split=None, loaded=None):
     """The tables as text: Table IV, then fidelity when any dataset is synthetic, then structure, then the
-    per-group fidelity of conditioned datasets, then the item side of datasets whose items carry attributes."""
-    tables = format_stats(*stats_rows(datasets, split), *group_fidelity(datasets), tablefmt=tablefmt)
+    per-group fidelity of conditioned datasets, then the item side of datasets whose items carry attributes
+    (``loaded``: as :func:`stats_rows`)."""
+    tables = format_stats(*stats_rows(datasets, split, loaded), *group_fidelity(datasets), tablefmt=tablefmt)
     items = item_rows(datasets)
     if items:
         tables.append("Item attributes (label sets: shares, pairs, labels per item synthetic / source, and r of "
