@@ -2,6 +2,7 @@
 
 ``generate`` and the benchmark both go through :func:`prepare_datasets`.
 """
+import time
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -196,9 +197,11 @@ def prepare_datasets(opts, log=print, fitted=None, plans=None):
                 fitted[key] = fit_or_load(generator, opts.source, data_dir / ".fits", log=log)
             inter, ratings = write_dataset(fitted[key], opts.source, plan.request, data_dir, workers)
             written[name] = (fitted[key], ratings)
+            start = time.perf_counter()
             card = write_card(inter.parent, benchmark_split()["split"]["RS"], ratings)
             write_croissant(inter.parent)
-            log(f"wrote {inter} ({len(ratings)} ratings) and its card {card.name} (and {CROISSANT}); {stage_text(inter.parent)}")
+            log(f"wrote {inter} ({len(ratings)} ratings) and its card {card.name} (and {CROISSANT}: "
+                f"{time.perf_counter() - start:.1f} s); {stage_text(inter.parent)}")
             for note in shortfalls(plan.request, ratings):
                 log(f"note: {name}: {note}")
         datasets.append(BenchmarkDataset(name, str(data_dir), "synthetic", plan.groups, plan.generator,
