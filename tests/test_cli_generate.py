@@ -97,18 +97,26 @@ def test_the_dataset_card_names_the_command_that_remakes_the_dataset(source, tmp
     assert copy.read_bytes() == (folder / f"{folder.name}.inter").read_bytes()
 
 
-def test_the_card_measured_from_memory_equals_the_card_measured_from_the_file(source, tmp_path, monkeypatch):
-    """``generate`` measures the frame it just wrote (data.atomic.as_read) instead of reading 100M ratings back:
-    every table must come out as reading the file gives it; and a dataset above the MF cap says so."""
+def test_the_card_measured_from_memory_equals_the_tables_of_the_file_read_as_strings(source, tmp_path, monkeypatch):
+    """``generate`` measures the frame it just wrote, its ids ranked as the file's tokens sort (data.atomic), and
+    ``stats`` reads a synthetic file the same lean way: every table (membership attacks included) must come out
+    as measuring the file read as strings by load_ratings gives it; and a dataset above the MF cap says so."""
     from recbole_ganrs.config import benchmark_split
+    from recbole_ganrs.data import load_ratings, resolve_source
     from recbole_ganrs.datasets import card
-    from recbole_ganrs.stats import report
+    from recbole_ganrs.stats import report, stats_tables
 
     monkeypatch.setattr(card, "MF_MAX_RATINGS", 50)  # the sentence of a dataset above the MF fit's cap
     out = tmp_path / "out"
-    assert main(["generate", "--source", str(source), "--users", "20", "--out", str(out), *ARGS]) == 0
+    assert main(["generate", "--source", str(source), "--users", "40", "--out", str(out), "--privacy-holdout", "0.4",
+                 *ARGS]) == 0
     (folder,) = [p for p in out.iterdir() if p.name.startswith("ganrs-")]
     from_memory = (folder / "README.md").read_text()
-    report._MEASURED.clear()  # measured again, now from the file
-    assert card.write_card(folder, benchmark_split()["split"]["RS"]).read_text() == from_memory
+    split = benchmark_split()["split"]["RS"]
+    for loaded in ({folder: load_ratings(resolve_source(folder))}, None):  # as strings; as `stats` reads it
+        report._MEASURED.clear()
+        text = card.card_text(folder, stats_tables([card.read_sidecar(folder)["source"], folder], split=split,
+                                                   loaded=loaded), report.membership_audit(folder))
+        assert text == from_memory
+    assert "| closest record (histogram)" in from_memory  # the attacks ran, on the frame from memory
     assert "Its MF RMSE is fitted on a seeded sample of whole users holding at most 50 of its" in from_memory

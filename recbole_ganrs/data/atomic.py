@@ -60,6 +60,22 @@ def as_measured(ratings):
                          "rating": parsed}, copy=False)
 
 
+def read_measured(inter_path):
+    """A ratings file this package wrote (integer ids, ``user_id item_id rating``), read as :func:`as_measured`
+    gives it; None for any other file (read it with ``load_ratings``). 100M ratings: ~1.6 GB, not ~5.5 GB of
+    string ids."""
+    with open(inter_path, encoding="utf-8") as f:
+        if f.readline().rstrip("\r\n") != header(["user_id", "item_id", "rating"]):
+            return None
+    try:
+        frame = pd.read_csv(inter_path, sep="\t", skiprows=1, header=None, names=["user_id", "item_id", "rating"],
+                            dtype={"user_id": np.int64, "item_id": np.int64, "rating": np.float64},
+                            float_precision="round_trip")  # each rating as Python parses its text
+    except (ValueError, pd.errors.ParserError):  # ids that are not integers
+        return None
+    return as_measured(frame)
+
+
 def _token_ranks(ids):
     """Each id's rank among the column's distinct ids written as text, in string order ("10" before "9")."""
     ids = ids.to_numpy()

@@ -5,6 +5,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from recbole_ganrs.data import load_ratings, resolve_source
+from recbole_ganrs.data.atomic import read_measured
 from recbole_ganrs.data.sidecar import check_trusted, read_sidecar, source_of
 from recbole_ganrs.data.items import item_file_of, read_items
 from recbole_ganrs.data.prepare import HOLDOUT
@@ -62,8 +63,9 @@ def stats_rows(datasets, split=None, loaded=None):
 
     def load(dataset):
         path = resolve_source(dataset).inter_path
-        if path not in read:
-            read[path] = load_ratings(dataset)
+        if path not in read:  # a synthetic dataset as the card measures it (data.atomic.as_measured)
+            lean = read_measured(path) if source_of(path.parent) else None
+            read[path] = load_ratings(dataset) if lean is None else lean
         return read[path]
 
     rows, fidelity_rows, structure, sources = [], [], {}, {}
