@@ -108,7 +108,7 @@ def cmd_generate(args, extra):
     opts, fitted = saved_fit(args.fit, opts) if args.fit else (opts, None)
     plans = check_plan(opts)
     with exclusive_use(opts.data_dir, "data folder", "--out"):  # two runs making one dataset at once: one is refused
-        datasets, written = prepare_datasets(opts, fitted=fitted, plans=plans)
+        datasets, written = prepare_datasets(opts, fitted=fitted, plans=plans, keep_frames=args.plots)
     if args.plots:
         from recbole_ganrs.generator.diagnostics import write_diagnostics
 

@@ -217,3 +217,14 @@ def test_the_mf_measure_numbers_a_sample_of_users_as_a_dataset_of_its_own():
     rows = np.flatnonzero(user >= 300)  # users 300..399 of a 400-user dataset
     alone = mf_rmse(pd.factorize(user[rows])[0], pd.factorize(item[rows])[0], r[rows])
     assert mf_rmse(user[rows], item[rows], r[rows]) == alone
+
+
+def test_density_of_more_users_times_items_than_an_int32_holds():
+    """The codes are int32 (half the memory at 100M ratings); users x items of a Netflix-sized dataset is not:
+    its density was once printed as -176%."""
+    from recbole_ganrs.stats.structure import structure_row
+
+    n = 50_000  # 50,000 x 50,000 = 2.5e9 > 2^31
+    ids = np.arange(n)
+    frame = pd.DataFrame({"user_id": ids, "item_id": ids, "rating": (ids % 5 + 1).astype(float)})
+    assert structure_row("big", frame)["density %"] == round(100.0 * n / n**2, 3)

@@ -179,15 +179,14 @@ def card_text(folder, tables, membership=None):
     return "\n".join(lines)
 
 
-def write_card(folder, split=None, ratings=None):
-    """Write ``folder``'s card (the stats tables computed now); returns its path. ``ratings``: the frame just
-    written as its ``.inter`` (write_dataset's), measured from memory instead of read back (data.atomic.as_measured)."""
-    from recbole_ganrs.data.atomic import as_measured
+def write_card(folder, split=None, measured=None):
+    """Write ``folder``'s card (the stats tables computed now); returns its path. ``measured``: the frame just
+    written as its ``.inter``, as data.atomic.as_measured gives it: measured from memory instead of read back."""
     from recbole_ganrs.stats import stats_tables
     from recbole_ganrs.stats.report import membership_audit
 
     folder = Path(folder)
-    loaded = None if ratings is None else {folder: as_measured(ratings)}
+    loaded = None if measured is None else {folder: measured}
     text = card_text(folder, stats_tables([read_sidecar(folder)["source"], folder], split=split, loaded=loaded),
                      membership_audit(folder))
     with replaced_on_success(folder / CARD) as tmp:

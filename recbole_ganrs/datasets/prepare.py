@@ -14,6 +14,7 @@ from recbole_ganrs.datasets.halves import write_halves
 from recbole_ganrs.datasets.plan import dataset_plan
 from recbole_ganrs.config import benchmark_split
 from recbole_ganrs.data import BUNDLED, load_ratings, resolve_source
+from recbole_ganrs.data.atomic import as_measured
 from recbole_ganrs.data.prepare import source_record
 from recbole_ganrs.errors import GanrsError
 from recbole_ganrs.datasets.card import CARD, write_card
@@ -173,10 +174,12 @@ def generation_workers(opts):
     return RayWorkers()
 
 
-def prepare_datasets(opts, log=print, fitted=None, plans=None):
+def prepare_datasets(opts, log=print, fitted=None, plans=None, keep_frames=False):
     """The source and the plan's synthetic datasets; fits each generator only when a dataset needs it.
     ``fitted``: {(kind, grid point): fitted generator} to sample from instead of fitting (e.g. a saved fit);
-    ``plans``: what :func:`check_plan` returned (checked now when not given). Returns (datasets, {dataset name: (generator, ratings)} of the datasets written now)."""
+    ``plans``: what :func:`check_plan` returned (checked now when not given). Returns (datasets, {dataset name:
+    (generator, its ratings frame if ``keep_frames`` else None)} of the datasets written now): a frame is kept only
+    when asked (``--plots``), so that the card measures a 100M-rating dataset held once, not twice."""
     source = source_dataset(opts.source)
     datasets, written, fitted = [source], {}, dict(fitted or {})
     data_dir = Path(opts.data_dir).resolve()
@@ -196,13 +199,16 @@ def prepare_datasets(opts, log=print, fitted=None, plans=None):
             if key not in fitted:
                 fitted[key] = fit_or_load(generator, opts.source, data_dir / ".fits", log=log)
             inter, ratings = write_dataset(fitted[key], opts.source, plan.request, data_dir, workers)
-            written[name] = (fitted[key], ratings)
-            start = time.perf_counter()
-            card = write_card(inter.parent, benchmark_split()["split"]["RS"], ratings)
+            start, notes, rows = time.perf_counter(), shortfalls(plan.request, ratings), len(ratings)
+            measured = as_measured(ratings)
+            written[name] = (fitted[key], ratings if keep_frames else None)
+            del ratings  # the card measures `measured` alone
+            card = write_card(inter.parent, benchmark_split()["split"]["RS"], measured)
+            del measured
             write_croissant(inter.parent)
-            log(f"wrote {inter} ({len(ratings)} ratings) and its card {card.name} (and {CROISSANT}: "
+            log(f"wrote {inter} ({rows} ratings) and its card {card.name} (and {CROISSANT}: "
                 f"{time.perf_counter() - start:.1f} s); {stage_text(inter.parent)}")
-            for note in shortfalls(plan.request, ratings):
+            for note in notes:
                 log(f"note: {name}: {note}")
         datasets.append(BenchmarkDataset(name, str(data_dir), "synthetic", plan.groups, plan.generator,
                                          plan.settings, plan.request))

@@ -171,7 +171,7 @@ def structure_row(name, ratings, split=None, qs=None):
     ratings of whole users (mf_users); the user shares at ``qs`` (default: the frame's top two values; a
     synthetic dataset's table passes its source's)."""
     user, item, r = _codes(ratings)
-    n_users, n_items = user.max() + 1, item.max() + 1
+    n_users, n_items = int(user.max()) + 1, int(item.max()) + 1  # Python ints: users x items passes 2^31
     rows = mf_users(user)
     qs = relevance_levels(ratings) if qs is None else qs
     row = {"dataset": name, **{k: round(v, 3) for k, v in spread_measures(ratings, (user, item, r)).items()},
