@@ -105,7 +105,7 @@ def main(folder, from_file=False):
         held = None
     else:  # a dataset just made: its card measures the frame generate holds (data.atomic.as_measured)
         held = held_frame(folder)
-        synthetic = timed(rows, "the frame as read (as_measured)", lambda: as_measured(held))
+        synthetic = timed(rows, "the frame as measured (as_measured)", lambda: as_measured(held))
     real = timed(rows, "read the source", lambda: load_ratings(resolve_source(source)))
     print(f"{len(synthetic):,} ratings, {synthetic['user_id'].nunique():,} users; source {len(real):,}")
     timed(rows, "Table IV row", lambda: dataset_row(folder.name, synthetic))
