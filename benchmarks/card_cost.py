@@ -21,7 +21,7 @@ from tabulate import tabulate
 import recbole_ganrs  # noqa: F401
 from recbole_ganrs.config import benchmark_split
 from recbole_ganrs.data import load_ratings, resolve_source
-from recbole_ganrs.data.atomic import as_measured
+from recbole_ganrs.data.atomic import as_measured, read_written
 from recbole_ganrs.data.sidecar import read_sidecar
 from recbole_ganrs.datasets.card import write_card
 from recbole_ganrs.stats import report
@@ -84,16 +84,9 @@ def mf_caps(folder, caps, seeds=(0, 1, 2)):
 
 
 def held_frame(folder):
-    """The dataset as ``generate`` holds it when it writes the card: write_dataset's frame (integer ids, read here
-    with pyarrow from the .inter the frame was written to)."""
-    import pyarrow.csv as pv
-
-    src = resolve_source(folder)
-    table = pv.read_csv(src.inter_path, parse_options=pv.ParseOptions(delimiter="\t"),
-                        read_options=pv.ReadOptions(skip_rows=1, column_names=["user_id", "item_id", "rating"]),
-                        convert_options=pv.ConvertOptions(column_types={"user_id": "int32", "item_id": "int32",
-                                                                        "rating": "float32"}))
-    return table.to_pandas()
+    """The dataset as ``generate`` holds it when it writes the card: write_dataset's frame (integer ids), read from
+    the .inter it was written to."""
+    return read_written(resolve_source(folder).inter_path)
 
 
 def main(folder, from_file=False):
